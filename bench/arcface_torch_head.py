@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""PyTorch peer benchmark: one arcface training step of the classification head
+exactly as insightface arcface_torch computes it at world size 1
+(partial_fc_v2.PartialFC_V2 with sample_rate=1 + CombinedMarginLoss arcface
+path + DistCrossEntropyFunc), re-written here without importing insightface.
+
+  /usr/bin/python3 bench/arcface_torch_head.py --classes 20000 --emb 128 \
+      --batch 32 --steps 3 --warmup 2 --threads 2
+
+Prints ONE JSON line on stdout; everything else goes to stderr.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import sys
+import time
+import warnings
+
+
+def parse_args():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--classes", type=int, required=True)
+    ap.add_argument("--emb", type=int, default=512)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--seed", type=int, default=0)
+    return ap.parse_args()
+
+
+ARGS = parse_args()
+# A Debian torch (BLAS_INFO=generic) calls the system OpenBLAS, whose own
+# thread pool torch.set_num_threads does not control: pin it before import.
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = str(ARGS.threads)
+
+import torch  # noqa: E402
+import torch.nn.functional as F
+
+# never let a warning reach stdout
+warnings.showwarning = lambda msg, cat, fn, ln, file=None, line=None: \
+    sys.stderr.write(warnings.formatwarning(msg, cat, fn, ln, line))
+
+
+class DistCrossEntropyFunc(torch.autograd.Function):
+    """arcface_torch's DistCrossEntropyFunc with the all_reduce calls removed
+    (identity at world size 1). Hand-written backward, as upstream:
+    grad = (softmax - one_hot) / batch * loss_grad. Works in place on logits."""
+
+    @staticmethod
+    def forward(ctx, logits, label):
+        batch_size = logits.size(0)
+        max_logits, _ = torch.max(logits, dim=1, keepdim=True)
+        logits.sub_(max_logits)
+        logits.exp_()
+        sum_logits_exp = torch.sum(logits, dim=1, keepdim=True)
+        logits.div_(sum_logits_exp)
+        index = torch.where(label != -1)[0]
+        loss = torch.zeros(batch_size, 1, device=logits.device)
+        loss[index] = logits[index].gather(1, label[index])
+        ctx.save_for_backward(index, logits, label)
+        return loss.clamp_min_(1e-30).log_().mean() * (-1)
+
+    @staticmethod
+    def backward(ctx, loss_gradient):
+        index, logits, label = ctx.saved_tensors
+        batch_size = logits.size(0)
+        one_hot = torch.zeros(size=[index.size(0), logits.size(1)], device=logits.device)
+        one_hot.scatter_(1, label[index], 1)
+        logits[index] -= one_hot
+        logits.div_(batch_size)
+        return logits * loss_gradient.item(), None
+
+
+def arcface_margin(logits, labels, m2=0.5, s=64.0):
+    """CombinedMarginLoss forward, m1 == 1 and m3 == 0 branch (arcface):
+    in-place arccos / cos under no_grad => straight-through gradient (s)."""
+    index_positive = torch.where(labels != -1)[0]
+    target_logit = logits[index_positive, labels[index_positive].view(-1)]
+    with torch.no_grad():
+        target_logit.arccos_()
+        logits.arccos_()
+        final_target_logit = target_logit + m2
+        logits[index_positive, labels[index_positive].view(-1)] = final_target_logit
+        logits.cos_()
+    return logits * s
+
+
+def step(x, weight, labels, optimizer):
+    labels = labels.view(-1, 1)  # partial_fc_v2: labels.view(-1, 1); all positive at world 1
+    norm_embeddings = F.normalize(x)
+    norm_weight_activated = F.normalize(weight)
+    logits = F.linear(norm_embeddings, norm_weight_activated)
+    logits = logits.clamp(-1, 1)
+    logits = arcface_margin(logits, labels)
+    loss = DistCrossEntropyFunc.apply(logits, labels)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    # x.grad would flow into the backbone; a fresh x is made each step.
+    return loss
+
+
+def blas_string():
+    """Short description: the BLAS named in torch's build config, else the
+    BLAS library actually mapped into this process (after a matmul ran)."""
+    cfg = torch.__config__.show()
+    m = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
+    info = m.group(1) if m else "?"
+    if "OpenBLAS" in cfg or info == "open":
+        return "OpenBLAS"
+    if info == "mkl":
+        return "MKL"
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                name = os.path.basename(line.split()[-1])
+                if re.search(r"openblas|mkl_rt|libmkl|blis|libblas", name, re.I):
+                    libs.add(name)
+    except OSError:
+        pass
+    lib = next((l for l in sorted(libs) if "openblas" in l.lower()), None) \
+        or (sorted(libs)[0] if libs else "unknown")
+    kind = "OpenBLAS" if "openblas" in lib.lower() else lib
+    return f"{kind} (BLAS_INFO={info}, {lib})"
+
+
+def main():
+    a = ARGS
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    weight = torch.nn.Parameter(torch.normal(0, 0.01, (a.classes, a.emb)))
+    optimizer = torch.optim.SGD([weight], lr=0.1, momentum=0.9, weight_decay=5e-4)
+
+    times = []
+    for i in range(a.warmup + a.steps):
+        # Fresh embeddings and labels every step (outside the timed region),
+        # as a backbone would produce. With one fixed x the W rows of step k's
+        # labels line up with x and from step 1 on every target probability
+        # underflows to the 1e-30 clamp (loss pinned at 69.08): unrealistic.
+        x = torch.randn(a.batch, a.emb, requires_grad=True)
+        labels = torch.randint(0, a.classes, (a.batch,))
+        t0 = time.perf_counter()
+        loss = step(x, weight, labels, optimizer)
+        t1 = time.perf_counter()
+        if i >= a.warmup:
+            times.append((t1 - t0) * 1e3)
+        print(f"step {i} loss {loss.item():.4f} {(t1 - t0) * 1e3:.1f} ms", file=sys.stderr)
+
+    out = {
+        "impl": "pytorch",
+        "torch_version": torch.__version__,
+        "classes": a.classes,
+        "emb": a.emb,
+        "batch": a.batch,
+        "threads": a.threads,
+        "steps": a.steps,
+        "step_ms_median": statistics.median(times) if times else None,
+        "step_ms_min": min(times) if times else None,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "blas": blas_string(),
+    }
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

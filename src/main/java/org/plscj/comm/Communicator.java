@@ -1,0 +1,231 @@
+package org.plscj.comm;
+
+import java.time.Duration;
+import java.util.List;
+import org.bytedeco.javacpp.chrono.Milliseconds;
+import org.bytedeco.pytorch.AllreduceCoalescedOptions;
+import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.BarrierOptions;
+import org.bytedeco.pytorch.BroadcastOptions;
+import org.bytedeco.pytorch.GlooDeviceVector;
+import org.bytedeco.pytorch.ProcessGroupGloo;
+import org.bytedeco.pytorch.ReduceOp;
+import org.bytedeco.pytorch.ReduceScatterOptions;
+import org.bytedeco.pytorch.Store;
+import org.bytedeco.pytorch.TCPStore;
+import org.bytedeco.pytorch.TCPStoreOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.Work;
+import org.bytedeco.pytorch.gloo.Device;
+import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Native;
+import org.plscj.tensor.Tensors;
+
+/**
+ * The collectives PLSC needs, over a c10d process group (Gloo on CPU, NCCL on GPU builds), on
+ * tensors in place. With one worker there is no process group at all: every collective is the
+ * identity. Any failure (a peer died, or did not answer within the timeout) becomes a
+ * {@link CommunicationException} naming the operation.
+ *
+ * <pre>{@code
+ * try (Communicator comm = Communicator.connect(DistEnv.fromEnvironment(), Duration.ofSeconds(300))) {
+ *     Tensor all = comm.allGather(local);   // [world·B, D]
+ * }
+ * }</pre>
+ */
+public final class Communicator implements AutoCloseable {
+    /** The reductions PLSC uses. */
+    public enum Reduction {
+        SUM(ReduceOp.RedOpType.SUM),
+        MAX(ReduceOp.RedOpType.MAX),
+        MIN(ReduceOp.RedOpType.MIN);
+
+        private final ReduceOp.RedOpType op;
+
+        Reduction(ReduceOp.RedOpType op) {
+            this.op = op;
+        }
+    }
+
+    private final int rank;
+    private final int worldSize;
+    private final long timeoutMs;
+    private final Store store;
+    private final Backend group;
+
+    private Communicator(int rank, int worldSize, long timeoutMs, Store store, Backend group) {
+        this.rank = rank;
+        this.worldSize = worldSize;
+        this.timeoutMs = timeoutMs;
+        this.store = store;
+        this.group = group;
+    }
+
+    /** A communicator for one worker: no rendezvous, collectives are identities. */
+    public static Communicator single() {
+        return new Communicator(0, 1, 0, null, null);
+    }
+
+    /** Joins the process group described by the torchrun variables, on the CPU (Gloo). */
+    public static Communicator connect(DistEnv env, Duration timeout) {
+        return connect(env, timeout, "cpu");
+    }
+
+    /**
+     * Joins the process group: rank 0 hosts the TCPStore at MASTER_ADDR:MASTER_PORT, every rank
+     * connects to it, then builds Gloo (device {@code cpu}) or NCCL (device {@code cuda…}).
+     * World size 1 returns {@link #single()} without opening any socket.
+     */
+    public static Communicator connect(DistEnv env, Duration timeout, String device) {
+        if (env.worldSize() == 1) {
+            return single();
+        }
+        Native.load();
+        long ms = timeout.toMillis();
+        TCPStoreOptions storeOptions = new TCPStoreOptions();
+        // why: TCPStoreOptions.port is a C++ uint16_t mapped to a Java short
+        storeOptions.port((short) env.masterPort());
+        storeOptions.isServer(env.rank() == 0);
+        storeOptions.waitWorkers(false);
+        storeOptions.timeout(new Milliseconds(ms));
+        TCPStore store;
+        try {
+            store = new TCPStore(env.masterAddr(), storeOptions);
+        } catch (RuntimeException e) {
+            throw new CommunicationException("rendezvous failed on rank " + env.rank() + " at " + env.masterAddr() + ":"
+                    + env.masterPort() + " within " + ms + " ms: " + e.getMessage(), e);
+        }
+        Backend group = device.startsWith("cuda") ? nccl(store, env) : gloo(store, env, ms);
+        return new Communicator(env.rank(), env.worldSize(), ms, store, group);
+    }
+
+    private static Backend gloo(Store store, DistEnv env, long timeoutMs) {
+        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(timeoutMs));
+        options.devices(new GlooDeviceVector(glooDevice(env)));
+        try {
+            return new ProcessGroupGloo(store, env.rank(), env.worldSize(), options);
+        } catch (RuntimeException e) {
+            throw new CommunicationException("creating the Gloo process group failed on rank " + env.rank() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Device glooDevice(DistEnv env) {
+        String iface = System.getenv("GLOO_SOCKET_IFNAME");
+        if (iface != null && !iface.isBlank()) {
+            return ProcessGroupGloo.createDeviceForInterface(iface);
+        }
+        boolean loopback = env.masterAddr().equals("127.0.0.1") || env.masterAddr().equals("localhost");
+        return loopback ? ProcessGroupGloo.createDeviceForHostname("127.0.0.1") : ProcessGroupGloo.createDefaultDevice();
+    }
+
+    /** NCCL exists only in the GPU build of the presets; it is looked up by name so this build runs without it. */
+    private static Backend nccl(Store store, DistEnv env) {
+        try {
+            Class<?> nccl = Class.forName("org.bytedeco.pytorch.ProcessGroupNCCL");
+            return (Backend) nccl.getConstructor(Store.class, int.class, int.class).newInstance(store, env.rank(), env.worldSize());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("device cuda needs NCCL, which only the GPU build of the pytorch presets "
+                    + "(classifier linux-x86_64-gpu) has; this class path has the CPU build", e);
+        }
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public int worldSize() {
+        return worldSize;
+    }
+
+    /** Concatenation of every rank's {@code local} along dimension 0: [world·rows, …]. */
+    public Tensor allGather(Tensor local) {
+        if (group == null) {
+            return local;
+        }
+        Tensor in = local.contiguous();
+        long[] shape = Tensors.shape(in);
+        shape[0] *= worldSize;
+        Tensor out = torch.empty(shape, in.options(), null);
+        run("allgather", group._allgather_base(out, in));
+        return out;
+    }
+
+    /** In-place all-reduce of a contiguous tensor. */
+    public void allReduce(Tensor t, Reduction op) {
+        if (group == null) {
+            return;
+        }
+        AllreduceOptions options = new AllreduceOptions();
+        options.reduceOp(new ReduceOp(op.op));
+        run("allreduce(" + op + ")", group.allreduce(new TensorVector(t), options));
+    }
+
+    /** In-place sum over ranks of several tensors in one collective (e.g. backbone gradients). */
+    public void allReduceCoalesced(List<Tensor> ts) {
+        if (group == null || ts.isEmpty()) {
+            return;
+        }
+        AllreduceCoalescedOptions options = new AllreduceCoalescedOptions();
+        options.reduceOp(new ReduceOp(ReduceOp.RedOpType.SUM));
+        run("allreduce_coalesced(SUM)", group.allreduce_coalesced(new TensorVector(ts.toArray(new Tensor[0])), options));
+    }
+
+    /**
+     * The gradient of {@link #allGather}: sums {@code full} [world·rows, …] over ranks and returns
+     * this rank's block of rows [rows, …].
+     */
+    public Tensor reduceScatter(Tensor full) {
+        if (group == null) {
+            return full;
+        }
+        Tensor in = full.contiguous();
+        long[] shape = Tensors.shape(in);
+        if (shape[0] % worldSize != 0) {
+            throw new IllegalArgumentException("reduce-scatter input has " + shape[0] + " rows, not a multiple of the world size " + worldSize);
+        }
+        shape[0] /= worldSize;
+        Tensor out = torch.empty(shape, in.options(), null);
+        ReduceScatterOptions options = new ReduceScatterOptions();
+        options.reduceOp(new ReduceOp(ReduceOp.RedOpType.SUM));
+        run("reduce_scatter(SUM)", group._reduce_scatter_base(out, in, options));
+        return out;
+    }
+
+    /** In-place broadcast of {@code t} from {@code root} to every rank. */
+    public void broadcast(Tensor t, int root) {
+        if (group == null) {
+            return;
+        }
+        BroadcastOptions options = new BroadcastOptions();
+        options.rootRank(root);
+        run("broadcast(root " + root + ")", group.broadcast(new TensorVector(t), options));
+    }
+
+    public void barrier() {
+        if (group == null) {
+            return;
+        }
+        run("barrier", group.barrier(new BarrierOptions()));
+    }
+
+    private void run(String operation, Work work) {
+        try {
+            work._wait();
+        } catch (RuntimeException e) {
+            throw CommunicationException.of(operation, rank, timeoutMs, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (group != null) {
+            group.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package org.plscj.head;
+
+import static org.plscj.tensor.Tensors.col;
+import static org.plscj.tensor.Tensors.colSum;
+import static org.plscj.tensor.Tensors.longs;
+import static org.plscj.tensor.Tensors.rowDots;
+import static org.plscj.tensor.Tensors.rowMax;
+import static org.plscj.tensor.Tensors.rowNorms;
+import static org.plscj.tensor.Tensors.rowSum;
+import static org.plscj.tensor.Tensors.row;
+import static org.plscj.tensor.Tensors.rows;
+import static org.plscj.tensor.Tensors.scalar;
+
+import java.util.Arrays;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.plscj.comm.Communicator;
+import org.plscj.comm.Communicator.Reduction;
+import org.plscj.tensor.Placement;
+import org.plscj.tensor.Tensors;
+
+/**
+ * Forward, distributed softmax cross entropy, backward and SGD update of one shard, walking the
+ * shard in blocks of classes so that each block's weights, momentum, logits and gradients are
+ * touched while they sit in cache. Per step W and its momentum cross memory once, and the only
+ * [N, n] buffer is written once and read once. Pass 1 keeps an online (max, Σexp) per row; the
+ * two all-reduces turn the local sums into the global softmax; pass 2 forms the gradient,
+ * accumulates dX and updates each block in place.
+ *
+ * <p>Notation: N gathered rows, n classes in the (sampled) shard, x_i the gathered inputs
+ * (normalised for margin losses), s the scale, z_ij the logits, t_i the target column.
+ */
+final class BlockedSoftmaxStep implements AutoCloseable {
+    /** What one step produced: the global mean loss, correct predictions, and ∂loss/∂input. */
+    record Outcome(double loss, double correct, Tensor inputGrad) {}
+
+    private final HeadConfig config;
+    private final Communicator comm;
+    private final boolean normalised;
+    private final double scale;
+    private Tensor exps = null;
+    private Tensor weightGrad = null;
+
+    BlockedSoftmaxStep(HeadConfig config, Communicator comm) {
+        this.config = config;
+        this.comm = comm;
+        this.normalised = config.lossType().normalised();
+        this.scale = normalised ? config.margin().scale() : 1.0;
+    }
+
+    /** A long-lived buffer of at least {@code numel} floats, grown on demand, outside any step scope. */
+    private static Tensor ensure(Tensor buffer, long numel, Placement at) {
+        if (buffer != null && buffer.numel() >= numel) {
+            return buffer;
+        }
+        if (buffer != null) {
+            buffer.releaseReference();
+        }
+        Tensor fresh = Tensors.empty(at, numel);
+        fresh.retainReference();
+        return fresh;
+    }
+
+    /**
+     * @param input     x [N, D], contiguous
+     * @param w         W [n, D] (updated in place), with its momentum, 1/‖w‖ (margin) or bias and its momentum (softmax)
+     * @param ownedRows rows i whose target lies in this shard, ordered by target column
+     * @param ownedCols their target columns t_i in [0, n), ascending
+     */
+    Outcome run(Tensor input, Tensor w, Tensor momentum, Tensor inverseNorms, Tensor bias, Tensor biasMomentum,
+            long[] ownedRows, long[] ownedCols, double lr) {
+        Placement at = config.placement();
+        long n = w.size(0);
+        long batch = input.size(0);
+        int blockRows = config.effectiveBlockRows();
+        int blocks = (int) ((n + blockRows - 1) / blockRows);
+        exps = ensure(exps, batch * n, at);
+        weightGrad = ensure(weightGrad, (long) blockRows * config.embDim(), at);
+
+        Tensor rowsT = longs(at, ownedRows);
+        int owned = ownedRows.length;
+        Tensor targetLogit = Tensors.zeros(at, owned);
+        Tensor targetRaw = Tensors.zeros(at, owned);
+        Tensor targetSlope = Tensors.zeros(at, owned);
+        Tensor runMax = Tensors.empty(at, batch).fill_(scalar(Double.NEGATIVE_INFINITY));
+        Tensor rawMax = runMax.clone();
+        Tensor runSum = Tensors.zeros(at, batch);
+        Tensor blockMax = Tensors.empty(at, blocks, batch);
+        Tensor[] targetIndex = new Tensor[blocks];
+        int[] targetFrom = new int[blocks + 1];
+
+        // Pass 1, per block: z = s·x·ŵᵀ (or x·wᵀ + b), the margin on targets, online max and Σexp.
+        for (int b = 0; b < blocks; b++) {
+            long lo = (long) b * blockRows;
+            long len = Math.min(blockRows, n - lo);
+            Tensor z = exps.narrow(0, batch * lo, batch * len).view(batch, len);
+            Tensors.mmTransposedInto(z, input, rows(w, lo, len));
+            if (normalised) {
+                z.mul_(row(inverseNorms.narrow(0, lo, len)));
+            } else {
+                z.add_(row(bias.narrow(0, lo, len)));
+            }
+            int from = lowerBound(ownedCols, lo);
+            int to = lowerBound(ownedCols, lo + len);
+            targetFrom[b] = from;
+            if (to > from) {
+                targetIndex[b] = longs(at, flatIndex(ownedRows, ownedCols, from, to, lo, len));
+                Tensor raw = z.take(targetIndex[b]);
+                Tensor logit = normalised ? config.margin().psi(raw).mul(scalar(scale)) : raw;
+                if (normalised) {
+                    targetSlope.narrow(0, from, to - from).copy_(config.margin().psiDerivative(raw));
+                    z.mul_(scalar(scale));
+                }
+                targetRaw.narrow(0, from, to - from).copy_(raw.mul(scalar(scale)));
+                targetLogit.narrow(0, from, to - from).copy_(logit);
+            } else if (normalised) {
+                z.mul_(scalar(scale));
+            }
+            rawMax = torch.maximum(rawMax, rowMax(z));
+            if (to > from) {
+                z.put_(targetIndex[b], targetLogit.narrow(0, from, to - from));
+            }
+            // m' = max(m, max_j z_ij); S ← S·e^(m − m') + Σ_j e^(z_ij − m')
+            Tensor newMax = torch.maximum(runMax, rowMax(z));
+            runSum.mul_(runMax.sub(newMax).exp_());
+            z.sub_(col(newMax)).exp_();
+            runSum.add_(rowSum(z));
+            runMax = newMax;
+            blockMax.select(0, b).copy_(newMax);
+        }
+        targetFrom[blocks] = owned;
+
+        // Global softmax: M_i = max over ranks; denom_i = Σ_ranks S·e^(m − M). The SUM also carries
+        // the target logit minus M (only its owner contributes) and the owner's correct flag.
+        Tensor maxes = torch.stack(new TensorVector(runMax, rawMax), 0);
+        comm.allReduce(maxes, Reduction.MAX);
+        Tensor globalMax = maxes.select(0, 0);
+        Tensor sums = Tensors.zeros(at, 3, batch);
+        sums.select(0, 0).copy_(runSum.mul(runMax.sub(globalMax).exp_()));
+        Tensor ownedMax = globalMax.index_select(0, rowsT);
+        sums.select(0, 1).index_copy_(0, rowsT, targetLogit.sub(ownedMax));
+        sums.select(0, 2).index_copy_(0, rowsT, targetRaw.ge(maxes.select(0, 1).index_select(0, rowsT)).to(at.dtype()));
+        comm.allReduce(sums, Reduction.SUM);
+        Tensor denom = sums.select(0, 0);
+        // loss = mean_i (log denom_i − (z_it − M_i))
+        double loss = denom.log().sub(sums.select(0, 1)).mean().item_double();
+        double correct = sums.select(0, 2).sum().item_double();
+
+        // ∂loss/∂z = (p − onehot)/N with p = e^(z − M)/denom; for margin losses the target gets ·ψ'(cos).
+        Tensor ownedP = targetLogit.sub(ownedMax).exp_().div_(denom.index_select(0, rowsT));
+        Tensor targetGrad = ownedP.sub_(scalar(1)).mul_(scalar(scale / batch));
+        if (normalised) {
+            targetGrad.mul_(targetSlope);
+        }
+        Tensor inputGrad = Tensors.zeros(at, batch, config.embDim());
+        double mu = config.momentum();
+        double decay = config.weightDecay();
+
+        // Pass 2, per block: G = ∂loss/∂(x·ŵᵀ); dx += G·ŵ; dW = Gᵀx (through ‖w‖); v ← μv + dW + λw; w ← w − lr·v.
+        for (int b = 0; b < blocks; b++) {
+            long lo = (long) b * blockRows;
+            long len = Math.min(blockRows, n - lo);
+            Tensor g = exps.narrow(0, batch * lo, batch * len).view(batch, len);
+            g.mul_(col(blockMax.select(0, b).sub(globalMax).exp_().div_(denom).mul_(scalar(scale / batch))));
+            if (targetIndex[b] != null) {
+                g.put_(targetIndex[b], targetGrad.narrow(0, targetFrom[b], targetIndex[b].numel()));
+            }
+            Tensor wb = rows(w, lo, len);
+            Tensor vb = rows(momentum, lo, len);
+            Tensor gw = weightGrad.narrow(0, 0, len * config.embDim()).view(len, config.embDim());
+            if (normalised) {
+                Tensor inv = inverseNorms.narrow(0, lo, len);
+                g.mul_(row(inv));
+                inputGrad.addmm_(g, wb);
+                torch.mm_out(gw, g.t(), input);
+                // ∂/∂w_j of x·w_j/‖w_j‖ removes the radial part: dW_j = gw_j − (gw_j·w_j)/‖w_j‖² · w_j
+                Tensor radial = rowDots(gw, wb).mul_(inv).mul_(inv);
+                vb.mul_(scalar(mu)).add_(gw).addcmul_(wb, col(radial.neg_().add_(scalar(decay))));
+                wb.add_(vb, scalar(-lr));
+                inv.copy_(rowNorms(wb).reciprocal_());
+            } else {
+                inputGrad.addmm_(g, wb);
+                torch.mm_out(gw, g.t(), input);
+                vb.mul_(scalar(mu)).add_(gw).add_(wb, scalar(decay));
+                wb.add_(vb, scalar(-lr));
+                Tensor bb = bias.narrow(0, lo, len);
+                Tensor vbb = biasMomentum.narrow(0, lo, len);
+                vbb.mul_(scalar(mu)).add_(colSum(g)).add_(bb, scalar(decay));
+                bb.add_(vbb, scalar(-lr));
+            }
+        }
+        return new Outcome(loss, correct, inputGrad);
+    }
+
+    /** Flat indices i·len + (t_i − lo) of the targets [from, to) inside a [N, len] block. */
+    private static long[] flatIndex(long[] ownedRows, long[] ownedCols, int from, int to, long lo, long len) {
+        long[] index = new long[to - from];
+        for (int k = from; k < to; k++) {
+            index[k - from] = ownedRows[k] * len + (ownedCols[k] - lo);
+        }
+        return index;
+    }
+
+    /** First position in a sorted array whose value is >= key. */
+    private static int lowerBound(long[] sorted, long key) {
+        int at = Arrays.binarySearch(sorted, key);
+        if (at < 0) {
+            return -at - 1;
+        }
+        while (at > 0 && sorted[at - 1] == key) {
+            at--;
+        }
+        return at;
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : new Tensor[] {exps, weightGrad}) {
+            if (t != null) {
+                t.releaseReference();
+            }
+        }
+        exps = null;
+        weightGrad = null;
+    }
+}

@@ -1,0 +1,83 @@
+package org.plscj.head;
+
+import org.plscj.tensor.Placement;
+
+/**
+ * Everything that defines a head, with PLSC's defaults: SGD momentum 0.9, weight decay 5e-4,
+ * the loss type's default margins and scale, full softmax (sample_ratio 1.0).
+ *
+ * @param numClasses  C, over all workers
+ * @param embDim      D
+ * @param lossType    softmax or a margin loss
+ * @param margin      m1, m2, m3 and the scale s (ignored for softmax)
+ * @param sampleRatio Partial FC: the fraction of each shard's classes used per step, in (0, 1]
+ * @param momentum    SGD momentum of the shard update
+ * @param weightDecay L2 weight decay of the shard update
+ * @param seed        seeds the initial weights and the Partial FC sampler (with the rank)
+ * @param blockRows   classes per block of the blocked step; 0 picks ≈2 MB of weights per block
+ * @param placement   device and precision of the shard
+ */
+public record HeadConfig(
+        long numClasses,
+        int embDim,
+        LossType lossType,
+        Margin margin,
+        double sampleRatio,
+        double momentum,
+        double weightDecay,
+        long seed,
+        int blockRows,
+        Placement placement) {
+
+    public HeadConfig {
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("num_classes must be >= 1, got " + numClasses);
+        }
+        if (embDim < 1) {
+            throw new IllegalArgumentException("emb_dim must be >= 1, got " + embDim);
+        }
+        if (!(sampleRatio > 0 && sampleRatio <= 1)) {
+            throw new IllegalArgumentException("sample_ratio must be in (0, 1], got " + sampleRatio);
+        }
+        if (momentum < 0 || momentum >= 1 || weightDecay < 0) {
+            throw new IllegalArgumentException("need 0 <= momentum < 1 and weight_decay >= 0, got " + momentum + ", " + weightDecay);
+        }
+        if (blockRows < 0) {
+            throw new IllegalArgumentException("block rows must be >= 0 (0 = automatic), got " + blockRows);
+        }
+    }
+
+    /** PLSC defaults for the given size and loss. */
+    public static HeadConfig of(long numClasses, int embDim, LossType lossType) {
+        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, Placement.CPU_FLOAT);
+    }
+
+    public HeadConfig withMargin(Margin m) {
+        return new HeadConfig(numClasses, embDim, lossType, m, sampleRatio, momentum, weightDecay, seed, blockRows, placement);
+    }
+
+    public HeadConfig withSampleRatio(double r) {
+        return new HeadConfig(numClasses, embDim, lossType, margin, r, momentum, weightDecay, seed, blockRows, placement);
+    }
+
+    public HeadConfig withSeed(long s) {
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, s, blockRows, placement);
+    }
+
+    public HeadConfig withBlockRows(int rows) {
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, rows, placement);
+    }
+
+    public HeadConfig withPlacement(Placement p) {
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, blockRows, p);
+    }
+
+    public HeadConfig withOptimizer(double mom, double wd) {
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, mom, wd, seed, blockRows, placement);
+    }
+
+    /** Rows per block: the configured value, or about 2 MB of fp32 weights. */
+    int effectiveBlockRows() {
+        return blockRows > 0 ? blockRows : Math.max(128, (2 << 20) / (4 * embDim));
+    }
+}

@@ -1,0 +1,248 @@
+package org.plscj.head;
+
+import static org.plscj.tensor.Tensors.col;
+import static org.plscj.tensor.Tensors.longs;
+import static org.plscj.tensor.Tensors.rowDots;
+import static org.plscj.tensor.Tensors.rowNorms;
+import static org.plscj.tensor.Tensors.rows;
+import static org.plscj.tensor.Tensors.toLongArray;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.plscj.comm.Communicator;
+import org.plscj.tensor.Native;
+import org.plscj.tensor.Placement;
+import org.plscj.tensor.Tensors;
+
+/**
+ * The model-parallel classification head (PLSC's dist_softmax / dist_arcface, arcface_torch's
+ * PartialFC): this worker owns a balanced shard of the class centres, every step gathers all
+ * workers' embeddings and labels, computes the exact global margin-softmax cross entropy with a
+ * distributed max/sum, updates its shard with SGD (momentum, weight decay) and returns the loss,
+ * the train accuracy and the gradient for its own embeddings.
+ *
+ * <pre>{@code
+ * HeadConfig config = HeadConfig.of(1_000_000, 512, LossType.ARCFACE).withSampleRatio(0.1);
+ * try (Communicator comm = Communicator.connect(DistEnv.fromEnvironment(), Duration.ofMinutes(5));
+ *      PartialFC head = new PartialFC(config, comm)) {
+ *     for (Batch batch : data) {
+ *         try (PointerScope step = new PointerScope()) {
+ *             Tensor x = backbone.forward(batch.images());           // [B, 512]
+ *             HeadResult r = head.step(x, batch.labels(), lr);
+ *             x.backward(r.embeddingGrad());                         // then all-reduce backbone grads (sum)
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>The head detaches the embeddings it is given; their gradient comes back in
+ * {@link HeadResult#embeddingGrad()}. Every worker must call {@link #step} the same number of times.
+ */
+public final class PartialFC implements AutoCloseable {
+    private final HeadConfig config;
+    private final Communicator comm;
+    private final ClassShard shard;
+    private final ShardWeights weights;
+    private final PartialFcSampler sampler;
+    private final BlockedSoftmaxStep kernel;
+    private long steps;
+    private long[] lastSampled;
+
+    /** A head whose shard starts from arcface_torch's N(0, 0.01) initialisation. */
+    public PartialFC(HeadConfig config, Communicator comm) {
+        this(config, comm, null, null, null, null);
+    }
+
+    /**
+     * A head whose shard starts from given values (copied): this worker's rows of W [n_r, D], and
+     * optionally their momentum and, for softmax, the bias and its momentum (null = zeros).
+     */
+    public PartialFC(HeadConfig config, Communicator comm, Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum) {
+        Native.load();
+        this.config = config;
+        this.comm = comm;
+        this.shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
+        try (PointerScope scope = new PointerScope()) {
+            if (weight == null) {
+                this.weights = ShardWeights.initial(shard, config);
+            } else {
+                long[] shape = Tensors.shape(weight);
+                if (shape.length != 2 || shape[0] != shard.size() || shape[1] != config.embDim()) {
+                    throw new IllegalArgumentException("rank " + comm.rank() + " owns " + shard.size() + " classes of dimension "
+                            + config.embDim() + " but was given a weight of shape " + Arrays.toString(shape));
+                }
+                this.weights = ShardWeights.of(weight, momentum, bias, biasMomentum, config);
+            }
+        }
+        this.sampler = config.sampleRatio() < 1 ? new PartialFcSampler(config.sampleRatio(), config.seed(), comm.rank()) : null;
+        this.kernel = new BlockedSoftmaxStep(config, comm);
+    }
+
+    /**
+     * One training step of the head on every worker at once.
+     *
+     * @param embeddings this worker's embeddings x [B, D] (B equal on every worker)
+     * @param labels     their class labels [B] in [0, num_classes)
+     * @param lr         the learning rate of this step's shard update
+     * @throws HeadInputException on every worker alike when any worker's inputs are unusable
+     */
+    public HeadResult step(Tensor embeddings, Tensor labels, double lr) {
+        PointerScope outer = PointerScope.getInnerScope();
+        Tensor grad;
+        double loss;
+        double accuracy;
+        try (PointerScope scope = new PointerScope()) {
+            Placement at = config.placement();
+            Tensor x = embeddings.detach().to(at.floats(), false, false, null).contiguous();
+            Tensor y = labels.to(at.longs(), false, false, null).contiguous();
+            long batch = checkShapes(x, y);
+            Tensor gathered = comm.allGather(x);
+            long[] allLabels = toLongArray(comm.allGather(y));
+            checkLabels(allLabels, batch);
+            checkFinite(gathered, batch);
+
+            Tensor norms = config.lossType().normalised() ? rowNorms(gathered) : null;
+            if (norms != null) {
+                checkNonZero(norms, batch);
+            }
+            // x̂_i = x_i / ‖x_i‖ for margin losses
+            Tensor input = norms == null ? gathered : gathered.div(col(norms));
+            BlockedSoftmaxStep.Outcome outcome = runShard(input, allLabels, lr);
+
+            Tensor inputGrad = comm.reduceScatter(outcome.inputGrad());
+            if (norms != null) {
+                // ∂/∂x of x/‖x‖: dx = (dx̂ − x̂·⟨x̂, dx̂⟩) / ‖x‖
+                Tensor own = rows(input, comm.rank() * batch, batch);
+                Tensor ownNorms = norms.narrow(0, comm.rank() * batch, batch);
+                inputGrad = inputGrad.sub(own.mul(col(rowDots(own, inputGrad)))).div_(col(ownNorms));
+            }
+            grad = inputGrad;
+            grad.retainReference();
+            loss = outcome.loss();
+            accuracy = outcome.correct() / allLabels.length;
+        }
+        if (outer != null) {
+            outer.attach(grad);
+            grad.releaseReference();
+        }
+        steps++;
+        return new HeadResult(loss, accuracy, grad);
+    }
+
+    private BlockedSoftmaxStep.Outcome runShard(Tensor input, long[] allLabels, double lr) {
+        int[] ownedRows = IntStream.range(0, allLabels.length).filter(i -> shard.owns(allLabels[i])).toArray();
+        long[] cols = Arrays.stream(ownedRows).mapToLong(i -> allLabels[i] - shard.start()).toArray();
+        if (sampler == null) {
+            lastSampled = null;
+            return runSorted(input, ownedRows, cols, weights.weight, weights.momentum, weights.inverseNorms, weights.bias,
+                    weights.biasMomentum, lr);
+        }
+        long[] sampled = sampler.sample(cols, shard.size(), steps);
+        lastSampled = Arrays.stream(sampled).map(c -> c + shard.start()).toArray();
+        for (int k = 0; k < cols.length; k++) {
+            cols[k] = Arrays.binarySearch(sampled, cols[k]);
+        }
+        Tensor index = longs(config.placement(), sampled);
+        Tensor w = weights.weight.index_select(0, index);
+        Tensor v = weights.momentum.index_select(0, index);
+        Tensor inv = weights.inverseNorms == null ? null : weights.inverseNorms.index_select(0, index);
+        Tensor b = weights.bias == null ? null : weights.bias.index_select(0, index);
+        Tensor vb = weights.biasMomentum == null ? null : weights.biasMomentum.index_select(0, index);
+        BlockedSoftmaxStep.Outcome outcome = runSorted(input, ownedRows, cols, w, v, inv, b, vb, lr);
+        weights.weight.index_copy_(0, index, w);
+        weights.momentum.index_copy_(0, index, v);
+        if (inv != null) {
+            weights.inverseNorms.index_copy_(0, index, inv);
+        } else {
+            weights.bias.index_copy_(0, index, b);
+            weights.biasMomentum.index_copy_(0, index, vb);
+        }
+        return outcome;
+    }
+
+    private BlockedSoftmaxStep.Outcome runSorted(Tensor input, int[] ownedRows, long[] cols, Tensor w, Tensor v, Tensor inv,
+            Tensor b, Tensor vb, double lr) {
+        Integer[] order = IntStream.range(0, ownedRows.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingLong(k -> cols[k]));
+        long[] sortedRows = Arrays.stream(order).mapToLong(k -> ownedRows[k]).toArray();
+        long[] sortedCols = Arrays.stream(order).mapToLong(k -> cols[k]).toArray();
+        return kernel.run(input, w, v, inv, b, vb, sortedRows, sortedCols, lr);
+    }
+
+    private long checkShapes(Tensor x, Tensor y) {
+        if (x.dim() != 2 || y.dim() != 1 || x.size(0) != y.size(0)) {
+            throw new HeadInputException("rank " + comm.rank() + ": embeddings must be [B, D] and labels [B]; got "
+                    + Arrays.toString(Tensors.shape(x)) + " and " + Arrays.toString(Tensors.shape(y)));
+        }
+        long[] mine = {x.size(0), x.size(1)};
+        long[] all = toLongArray(comm.allGather(longs(config.placement(), mine)));
+        for (int r = 0; r < comm.worldSize(); r++) {
+            if (all[2 * r] != mine[0] || all[2 * r + 1] != config.embDim()) {
+                StringBuilder shapes = new StringBuilder();
+                for (int q = 0; q < comm.worldSize(); q++) {
+                    shapes.append(q == 0 ? "" : ", ").append("rank ").append(q).append(": [").append(all[2 * q]).append(", ")
+                            .append(all[2 * q + 1]).append(']');
+                }
+                throw new HeadInputException("every worker must pass embeddings of the same shape [B, emb_dim=" + config.embDim()
+                        + "]; got " + shapes);
+            }
+        }
+        return mine[0];
+    }
+
+    private void checkLabels(long[] labels, long batch) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= config.numClasses()) {
+                throw new HeadInputException("label " + labels[i] + " of row " + (i % batch) + " on rank " + (i / batch)
+                        + " is outside [0, num_classes=" + config.numClasses() + ")");
+            }
+        }
+    }
+
+    private void checkFinite(Tensor gathered, long batch) {
+        if (!Tensors.allFinite(gathered)) {
+            long first = toLongArray(gathered.isfinite().all(1).logical_not().nonzero().select(1, 0))[0];
+            throw new HeadInputException("embedding row " + (first % batch) + " on rank " + (first / batch)
+                    + " contains NaN or Inf (check the backbone's loss scale and learning rate)");
+        }
+    }
+
+    private void checkNonZero(Tensor norms, long batch) {
+        long[] zero = toLongArray(norms.eq(Tensors.scalar(0)).nonzero().view(-1));
+        if (zero.length > 0) {
+            throw new HeadInputException("embedding row " + (zero[0] % batch) + " on rank " + (zero[0] / batch)
+                    + " is all zeros; margin losses need a direction to normalise");
+        }
+    }
+
+    public HeadConfig config() {
+        return config;
+    }
+
+    public ClassShard shard() {
+        return shard;
+    }
+
+    /** This worker's shard state (live tensors; read them, don't keep them past {@link #close}). */
+    public ShardWeights weights() {
+        return weights;
+    }
+
+    /** Global class ids used by the last step when sample_ratio &lt; 1 (sorted), else null. */
+    public long[] lastSampledClasses() {
+        return lastSampled == null ? null : lastSampled.clone();
+    }
+
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public void close() {
+        kernel.close();
+        weights.close();
+    }
+}

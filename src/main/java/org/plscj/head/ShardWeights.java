@@ -1,0 +1,115 @@
+package org.plscj.head;
+
+import static org.plscj.tensor.Tensors.rowNorms;
+import static org.plscj.tensor.Tensors.rows;
+
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Placement;
+import org.plscj.tensor.Tensors;
+
+/**
+ * One worker's slice of the classifier and its optimizer state, long-lived across steps:
+ * the class centres W_r [n_r, D] and their momentum; for margin losses the cached 1/‖w_j‖
+ * (kept current by the update, so no step re-reads W just to normalise it); for softmax the
+ * bias and its momentum. All tensors are retained outside any step's PointerScope.
+ */
+public final class ShardWeights implements AutoCloseable {
+    /** Classes per initialisation chunk: W's initial values depend on the class id, not the world size. */
+    static final int INIT_CHUNK = 4096;
+
+    final Tensor weight;
+    final Tensor momentum;
+    final Tensor inverseNorms;
+    final Tensor bias;
+    final Tensor biasMomentum;
+
+    private ShardWeights(Tensor weight, Tensor momentum, Tensor inverseNorms, Tensor bias, Tensor biasMomentum) {
+        this.weight = retain(weight);
+        this.momentum = retain(momentum);
+        this.inverseNorms = retain(inverseNorms);
+        this.bias = retain(bias);
+        this.biasMomentum = retain(biasMomentum);
+    }
+
+    private static Tensor retain(Tensor t) {
+        if (t != null) {
+            t.retainReference();
+        }
+        return t;
+    }
+
+    /**
+     * W ~ N(0, 0.01) as arcface_torch initialises it, drawn per chunk of {@value #INIT_CHUNK}
+     * global classes from a generator seeded by (seed, chunk), so any world size starts from the
+     * same matrix. Momentum and bias start at zero.
+     */
+    static ShardWeights initial(ClassShard shard, HeadConfig config) {
+        Placement at = config.placement();
+        Tensor w = Tensors.empty(at, shard.size(), config.embDim());
+        long firstChunk = shard.start() / INIT_CHUNK;
+        long lastChunk = (shard.start() + shard.size() - 1) / INIT_CHUNK;
+        for (long chunk = firstChunk; chunk <= lastChunk; chunk++) {
+            long chunkStart = chunk * INIT_CHUNK;
+            long chunkRows = Math.min(INIT_CHUNK, shard.numClasses() - chunkStart);
+            Tensor values = torch.empty(new long[] {chunkRows, config.embDim()}, Placement.CPU_FLOAT.floats(), null)
+                    .normal_(0, 0.01, new GeneratorOptional(torch.createCPUGenerator(config.seed() * 1_000_003L + chunk)));
+            long lo = Math.max(chunkStart, shard.start());
+            long hi = Math.min(chunkStart + chunkRows, shard.start() + shard.size());
+            rows(w, lo - shard.start(), hi - lo).copy_(rows(values, lo - chunkStart, hi - lo));
+        }
+        return create(w, Tensors.zeros(at, shard.size(), config.embDim()), null, null, config);
+    }
+
+    /**
+     * Shard state from given tensors (copied): W [n, D], momentum [n, D] (null = zeros), and for
+     * softmax the bias [n] and its momentum (null = zeros).
+     */
+    static ShardWeights of(Tensor w, Tensor momentum, Tensor bias, Tensor biasMomentum, HeadConfig config) {
+        Placement at = config.placement();
+        return create(copy(w, at), momentum == null ? null : copy(momentum, at), bias == null ? null : copy(bias, at),
+                biasMomentum == null ? null : copy(biasMomentum, at), config);
+    }
+
+    private static Tensor copy(Tensor t, Placement at) {
+        return t.to(at.floats(), false, true, null).contiguous();
+    }
+
+    /** Takes ownership of the given tensors; null momentum or bias start at zero. */
+    private static ShardWeights create(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum, HeadConfig config) {
+        Placement at = config.placement();
+        Tensor mom = momentum != null ? momentum : Tensors.zeros(at, weight.size(0), weight.size(1));
+        if (!config.lossType().normalised()) {
+            return new ShardWeights(weight, mom, null, bias != null ? bias : Tensors.zeros(at, weight.size(0)),
+                    biasMomentum != null ? biasMomentum : Tensors.zeros(at, weight.size(0)));
+        }
+        return new ShardWeights(weight, mom, rowNorms(weight).reciprocal(), null, null);
+    }
+
+    public Tensor weight() {
+        return weight;
+    }
+
+    public Tensor momentum() {
+        return momentum;
+    }
+
+    /** The bias (softmax only; null for margin losses). */
+    public Tensor bias() {
+        return bias;
+    }
+
+    public Tensor biasMomentum() {
+        return biasMomentum;
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : new Tensor[] {weight, momentum, inverseNorms, bias, biasMomentum}) {
+            if (t != null) {
+                t.releaseReference();
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.plscj.tensor;
+
+import java.io.IOException;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.global.torch;
+
+/** Loads libtorch once per JVM and sets its intra-op thread count. */
+public final class Native {
+    private static boolean loaded;
+
+    private Native() {}
+
+    /**
+     * Extracts and loads the native libraries, then sets the intra-op threads to
+     * {@code PLSC_NUM_THREADS} or, when unset, the cores divided by the local workers.
+     */
+    public static synchronized void load() {
+        if (loaded) {
+            return;
+        }
+        // why: with an empty JavaCPP cache, loading libtorch_cpu.so right after extracting it
+        // crashes the JVM in pthread_mutex_lock (seen on every fresh cache here); extracting
+        // all three resource folders first and only then loading avoids it.
+        for (String lib : new String[] {"javacpp", "openblas", "pytorch"}) {
+            try {
+                Loader.cacheResources("/org/bytedeco/" + lib + "/" + Loader.getPlatform() + "/");
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot extract the native " + lib + " libraries into the JavaCPP cache "
+                        + "(-Dorg.bytedeco.javacpp.cachedir): " + e.getMessage(), e);
+            }
+        }
+        Loader.load(torch.class);
+        torch.set_num_threads(intraOpThreads());
+        loaded = true;
+    }
+
+    /** Threads per worker: PLSC_NUM_THREADS, else cores / LOCAL_WORLD_SIZE (at least 1). */
+    public static int intraOpThreads() {
+        String explicit = System.getenv("PLSC_NUM_THREADS");
+        if (explicit != null && !explicit.isBlank()) {
+            return Math.max(1, Integer.parseInt(explicit.trim()));
+        }
+        String local = System.getenv("LOCAL_WORLD_SIZE");
+        int localWorkers = local == null || local.isBlank() ? 1 : Math.max(1, Integer.parseInt(local.trim()));
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / localWorkers);
+    }
+}

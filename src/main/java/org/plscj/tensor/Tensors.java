@@ -1,0 +1,137 @@
+package org.plscj.tensor;
+
+import org.bytedeco.pytorch.LongArrayRefOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The thin facade over the JavaCPP libtorch API: the handful of operations the head and the
+ * tools use, named so that the calling code reads like the formula above it.
+ * Every result is a new native object owned by the caller's {@code PointerScope}.
+ */
+public final class Tensors {
+    private Tensors() {}
+
+    public static Scalar scalar(double v) {
+        return new Scalar(v);
+    }
+
+    public static Tensor zeros(Placement at, long... shape) {
+        return torch.zeros(shape, at.floats());
+    }
+
+    public static Tensor empty(Placement at, long... shape) {
+        return torch.empty(shape, at.floats(), null);
+    }
+
+    /** Standard normal values from the global generator (seed it with {@code manual_seed}). */
+    public static Tensor randn(Placement at, long... shape) {
+        return torch.randn(shape, at.floats());
+    }
+
+    /** An int64 tensor holding {@code values}, on {@code at}'s device. */
+    public static Tensor longs(Placement at, long[] values) {
+        Tensor host = Tensor.create(values);
+        return at.isCpu() ? host : host.to(at.longs(), false, false, null);
+    }
+
+    /** A copy of a tensor's values in a Java array (moves to the CPU first when needed). */
+    public static long[] toLongArray(Tensor t) {
+        Tensor host = t.to(ScalarType.Long).contiguous().cpu();
+        long[] out = new long[(int) host.numel()];
+        if (out.length > 0) {
+            host.data_ptr_long().get(out);
+        }
+        return out;
+    }
+
+    public static double[] toDoubleArray(Tensor t) {
+        Tensor host = t.to(ScalarType.Double).contiguous().cpu();
+        double[] out = new double[(int) host.numel()];
+        if (out.length > 0) {
+            host.data_ptr_double().get(out);
+        }
+        return out;
+    }
+
+    /** The sizes of every dimension. */
+    public static long[] shape(Tensor t) {
+        long[] out = new long[(int) t.dim()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = t.size(i);
+        }
+        return out;
+    }
+
+    /** Rows [lo, lo + n) of a matrix, as a view. */
+    public static Tensor rows(Tensor t, long lo, long n) {
+        return t.narrow(0, lo, n);
+    }
+
+    /** ‖t_i‖₂ for every row i, shape [rows]. */
+    public static Tensor rowNorms(Tensor t) {
+        return torch.linalg_vector_norm(t, scalar(2), new long[] {1}, false, new ScalarTypeOptional());
+    }
+
+    /** max_j t_ij for every row i, shape [rows]. */
+    public static Tensor rowMax(Tensor t) {
+        return t.amax(new long[] {1}, false);
+    }
+
+    /** Σ_j t_ij for every row i, shape [rows]. */
+    public static Tensor rowSum(Tensor t) {
+        return t.sum(new long[] {1}, false, new ScalarTypeOptional());
+    }
+
+    /** Σ_i t_ij for every column j, shape [cols]. */
+    public static Tensor colSum(Tensor t) {
+        return t.sum(new long[] {0}, false, new ScalarTypeOptional());
+    }
+
+    /** ⟨a_i, b_i⟩ for every row i of two matrices of the same shape, shape [rows]. */
+    public static Tensor rowDots(Tensor a, Tensor b) {
+        return torch.bmm(a.unsqueeze(1), b.unsqueeze(2)).view(-1);
+    }
+
+    /** A column vector view [n, 1] of a vector, for row-wise broadcasting. */
+    public static Tensor col(Tensor v) {
+        return v.unsqueeze(1);
+    }
+
+    /** A row vector view [1, n] of a vector, for column-wise broadcasting. */
+    public static Tensor row(Tensor v) {
+        return v.unsqueeze(0);
+    }
+
+    /** out ← a·bᵀ (out must be contiguous of shape [a.rows, b.rows]). */
+    public static void mmTransposedInto(Tensor out, Tensor a, Tensor b) {
+        torch.mm_out(out, a, b.t());
+    }
+
+    /** Largest |t| over all elements, as a double. */
+    public static double maxAbs(Tensor t) {
+        return t.numel() == 0 ? 0.0 : t.abs().max().item_double();
+    }
+
+    public static boolean allFinite(Tensor t) {
+        return t.isfinite().all().item_bool();
+    }
+
+    public static TensorVector vector(Tensor... ts) {
+        return new TensorVector(ts);
+    }
+
+    /** Concatenates vectors/matrices along dimension 0. */
+    public static Tensor cat0(Tensor... ts) {
+        return torch.cat(new TensorVector(ts), 0);
+    }
+
+    /** Helper for optional dimension lists (all dims). */
+    static LongArrayRefOptional allDims() {
+        return new LongArrayRefOptional();
+    }
+}

@@ -1,0 +1,37 @@
+package org.plscj.head;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.plscj.comm.Communicator;
+import org.plscj.tensor.Native;
+import org.plscj.tensor.Placement;
+
+class SingleWorkerHeadTest {
+    @BeforeAll
+    static void load() {
+        Native.load();
+    }
+
+    @ParameterizedTest(name = "{0} ratio {1} block {2} {3}")
+    @CsvSource({
+        "softmax, 1.0, 64, float32",
+        "arcface, 1.0, 64, float32",
+        "cosface, 1.0, 100, float32",
+        "sphereface, 1.0, 0, float32",
+        "combined, 1.0, 37, float32",
+        "arcface, 0.3, 64, float32",
+        "softmax, 0.5, 64, float32",
+        "arcface, 1.0, 64, float64",
+        "arcface, 0.4, 50, float64",
+    })
+    void distributedStepEqualsSingleDeviceAutogradAtWorldSize1(String loss, double ratio, int block, String dtype) {
+        HeadConfig config = HeadConfig.of(1001, 32, LossType.parse(loss)).withSampleRatio(ratio).withBlockRows(block)
+                .withPlacement(Placement.of("cpu", dtype));
+        double tolerance = dtype.equals("float64") ? 1e-12 : 1e-5;
+        HeadCheck.Report report = HeadCheck.run(config, Communicator.single(), 16, 3, 0.1, tolerance);
+        assertTrue(report.pass(), () -> "errors above " + tolerance + ": " + report.errors());
+    }
+}
