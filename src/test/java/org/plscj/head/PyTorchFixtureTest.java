@@ -1,0 +1,122 @@
+package org.plscj.head;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.plscj.comm.Communicator;
+import org.plscj.tensor.Native;
+import org.plscj.tensor.Tensors;
+
+/**
+ * Loss, gradients and two SGD steps against values PyTorch produced once
+ * (src/test/resources/fixtures/make_margin_fixtures.py, torch autograd + torch.optim.SGD in float64).
+ */
+class PyTorchFixtureTest {
+    private static final double TOLERANCE = 1e-5;
+
+    @BeforeAll
+    static void load() {
+        Native.load();
+    }
+
+    static Stream<Arguments> cases() throws IOException {
+        try (InputStream in = PyTorchFixtureTest.class.getResourceAsStream("/fixtures/margin_losses.json")) {
+            JsonNode root = new ObjectMapper().readTree(in);
+            List<Arguments> out = new ArrayList<>();
+            root.get("cases").forEach(c -> out.add(Arguments.of(c.get("name").asText(), c)));
+            return out.stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void lossGradientsAndTwoSgdStepsMatchPyTorch(String name, JsonNode c) {
+        try (PointerScope scope = new PointerScope()) {
+            int classes = c.get("num_classes").asInt();
+            int dim = c.get("emb_dim").asInt();
+            int batch = c.get("batch").asInt();
+            LossType type = LossType.parse(c.get("loss_type").asText());
+            HeadConfig config = HeadConfig.of(classes, dim, type)
+                    .withMargin(new Margin(c.get("m1").asDouble(), c.get("m2").asDouble(), c.get("m3").asDouble(), c.get("scale").asDouble()))
+                    .withOptimizer(c.get("momentum").asDouble(), c.get("weight_decay").asDouble())
+                    .withBlockRows(16);
+            double lr = c.get("lr").asDouble();
+            Tensor x = floats(c.get("x"), batch, dim);
+            Tensor w0 = floats(c.get("W"), classes, dim);
+            Tensor bias = c.get("bias").isNull() ? null : floats(c.get("bias"), classes);
+            Tensor labels = Tensor.create(longs(c.get("labels")));
+            try (PartialFC head = new PartialFC(config, Communicator.single(), w0, null, bias, null)) {
+                HeadResult first = head.step(x, labels, lr);
+                assertClose(name + " loss", c.get("loss").asDouble(), first.loss());
+                assertRelative(name + " grad_x", doubles(c.get("grad_x")), first.embeddingGrad());
+                // from zero momentum, v₁ = ∂L/∂W + λ·W₀
+                Tensor dw = head.weights().momentum().sub(w0.mul(Tensors.scalar(config.weightDecay())));
+                assertRelative(name + " grad_W", doubles(c.get("grad_W")), dw);
+                if (bias != null) {
+                    Tensor db = head.weights().biasMomentum().sub(bias.mul(Tensors.scalar(config.weightDecay())));
+                    assertRelative(name + " grad_bias", doubles(c.get("grad_bias")), db);
+                    assertRelative(name + " bias_after_sgd", doubles(c.get("bias_after_sgd")), head.weights().bias());
+                }
+                assertRelative(name + " W_after_sgd", doubles(c.get("W_after_sgd")), head.weights().weight());
+                HeadResult second = head.step(x, labels, lr);
+                assertClose(name + " loss_step2", c.get("loss_step2").asDouble(), second.loss());
+                assertRelative(name + " W_after_sgd2", doubles(c.get("W_after_sgd2")), head.weights().weight());
+            }
+        }
+    }
+
+    private static void assertClose(String what, double expected, double actual) {
+        assertEquals(expected, actual, TOLERANCE * Math.max(1, Math.abs(expected)), what);
+    }
+
+    private static void assertRelative(String what, double[] expected, Tensor actual) {
+        double[] got = Tensors.toDoubleArray(actual);
+        assertEquals(expected.length, got.length, what + " size");
+        double scale = 0;
+        double worst = 0;
+        for (int i = 0; i < got.length; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+            worst = Math.max(worst, Math.abs(expected[i] - got[i]));
+        }
+        double rel = worst / Math.max(scale, 1e-30);
+        assertTrue(rel <= TOLERANCE, what + ": relative error " + rel);
+    }
+
+    private static double[] doubles(JsonNode array) {
+        double[] out = new double[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asDouble();
+        }
+        return out;
+    }
+
+    private static long[] longs(JsonNode array) {
+        long[] out = new long[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asLong();
+        }
+        return out;
+    }
+
+    private static Tensor floats(JsonNode array, long... shape) {
+        double[] d = doubles(array);
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return Tensor.create(f, shape);
+    }
+}
