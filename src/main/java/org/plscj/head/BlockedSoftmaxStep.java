@@ -17,6 +17,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.comm.Communicator;
 import org.plscj.comm.Communicator.Reduction;
+import org.plscj.head.StepProfile.Phase;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
 
@@ -62,6 +63,13 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         return fresh;
     }
 
+    /** A block of classes [lo, lo + len) and the owned targets [from, to) that fall in it. */
+    private record Block(long lo, long len, int from, int to, Tensor targets) {
+        boolean hasTargets() {
+            return to > from;
+        }
+    }
+
     /**
      * @param input     x [N, D], contiguous
      * @param w         W [n, D] (updated in place), with its momentum, 1/‖w‖ (margin) or bias and its momentum (softmax)
@@ -69,14 +77,18 @@ final class BlockedSoftmaxStep implements AutoCloseable {
      * @param ownedCols their target columns t_i in [0, n), ascending
      */
     Outcome run(Tensor input, Tensor w, Tensor momentum, Tensor inverseNorms, Tensor bias, Tensor biasMomentum,
-            long[] ownedRows, long[] ownedCols, double lr) {
+            long[] ownedRows, long[] ownedCols, double lr, StepProfile profile) {
+        long t = System.nanoTime();
         Placement at = config.placement();
         long n = w.size(0);
         long batch = input.size(0);
         int blockRows = config.effectiveBlockRows();
         int blocks = (int) ((n + blockRows - 1) / blockRows);
-        exps = ensure(exps, batch * n, at);
+        boolean recompute = config.recomputeLogits();
+        exps = ensure(exps, batch * (recompute ? Math.min(n, blockRows) : n), at);
         weightGrad = ensure(weightGrad, (long) blockRows * config.embDim(), at);
+        // s/‖w_j‖ once per step, so a block's logits need one scaling pass: z = x̂·wᵀ · s/‖w‖
+        Tensor columnScale = normalised ? inverseNorms.mul(scalar(scale)) : null;
 
         Tensor rowsT = longs(at, ownedRows);
         int owned = ownedRows.length;
@@ -87,40 +99,33 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         Tensor rawMax = runMax.clone();
         Tensor runSum = Tensors.zeros(at, batch);
         Tensor blockMax = Tensors.empty(at, blocks, batch);
-        Tensor[] targetIndex = new Tensor[blocks];
-        int[] targetFrom = new int[blocks + 1];
+        Block[] block = new Block[blocks];
 
-        // Pass 1, per block: z = s·x·ŵᵀ (or x·wᵀ + b), the margin on targets, online max and Σexp.
+        // Pass 1, per block: z = s·cos (or x·wᵀ + b), the margin on targets, online max and Σexp.
         for (int b = 0; b < blocks; b++) {
             long lo = (long) b * blockRows;
             long len = Math.min(blockRows, n - lo);
-            Tensor z = exps.narrow(0, batch * lo, batch * len).view(batch, len);
-            Tensors.mmTransposedInto(z, input, rows(w, lo, len));
-            if (normalised) {
-                z.mul_(row(inverseNorms.narrow(0, lo, len)));
-            } else {
-                z.add_(row(bias.narrow(0, lo, len)));
-            }
             int from = lowerBound(ownedCols, lo);
             int to = lowerBound(ownedCols, lo + len);
-            targetFrom[b] = from;
-            if (to > from) {
-                targetIndex[b] = longs(at, flatIndex(ownedRows, ownedCols, from, to, lo, len));
-                Tensor raw = z.take(targetIndex[b]);
-                Tensor logit = normalised ? config.margin().psi(raw).mul(scalar(scale)) : raw;
+            block[b] = new Block(lo, len, from, to, to > from ? longs(at, flatIndex(ownedRows, ownedCols, from, to, lo, len)) : null);
+            Tensor z = logitsBuffer(b, block[b], batch, recompute);
+            t = profile.lap(Phase.SOFTMAX, t);
+            rawLogits(z, input, w, columnScale, bias, block[b]);
+            t = profile.lap(Phase.LOGITS_GEMM, t);
+            if (block[b].hasTargets()) {
+                Tensor raw = z.take(block[b].targets());
+                targetRaw.narrow(0, from, to - from).copy_(raw);
                 if (normalised) {
-                    targetSlope.narrow(0, from, to - from).copy_(config.margin().psiDerivative(raw));
-                    z.mul_(scalar(scale));
+                    // why: s·cos was formed as (x̂·w)·(s/‖w‖); ψ needs cos itself
+                    Tensor cos = raw.div(scalar(scale));
+                    targetLogit.narrow(0, from, to - from).copy_(config.margin().psi(cos).mul_(scalar(scale)));
+                    targetSlope.narrow(0, from, to - from).copy_(config.margin().psiDerivative(cos));
+                } else {
+                    targetLogit.narrow(0, from, to - from).copy_(raw);
                 }
-                targetRaw.narrow(0, from, to - from).copy_(raw.mul(scalar(scale)));
-                targetLogit.narrow(0, from, to - from).copy_(logit);
-            } else if (normalised) {
-                z.mul_(scalar(scale));
             }
             rawMax = torch.maximum(rawMax, rowMax(z));
-            if (to > from) {
-                z.put_(targetIndex[b], targetLogit.narrow(0, from, to - from));
-            }
+            putTargets(z, block[b], targetLogit);
             // m' = max(m, max_j z_ij); S ← S·e^(m − m') + Σ_j e^(z_ij − m')
             Tensor newMax = torch.maximum(runMax, rowMax(z));
             runSum.mul_(runMax.sub(newMax).exp_());
@@ -129,19 +134,22 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             runMax = newMax;
             blockMax.select(0, b).copy_(newMax);
         }
-        targetFrom[blocks] = owned;
 
         // Global softmax: M_i = max over ranks; denom_i = Σ_ranks S·e^(m − M). The SUM also carries
         // the target logit minus M (only its owner contributes) and the owner's correct flag.
         Tensor maxes = torch.stack(new TensorVector(runMax, rawMax), 0);
+        t = profile.lap(Phase.SOFTMAX, t);
         comm.allReduce(maxes, Reduction.MAX);
+        t = profile.lap(Phase.COMMUNICATION, t);
         Tensor globalMax = maxes.select(0, 0);
         Tensor sums = Tensors.zeros(at, 3, batch);
         sums.select(0, 0).copy_(runSum.mul(runMax.sub(globalMax).exp_()));
         Tensor ownedMax = globalMax.index_select(0, rowsT);
         sums.select(0, 1).index_copy_(0, rowsT, targetLogit.sub(ownedMax));
         sums.select(0, 2).index_copy_(0, rowsT, targetRaw.ge(maxes.select(0, 1).index_select(0, rowsT)).to(at.dtype()));
+        t = profile.lap(Phase.SOFTMAX, t);
         comm.allReduce(sums, Reduction.SUM);
+        t = profile.lap(Phase.COMMUNICATION, t);
         Tensor denom = sums.select(0, 0);
         // loss = mean_i (log denom_i − (z_it − M_i))
         double loss = denom.log().sub(sums.select(0, 1)).mean().item_double();
@@ -154,43 +162,83 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             targetGrad.mul_(targetSlope);
         }
         Tensor inputGrad = Tensors.zeros(at, batch, config.embDim());
-        double mu = config.momentum();
-        double decay = config.weightDecay();
 
         // Pass 2, per block: G = ∂loss/∂(x·ŵᵀ); dx += G·ŵ; dW = Gᵀx (through ‖w‖); v ← μv + dW + λw; w ← w − lr·v.
         for (int b = 0; b < blocks; b++) {
-            long lo = (long) b * blockRows;
-            long len = Math.min(blockRows, n - lo);
-            Tensor g = exps.narrow(0, batch * lo, batch * len).view(batch, len);
+            Block bl = block[b];
+            Tensor g = logitsBuffer(b, bl, batch, recompute);
+            if (recompute) {
+                t = profile.lap(Phase.SOFTMAX, t);
+                rawLogits(g, input, w, columnScale, bias, bl);
+                t = profile.lap(Phase.LOGITS_GEMM, t);
+                putTargets(g, bl, targetLogit);
+                g.sub_(col(blockMax.select(0, b))).exp_();
+            }
+            // p_ij·s/N = e^(z_ij − m_b)·e^(m_b − M_i)/denom_i · s/N
             g.mul_(col(blockMax.select(0, b).sub(globalMax).exp_().div_(denom).mul_(scalar(scale / batch))));
-            if (targetIndex[b] != null) {
-                g.put_(targetIndex[b], targetGrad.narrow(0, targetFrom[b], targetIndex[b].numel()));
+            if (bl.hasTargets()) {
+                g.put_(bl.targets(), targetGrad.narrow(0, bl.from(), bl.to() - bl.from()));
             }
-            Tensor wb = rows(w, lo, len);
-            Tensor vb = rows(momentum, lo, len);
-            Tensor gw = weightGrad.narrow(0, 0, len * config.embDim()).view(len, config.embDim());
-            if (normalised) {
-                Tensor inv = inverseNorms.narrow(0, lo, len);
-                g.mul_(row(inv));
-                inputGrad.addmm_(g, wb);
-                torch.mm_out(gw, g.t(), input);
-                // ∂/∂w_j of x·w_j/‖w_j‖ removes the radial part: dW_j = gw_j − (gw_j·w_j)/‖w_j‖² · w_j
-                Tensor radial = rowDots(gw, wb).mul_(inv).mul_(inv);
-                vb.mul_(scalar(mu)).add_(gw).addcmul_(wb, col(radial.neg_().add_(scalar(decay))));
-                wb.add_(vb, scalar(-lr));
-                inv.copy_(rowNorms(wb).reciprocal_());
-            } else {
-                inputGrad.addmm_(g, wb);
-                torch.mm_out(gw, g.t(), input);
-                vb.mul_(scalar(mu)).add_(gw).add_(wb, scalar(decay));
-                wb.add_(vb, scalar(-lr));
-                Tensor bb = bias.narrow(0, lo, len);
-                Tensor vbb = biasMomentum.narrow(0, lo, len);
-                vbb.mul_(scalar(mu)).add_(colSum(g)).add_(bb, scalar(decay));
-                bb.add_(vbb, scalar(-lr));
-            }
+            t = profile.lap(Phase.SOFTMAX, t);
+            t = backwardAndUpdate(g, input, inputGrad, w, momentum, inverseNorms, bias, biasMomentum, bl, lr, profile, t);
         }
         return new Outcome(loss, correct, inputGrad);
+    }
+
+    /** The [N, len] logits of block b: its slice of the stored buffer, or the one recompute buffer. */
+    private Tensor logitsBuffer(int b, Block bl, long batch, boolean recompute) {
+        long offset = recompute ? 0 : batch * bl.lo();
+        return exps.narrow(0, offset, batch * bl.len()).view(batch, bl.len());
+    }
+
+    /** z ← x·w_blockᵀ scaled by s/‖w‖ (margin losses) or plus the bias (softmax). */
+    private void rawLogits(Tensor z, Tensor input, Tensor w, Tensor columnScale, Tensor bias, Block bl) {
+        Tensors.mmTransposedInto(z, input, rows(w, bl.lo(), bl.len()));
+        if (normalised) {
+            z.mul_(row(columnScale.narrow(0, bl.lo(), bl.len())));
+        } else {
+            z.add_(row(bias.narrow(0, bl.lo(), bl.len())));
+        }
+    }
+
+    private static void putTargets(Tensor z, Block bl, Tensor targetLogit) {
+        if (bl.hasTargets()) {
+            z.put_(bl.targets(), targetLogit.narrow(0, bl.from(), bl.to() - bl.from()));
+        }
+    }
+
+    /** dx += G·ŵ_b; dW_b = Gᵀ·x (minus its radial part for normalised W); SGD with momentum and weight decay. */
+    private long backwardAndUpdate(Tensor g, Tensor input, Tensor inputGrad, Tensor w, Tensor momentum, Tensor inverseNorms,
+            Tensor bias, Tensor biasMomentum, Block bl, double lr, StepProfile profile, long t) {
+        double mu = config.momentum();
+        double decay = config.weightDecay();
+        Tensor wb = rows(w, bl.lo(), bl.len());
+        Tensor vb = rows(momentum, bl.lo(), bl.len());
+        Tensor gw = weightGrad.narrow(0, 0, bl.len() * config.embDim()).view(bl.len(), config.embDim());
+        Tensor inv = normalised ? inverseNorms.narrow(0, bl.lo(), bl.len()) : null;
+        if (normalised) {
+            // G holds s·∂loss/∂z; ∂z/∂(x̂·w) = 1/‖w‖
+            g.mul_(row(inv));
+        }
+        t = profile.lap(Phase.SOFTMAX, t);
+        inputGrad.addmm_(g, wb);
+        torch.mm_out(gw, g.t(), input);
+        t = profile.lap(Phase.BACKWARD_GEMMS, t);
+        if (normalised) {
+            // ∂/∂w_j of x·w_j/‖w_j‖ removes the radial part: dW_j = gw_j − (gw_j·w_j)/‖w_j‖² · w_j
+            Tensor radial = rowDots(gw, wb).mul_(inv).mul_(inv);
+            vb.mul_(scalar(mu)).add_(gw).addcmul_(wb, col(radial.neg_().add_(scalar(decay))));
+            wb.add_(vb, scalar(-lr));
+            inv.copy_(rowNorms(wb).reciprocal_());
+        } else {
+            vb.mul_(scalar(mu)).add_(gw).add_(wb, scalar(decay));
+            wb.add_(vb, scalar(-lr));
+            Tensor bb = bias.narrow(0, bl.lo(), bl.len());
+            Tensor vbb = biasMomentum.narrow(0, bl.lo(), bl.len());
+            vbb.mul_(scalar(mu)).add_(colSum(g)).add_(bb, scalar(decay));
+            bb.add_(vbb, scalar(-lr));
+        }
+        return profile.lap(Phase.UPDATE, t);
     }
 
     /** Flat indices i·len + (t_i − lo) of the targets [from, to) inside a [N, len] block. */

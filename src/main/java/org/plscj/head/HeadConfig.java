@@ -15,6 +15,8 @@ import org.plscj.tensor.Placement;
  * @param weightDecay L2 weight decay of the shard update
  * @param seed        seeds the initial weights and the Partial FC sampler (with the rank)
  * @param blockRows   classes per block of the blocked step; 0 picks ≈2 MB of weights per block
+ * @param recomputeLogits keep no [N, n] logits buffer: the backward pass recomputes each block's
+ *                    logits (one more GEMM per step, N·n·4 bytes less memory: the largest class counts)
  * @param placement   device and precision of the shard
  */
 public record HeadConfig(
@@ -27,6 +29,7 @@ public record HeadConfig(
         double weightDecay,
         long seed,
         int blockRows,
+        boolean recomputeLogits,
         Placement placement) {
 
     public HeadConfig {
@@ -49,31 +52,35 @@ public record HeadConfig(
 
     /** PLSC defaults for the given size and loss. */
     public static HeadConfig of(long numClasses, int embDim, LossType lossType) {
-        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, Placement.CPU_FLOAT);
+        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT);
     }
 
     public HeadConfig withMargin(Margin m) {
-        return new HeadConfig(numClasses, embDim, lossType, m, sampleRatio, momentum, weightDecay, seed, blockRows, placement);
+        return new HeadConfig(numClasses, embDim, lossType, m, sampleRatio, momentum, weightDecay, seed, blockRows, recomputeLogits, placement);
     }
 
     public HeadConfig withSampleRatio(double r) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, r, momentum, weightDecay, seed, blockRows, placement);
+        return new HeadConfig(numClasses, embDim, lossType, margin, r, momentum, weightDecay, seed, blockRows, recomputeLogits, placement);
     }
 
     public HeadConfig withSeed(long s) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, s, blockRows, placement);
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, s, blockRows, recomputeLogits, placement);
     }
 
     public HeadConfig withBlockRows(int rows) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, rows, placement);
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, rows, recomputeLogits, placement);
+    }
+
+    public HeadConfig withRecomputedLogits(boolean recompute) {
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, blockRows, recompute, placement);
     }
 
     public HeadConfig withPlacement(Placement p) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, blockRows, p);
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, blockRows, recomputeLogits, p);
     }
 
     public HeadConfig withOptimizer(double mom, double wd) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, mom, wd, seed, blockRows, placement);
+        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, mom, wd, seed, blockRows, recomputeLogits, placement);
     }
 
     /** Rows per block: the configured value, or about 2 MB of fp32 weights. */

@@ -13,6 +13,7 @@ import java.util.stream.IntStream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.comm.Communicator;
+import org.plscj.head.StepProfile.Phase;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
@@ -50,6 +51,7 @@ public final class PartialFC implements AutoCloseable {
     private final BlockedSoftmaxStep kernel;
     private long steps;
     private long[] lastSampled;
+    private final StepProfile profile = new StepProfile();
 
     /** A head whose shard starts from arcface_torch's N(0, 0.01) initialisation. */
     public PartialFC(HeadConfig config, Communicator comm) {
@@ -95,6 +97,7 @@ public final class PartialFC implements AutoCloseable {
         double loss;
         double accuracy;
         try (PointerScope scope = new PointerScope()) {
+            long t = System.nanoTime();
             Placement at = config.placement();
             Tensor x = embeddings.detach().to(at.floats(), false, false, null).contiguous();
             Tensor y = labels.to(at.longs(), false, false, null).contiguous();
@@ -103,6 +106,7 @@ public final class PartialFC implements AutoCloseable {
             long[] allLabels = toLongArray(comm.allGather(y));
             checkLabels(allLabels, batch);
             checkFinite(gathered, batch);
+            t = profile.lap(Phase.GATHER, t);
 
             Tensor norms = config.lossType().normalised() ? rowNorms(gathered) : null;
             if (norms != null) {
@@ -110,9 +114,11 @@ public final class PartialFC implements AutoCloseable {
             }
             // x̂_i = x_i / ‖x_i‖ for margin losses
             Tensor input = norms == null ? gathered : gathered.div(col(norms));
+            t = profile.lap(Phase.OTHER, t);
             BlockedSoftmaxStep.Outcome outcome = runShard(input, allLabels, lr);
-
+            t = System.nanoTime();
             Tensor inputGrad = comm.reduceScatter(outcome.inputGrad());
+            t = profile.lap(Phase.COMMUNICATION, t);
             if (norms != null) {
                 // ∂/∂x of x/‖x‖: dx = (dx̂ − x̂·⟨x̂, dx̂⟩) / ‖x‖
                 Tensor own = rows(input, comm.rank() * batch, batch);
@@ -121,6 +127,7 @@ public final class PartialFC implements AutoCloseable {
             }
             grad = inputGrad;
             grad.retainReference();
+            profile.lap(Phase.OTHER, t);
             loss = outcome.loss();
             accuracy = outcome.correct() / allLabels.length;
         }
@@ -169,7 +176,7 @@ public final class PartialFC implements AutoCloseable {
         Arrays.sort(order, Comparator.comparingLong(k -> cols[k]));
         long[] sortedRows = Arrays.stream(order).mapToLong(k -> ownedRows[k]).toArray();
         long[] sortedCols = Arrays.stream(order).mapToLong(k -> cols[k]).toArray();
-        return kernel.run(input, w, v, inv, b, vb, sortedRows, sortedCols, lr);
+        return kernel.run(input, w, v, inv, b, vb, sortedRows, sortedCols, lr, profile);
     }
 
     private long checkShapes(Tensor x, Tensor y) {
@@ -216,6 +223,11 @@ public final class PartialFC implements AutoCloseable {
             throw new HeadInputException("embedding row " + (zero[0] % batch) + " on rank " + (zero[0] / batch)
                     + " is all zeros; margin losses need a direction to normalise");
         }
+    }
+
+    /** Time per phase accumulated over the steps so far (reset it to measure a window). */
+    public StepProfile profile() {
+        return profile;
     }
 
     public HeadConfig config() {

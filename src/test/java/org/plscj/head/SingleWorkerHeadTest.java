@@ -15,21 +15,24 @@ class SingleWorkerHeadTest {
         Native.load();
     }
 
-    @ParameterizedTest(name = "{0} ratio {1} block {2} {3}")
+    @ParameterizedTest(name = "{0} ratio {1} block {2} {3} recompute {4}")
     @CsvSource({
-        "softmax, 1.0, 64, float32",
-        "arcface, 1.0, 64, float32",
-        "cosface, 1.0, 100, float32",
-        "sphereface, 1.0, 0, float32",
-        "combined, 1.0, 37, float32",
-        "arcface, 0.3, 64, float32",
-        "softmax, 0.5, 64, float32",
-        "arcface, 1.0, 64, float64",
-        "arcface, 0.4, 50, float64",
+        "softmax, 1.0, 64, float32, false",
+        "arcface, 1.0, 64, float32, false",
+        "cosface, 1.0, 100, float32, false",
+        "sphereface, 1.0, 0, float32, false",
+        "combined, 1.0, 37, float32, false",
+        "arcface, 0.3, 64, float32, false",
+        "softmax, 0.5, 64, float32, false",
+        "arcface, 1.0, 64, float64, false",
+        "arcface, 0.4, 50, float64, false",
+        "arcface, 1.0, 64, float64, true",
+        "softmax, 0.6, 64, float64, true",
+        "cosface, 1.0, 5000, float32, true",
     })
-    void distributedStepEqualsSingleDeviceAutogradAtWorldSize1(String loss, double ratio, int block, String dtype) {
+    void distributedStepEqualsSingleDeviceAutogradAtWorldSize1(String loss, double ratio, int block, String dtype, boolean recompute) {
         HeadConfig config = HeadConfig.of(1001, 32, LossType.parse(loss)).withSampleRatio(ratio).withBlockRows(block)
-                .withPlacement(Placement.of("cpu", dtype));
+                .withRecomputedLogits(recompute).withPlacement(Placement.of("cpu", dtype));
         double tolerance = dtype.equals("float64") ? 1e-12 : 1e-5;
         HeadCheck.Report report = HeadCheck.run(config, Communicator.single(), 16, 3, 0.1, tolerance);
         assertTrue(report.pass(), () -> "errors above " + tolerance + ": " + report.errors());

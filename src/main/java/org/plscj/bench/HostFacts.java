@@ -1,0 +1,33 @@
+package org.plscj.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What a benchmark number depends on besides the code: the CPU, the cores the JVM may use, the
+ * memory, and the two settings STACK.md measured as worth 1.2–5× (jemalloc, OpenBLAS core type).
+ *
+ * @param cpuModel         the first {@code model name} of /proc/cpuinfo ("unknown" if absent)
+ * @param cores            processors available to this JVM
+ * @param memTotalMb       physical memory, MiB
+ * @param jemalloc         whether jemalloc is preloaded (LD_PRELOAD)
+ * @param openblasCoretype OPENBLAS_CORETYPE, or null when unset (OpenBLAS then guesses)
+ */
+public record HostFacts(String cpuModel, int cores, double memTotalMb, boolean jemalloc, String openblasCoretype) {
+
+    public static HostFacts current() {
+        String preload = System.getenv("LD_PRELOAD");
+        return new HostFacts(readCpuModel(), Runtime.getRuntime().availableProcessors(), MemoryProbe.totalBytes() / (1024.0 * 1024.0),
+                preload != null && preload.contains("jemalloc"), System.getenv("OPENBLAS_CORETYPE"));
+    }
+
+    private static String readCpuModel() {
+        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst()
+                    .orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

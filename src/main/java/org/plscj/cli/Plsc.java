@@ -1,0 +1,49 @@
+package org.plscj.cli;
+
+import org.plscj.comm.CommunicationException;
+import org.plscj.head.HeadInputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code plsc} command line: one sub-command per job, each in its own file. */
+@Command(
+        name = "plsc",
+        mixinStandardHelpOptions = true,
+        version = "plsc 0.1.0 (PLSC-J)",
+        description = {
+            "Large-scale classification on the JVM: a model-parallel margin-softmax head (PLSC dist_softmax /",
+            "dist_arcface, Partial FC) over libtorch and torch c10d (Gloo on CPU, NCCL on GPU).",
+            "",
+            "Multi-process jobs follow the torchrun contract (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK,",
+            "LOCAL_RANK, LOCAL_WORLD_SIZE): start them with 'plsc launch', torchrun-style schedulers, or by hand."
+        },
+        subcommands = {CheckCommand.class, BenchCommand.class, LaunchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Plsc {
+    /** Exit code for unusable input (bad options, labels, shapes). */
+    static final int BAD_INPUT = 2;
+    /** Exit code when a collective failed: a peer was lost or timed out. */
+    static final int PEER_LOST = 3;
+
+    private Plsc() {}
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line: clear one-line errors instead of stack traces. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Plsc());
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println(line.getCommandSpec().qualifiedName() + ": error: " + e.getMessage());
+            if (System.getenv("PLSC_DEBUG") != null) {
+                e.printStackTrace(line.getErr());
+            }
+            line.getErr().flush();
+            if (e instanceof CommunicationException) {
+                return PEER_LOST;
+            }
+            return e instanceof HeadInputException || e instanceof IllegalArgumentException ? BAD_INPUT : 1;
+        });
+        return cl;
+    }
+}
