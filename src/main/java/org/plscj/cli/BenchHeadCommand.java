@@ -82,6 +82,10 @@ final class BenchHeadCommand implements Callable<Integer> {
             description = "Keep no [N, n] logits buffer; recompute each block's logits in the backward pass (less memory).")
     boolean recomputeLogits;
 
+    @Option(names = "--block-rows", defaultValue = "0",
+            description = "Classes per block of the blocked step; 0 = automatic (default ${DEFAULT-VALUE}).")
+    int blockRows;
+
     @Option(names = "--peer", description = "Also run the PyTorch peer (single process, arcface only) and report the speed-up.")
     boolean peer;
 
@@ -103,7 +107,8 @@ final class BenchHeadCommand implements Callable<Integer> {
         PeerBenchmark peerBench = peer ? PeerBenchmark.locate(peerScript) : null;
         long available = MemoryProbe.availableBytes();
         try (Communicator comm = worker.connect()) {
-            HeadConfig config = HeadConfig.of(classes, emb, type).withSampleRatio(sampleRatio).withRecomputedLogits(recomputeLogits);
+            HeadConfig config = HeadConfig.of(classes, emb, type).withSampleRatio(sampleRatio).withRecomputedLogits(recomputeLogits)
+                    .withBlockRows(blockRows);
             long rows = (long) batch * comm.worldSize();
             HeadBenchmark.Result run = HeadBenchmark.run(new HeadBenchmark.Settings(config, batch, warmup, steps, LR), comm);
             double worstMedian = maxOverRanks(comm, run.medianMs());

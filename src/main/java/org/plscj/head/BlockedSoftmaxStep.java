@@ -3,7 +3,6 @@ package org.plscj.head;
 import static org.plscj.tensor.Tensors.col;
 import static org.plscj.tensor.Tensors.colSum;
 import static org.plscj.tensor.Tensors.longs;
-import static org.plscj.tensor.Tensors.rowDots;
 import static org.plscj.tensor.Tensors.rowMax;
 import static org.plscj.tensor.Tensors.rowNorms;
 import static org.plscj.tensor.Tensors.rowSum;
@@ -23,11 +22,12 @@ import org.plscj.tensor.Tensors;
 
 /**
  * Forward, distributed softmax cross entropy, backward and SGD update of one shard, walking the
- * shard in blocks of classes so that each block's weights, momentum, logits and gradients are
- * touched while they sit in cache. Per step W and its momentum cross memory once, and the only
- * [N, n] buffer is written once and read once. Pass 1 keeps an online (max, Σexp) per row; the
- * two all-reduces turn the local sums into the global softmax; pass 2 forms the gradient,
- * accumulates dX and updates each block in place.
+ * shard in blocks of classes. Pass 1 computes each block's logits (one GEMM) and keeps an online
+ * (max, Σexp) per row; the two all-reduces turn the local sums into the global softmax; pass 2
+ * forms each block's gradient from its stored logits, accumulates dX (one GEMM) and updates the
+ * block with the momentum step fused into the dW GEMM (v ← μv + Gᵀx). No one-hot matrix, no
+ * normalised copy of W, and the only [N, n] buffer (the logits) is written once and read once;
+ * everything else per block is [N, block] and stays in cache.
  *
  * <p>Notation: N gathered rows, n classes in the (sampled) shard, x_i the gathered inputs
  * (normalised for margin losses), s the scale, z_ij the logits, t_i the target column.
@@ -40,8 +40,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
     private final Communicator comm;
     private final boolean normalised;
     private final double scale;
-    private Tensor exps = null;
-    private Tensor weightGrad = null;
+    private Tensor logits = null;
 
     BlockedSoftmaxStep(HeadConfig config, Communicator comm) {
         this.config = config;
@@ -85,8 +84,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         int blockRows = config.effectiveBlockRows();
         int blocks = (int) ((n + blockRows - 1) / blockRows);
         boolean recompute = config.recomputeLogits();
-        exps = ensure(exps, batch * (recompute ? Math.min(n, blockRows) : n), at);
-        weightGrad = ensure(weightGrad, (long) blockRows * config.embDim(), at);
+        logits = ensure(logits, batch * (recompute ? Math.min(n, blockRows) : n), at);
         // s/‖w_j‖ once per step, so a block's logits need one scaling pass: z = x̂·wᵀ · s/‖w‖
         Tensor columnScale = normalised ? inverseNorms.mul(scalar(scale)) : null;
 
@@ -98,7 +96,6 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         Tensor runMax = Tensors.empty(at, batch).fill_(scalar(Double.NEGATIVE_INFINITY));
         Tensor rawMax = runMax.clone();
         Tensor runSum = Tensors.zeros(at, batch);
-        Tensor blockMax = Tensors.empty(at, blocks, batch);
         Block[] block = new Block[blocks];
 
         // Pass 1, per block: z = s·cos (or x·wᵀ + b), the margin on targets, online max and Σexp.
@@ -126,13 +123,10 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             }
             rawMax = torch.maximum(rawMax, rowMax(z));
             putTargets(z, block[b], targetLogit);
-            // m' = max(m, max_j z_ij); S ← S·e^(m − m') + Σ_j e^(z_ij − m')
+            // m' = max(m, max_j z_ij); S ← S·e^(m − m') + Σ_j e^(z_ij − m')   (z itself stays for pass 2)
             Tensor newMax = torch.maximum(runMax, rowMax(z));
-            runSum.mul_(runMax.sub(newMax).exp_());
-            z.sub_(col(newMax)).exp_();
-            runSum.add_(rowSum(z));
+            runSum.mul_(runMax.sub(newMax).exp_()).add_(rowSum(z.sub(col(newMax)).exp_()));
             runMax = newMax;
-            blockMax.select(0, b).copy_(newMax);
         }
 
         // Global softmax: M_i = max over ranks; denom_i = Σ_ranks S·e^(m − M). The SUM also carries
@@ -162,25 +156,25 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             targetGrad.mul_(targetSlope);
         }
         Tensor inputGrad = Tensors.zeros(at, batch, config.embDim());
+        // p_ij·s/N = e^(z_ij − M_i) · s/(N·denom_i)
+        Tensor rowFactor = col(denom.reciprocal().mul_(scalar(scale / batch)));
 
-        // Pass 2, per block: G = ∂loss/∂(x·ŵᵀ); dx += G·ŵ; dW = Gᵀx (through ‖w‖); v ← μv + dW + λw; w ← w − lr·v.
+        // Pass 2, per block: G = ∂loss/∂cos (∂loss/∂z for softmax), then the GEMMs and the update.
         for (int b = 0; b < blocks; b++) {
             Block bl = block[b];
-            Tensor g = logitsBuffer(b, bl, batch, recompute);
+            Tensor z = logitsBuffer(b, bl, batch, recompute);
             if (recompute) {
                 t = profile.lap(Phase.SOFTMAX, t);
-                rawLogits(g, input, w, columnScale, bias, bl);
+                rawLogits(z, input, w, columnScale, bias, bl);
                 t = profile.lap(Phase.LOGITS_GEMM, t);
-                putTargets(g, bl, targetLogit);
-                g.sub_(col(blockMax.select(0, b))).exp_();
+                putTargets(z, bl, targetLogit);
             }
-            // p_ij·s/N = e^(z_ij − m_b)·e^(m_b − M_i)/denom_i · s/N
-            g.mul_(col(blockMax.select(0, b).sub(globalMax).exp_().div_(denom).mul_(scalar(scale / batch))));
+            Tensor g = z.sub(col(globalMax)).exp_().mul_(rowFactor);
             if (bl.hasTargets()) {
                 g.put_(bl.targets(), targetGrad.narrow(0, bl.from(), bl.to() - bl.from()));
             }
             t = profile.lap(Phase.SOFTMAX, t);
-            t = backwardAndUpdate(g, input, inputGrad, w, momentum, inverseNorms, bias, biasMomentum, bl, lr, profile, t);
+            t = backwardAndUpdate(g, z, input, inputGrad, w, momentum, inverseNorms, bias, biasMomentum, bl, targetRaw, lr, profile, t);
         }
         return new Outcome(loss, correct, inputGrad);
     }
@@ -188,7 +182,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
     /** The [N, len] logits of block b: its slice of the stored buffer, or the one recompute buffer. */
     private Tensor logitsBuffer(int b, Block bl, long batch, boolean recompute) {
         long offset = recompute ? 0 : batch * bl.lo();
-        return exps.narrow(0, offset, batch * bl.len()).view(batch, bl.len());
+        return logits.narrow(0, offset, batch * bl.len()).view(batch, bl.len());
     }
 
     /** z ← x·w_blockᵀ scaled by s/‖w‖ (margin losses) or plus the bias (softmax). */
@@ -207,31 +201,38 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         }
     }
 
-    /** dx += G·ŵ_b; dW_b = Gᵀ·x (minus its radial part for normalised W); SGD with momentum and weight decay. */
-    private long backwardAndUpdate(Tensor g, Tensor input, Tensor inputGrad, Tensor w, Tensor momentum, Tensor inverseNorms,
-            Tensor bias, Tensor biasMomentum, Block bl, double lr, StepProfile profile, long t) {
+    /**
+     * dx += G'·w_b and the SGD update of the block, with G' = G/‖w‖ for margin losses:
+     * v ← μv + G'ᵀx (one GEMM), then v += (λ − r)·w, w ← w − lr·v, where r_j = (gw_j·w_j)/‖w_j‖²
+     * removes the radial part of ∂/∂w_j (x·w_j/‖w_j‖). Since gw_j·w_j = Σ_i G_ij·cos_ij, r comes
+     * from the [N, len] block in cache instead of a pass over the [len, D] weights.
+     */
+    private long backwardAndUpdate(Tensor g, Tensor z, Tensor input, Tensor inputGrad, Tensor w, Tensor momentum,
+            Tensor inverseNorms, Tensor bias, Tensor biasMomentum, Block bl, Tensor targetRaw, double lr, StepProfile profile,
+            long t) {
         double mu = config.momentum();
         double decay = config.weightDecay();
         Tensor wb = rows(w, bl.lo(), bl.len());
         Tensor vb = rows(momentum, bl.lo(), bl.len());
-        Tensor gw = weightGrad.narrow(0, 0, bl.len() * config.embDim()).view(bl.len(), config.embDim());
-        Tensor inv = normalised ? inverseNorms.narrow(0, bl.lo(), bl.len()) : null;
+        Tensor decayPerRow = null;
         if (normalised) {
-            // G holds s·∂loss/∂z; ∂z/∂(x̂·w) = 1/‖w‖
+            Tensor inv = inverseNorms.narrow(0, bl.lo(), bl.len());
+            // r_j = ‖w_j‖⁻² Σ_i G_ij·cos_ij, with the target entries of z back to s·cos (no margin)
+            putTargets(z, bl, targetRaw);
+            Tensor radial = colSum(g.mul(z)).mul_(inv).mul_(inv).div_(scalar(scale));
+            decayPerRow = col(radial.neg_().add_(scalar(decay)));
             g.mul_(row(inv));
         }
         t = profile.lap(Phase.SOFTMAX, t);
         inputGrad.addmm_(g, wb);
-        torch.mm_out(gw, g.t(), input);
+        vb.addmm_(g.t(), input, scalar(mu), scalar(1));
         t = profile.lap(Phase.BACKWARD_GEMMS, t);
         if (normalised) {
-            // ∂/∂w_j of x·w_j/‖w_j‖ removes the radial part: dW_j = gw_j − (gw_j·w_j)/‖w_j‖² · w_j
-            Tensor radial = rowDots(gw, wb).mul_(inv).mul_(inv);
-            vb.mul_(scalar(mu)).add_(gw).addcmul_(wb, col(radial.neg_().add_(scalar(decay))));
+            vb.addcmul_(wb, decayPerRow);
             wb.add_(vb, scalar(-lr));
-            inv.copy_(rowNorms(wb).reciprocal_());
+            inverseNorms.narrow(0, bl.lo(), bl.len()).copy_(rowNorms(wb).reciprocal_());
         } else {
-            vb.mul_(scalar(mu)).add_(gw).add_(wb, scalar(decay));
+            vb.add_(wb, scalar(decay));
             wb.add_(vb, scalar(-lr));
             Tensor bb = bias.narrow(0, bl.lo(), bl.len());
             Tensor vbb = biasMomentum.narrow(0, bl.lo(), bl.len());
@@ -264,12 +265,9 @@ final class BlockedSoftmaxStep implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {exps, weightGrad}) {
-            if (t != null) {
-                t.releaseReference();
-            }
+        if (logits != null) {
+            logits.releaseReference();
+            logits = null;
         }
-        exps = null;
-        weightGrad = null;
     }
 }

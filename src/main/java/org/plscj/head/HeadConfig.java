@@ -14,7 +14,7 @@ import org.plscj.tensor.Placement;
  * @param momentum    SGD momentum of the shard update
  * @param weightDecay L2 weight decay of the shard update
  * @param seed        seeds the initial weights and the Partial FC sampler (with the rank)
- * @param blockRows   classes per block of the blocked step; 0 picks ≈2 MB of weights per block
+ * @param blockRows   classes per block of the blocked step; 0 picks 8192
  * @param recomputeLogits keep no [N, n] logits buffer: the backward pass recomputes each block's
  *                    logits (one more GEMM per step, N·n·4 bytes less memory: the largest class counts)
  * @param placement   device and precision of the shard
@@ -83,8 +83,8 @@ public record HeadConfig(
         return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, mom, wd, seed, blockRows, recomputeLogits, placement);
     }
 
-    /** Rows per block: the configured value, or about 2 MB of fp32 weights. */
+    /** Rows per block: the configured value, or 8192 (GEMMs of that width run near the large-GEMM rate here). */
     int effectiveBlockRows() {
-        return blockRows > 0 ? blockRows : Math.max(128, (2 << 20) / (4 * embDim));
+        return blockRows > 0 ? blockRows : 8192;
     }
 }

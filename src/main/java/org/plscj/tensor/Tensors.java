@@ -94,7 +94,8 @@ public final class Tensors {
 
     /** ⟨a_i, b_i⟩ for every row i of two matrices of the same shape, shape [rows]. */
     public static Tensor rowDots(Tensor a, Tensor b) {
-        return torch.bmm(a.unsqueeze(1), b.unsqueeze(2)).view(-1);
+        // why: bmm over [rows, 1, D]·[rows, D, 1] issues one tiny GEMM per row (measured 5–10x slower)
+        return rowSum(a.mul(b));
     }
 
     /** A column vector view [n, 1] of a vector, for row-wise broadcasting. */
