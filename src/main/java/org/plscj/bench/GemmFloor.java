@@ -21,7 +21,7 @@ import org.plscj.tensor.Tensors;
  * @param emb           D
  * @param logitsPasses  logits GEMMs per step: 1, or 2 when the head recomputes them in the backward pass
  * @param logitsMs      logits = X·Wᵀ, [N, D] × [D, n]
- * @param inputGradMs   dX = G·W, [N, n] × [n, D]
+ * @param inputGradMs   dX = G·W, [N, n] × [n, D] (the faster of it and dXᵀ = Wᵀ·Gᵀ)
  * @param weightGradMs  dW = Gᵀ·X, [n, N] × [N, D]
  * @param bandwidthGBps streaming memory bandwidth, 10⁹ bytes per second
  */
@@ -40,8 +40,12 @@ public record GemmFloor(long rows, long classes, int emb, int logitsPasses, doub
             Tensor w = Tensors.randn(at, classes, emb);
             Tensor z = Tensors.randn(at, rows, classes);
             Tensor dx = Tensors.empty(at, rows, emb);
+            Tensor dxT = Tensors.empty(at, emb, rows);
             double logits = Timing.medianMillis(REPS, () -> mm_out(z, x, w.t()));
-            double inputGrad = Timing.medianMillis(REPS, () -> mm_out(dx, z, w));
+            // why both layouts: OpenBLAS runs dXᵀ = Wᵀ·Gᵀ markedly faster here, and the head uses it,
+            // so the floor must not be the slower form
+            double inputGrad = Math.min(Timing.medianMillis(REPS, () -> mm_out(dx, z, w)),
+                    Timing.medianMillis(REPS, () -> mm_out(dxT, w.t(), z.t())));
             // why: dW goes into W's own storage, which no later GEMM reads; without a separate [n, D]
             // output the floor needs less memory than the head (no momentum), so it never raises the peak RSS
             double weightGrad = Timing.medianMillis(REPS, () -> mm_out(w, z.t(), x));

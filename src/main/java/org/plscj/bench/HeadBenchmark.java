@@ -35,9 +35,10 @@ public final class HeadBenchmark {
      * @param rssLastMb   resident set after the last step
      * @param peakRssMb   the process's largest resident set so far
      * @param shardSize   classes this worker owns
+     * @param stealPct    CPU steal during the timed steps, in percent of all CPU time
      */
     public record Result(double[] stepMs, Map<Phase, Double> phaseMeanMs, double rssFirstMb, double rssLastMb, double peakRssMb,
-            long shardSize) {
+            long shardSize, double stealPct) {
         public double medianMs() {
             return Timing.median(stepMs);
         }
@@ -76,13 +77,15 @@ public final class HeadBenchmark {
             }
             head.profile().reset();
             double rssFirst = MemoryProbe.rssMb();
+            CpuSteal before = CpuSteal.now();
             double[] ms = new double[settings.steps()];
             for (int i = 0; i < ms.length; i++) {
                 ms[i] = timedStep(head, settings);
             }
             Map<Phase, Double> means = new EnumMap<>(Phase.class);
             head.profile().millis().forEach((phase, total) -> means.put(phase, total / ms.length));
-            return new Result(ms, means, rssFirst, MemoryProbe.rssMb(), MemoryProbe.peakRssMb(), head.shard().size());
+            return new Result(ms, means, rssFirst, MemoryProbe.rssMb(), MemoryProbe.peakRssMb(), head.shard().size(),
+                    CpuSteal.now().percentSince(before));
         }
     }
 

@@ -106,6 +106,11 @@ final class BenchHeadCommand implements Callable<Integer> {
         // why: fail on a missing peer before the run, which may take minutes, not after it
         PeerBenchmark peerBench = peer ? PeerBenchmark.locate(peerScript) : null;
         long available = MemoryProbe.availableBytes();
+        // why first: the peer is a separate process whose memory is gone when it exits, while this
+        // JVM keeps the head's pages resident (jemalloc, decay off); after the head, the two would
+        // need 4.5 + 16.9 GB at once at 1M classes
+        PeerBenchmark.Result peerRun = peerBench == null ? null
+                : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads());
         try (Communicator comm = worker.connect()) {
             HeadConfig config = HeadConfig.of(classes, emb, type).withSampleRatio(sampleRatio).withRecomputedLogits(recomputeLogits)
                     .withBlockRows(blockRows);
@@ -117,8 +122,6 @@ final class BenchHeadCommand implements Callable<Integer> {
             // head's pages. The barrier makes the ranks' floors contend for the host alike.
             comm.barrier();
             GemmFloor floor = GemmFloor.measure(rows, classesPerStep(run.shardSize()), emb, recomputeLogits ? 2 : 1);
-            PeerBenchmark.Result peerRun = peerBench == null ? null
-                    : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads());
             if (comm.rank() == 0) {
                 MemoryPlan plan = MemoryPlan.of(config, rows, comm.worldSize(), env.localWorldSize(), available);
                 BenchReport report = describe(type, comm.worldSize(), run, worstMedian);
@@ -190,7 +193,8 @@ final class BenchHeadCommand implements Callable<Integer> {
                 type.plscName(), classes, emb, batch, world, sampleRatio, threads, steps, warmup));
         report.figure("step_ms_median", world > 1 ? "step time, median (max over ranks)" : "step time, median", worstMedian, "ms")
                 .figure("step_ms_min", world > 1 ? "step time, min (rank 0)" : "step time, min", run.minMs(), "ms")
-                .figure("step_ms_mean", world > 1 ? "step time, mean (rank 0)" : "step time, mean", run.meanMs(), "ms");
+                .figure("step_ms_mean", world > 1 ? "step time, mean (rank 0)" : "step time, mean", run.meanMs(), "ms")
+                .figure("cpu_steal_pct", "CPU steal during the timed steps (VM neighbours)", run.stealPct(), "%");
         report.section(world > 1 ? "phases (rank 0, mean per step)" : "phases (mean per step)");
         for (Map.Entry<Phase, Double> phase : run.phaseMeanMs().entrySet()) {
             String name = phase.getKey().name().toLowerCase(Locale.ROOT);

@@ -224,7 +224,8 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             g.mul_(row(inv));
         }
         t = profile.lap(Phase.SOFTMAX, t);
-        inputGrad.addmm_(g, wb);
+        // why transposed: dxᵀ += w_bᵀ·Gᵀ runs ~30% faster through OpenBLAS here than dx += G·w_b
+        inputGrad.t().addmm_(wb.t(), g.t());
         vb.addmm_(g.t(), input, scalar(mu), scalar(1));
         t = profile.lap(Phase.BACKWARD_GEMMS, t);
         if (normalised) {

@@ -3,6 +3,7 @@ package org.plscj.head;
 import static org.plscj.tensor.Tensors.rowNorms;
 import static org.plscj.tensor.Tensors.rows;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -51,13 +52,17 @@ public final class ShardWeights implements AutoCloseable {
         long firstChunk = shard.start() / INIT_CHUNK;
         long lastChunk = (shard.start() + shard.size() - 1) / INIT_CHUNK;
         for (long chunk = firstChunk; chunk <= lastChunk; chunk++) {
-            long chunkStart = chunk * INIT_CHUNK;
-            long chunkRows = Math.min(INIT_CHUNK, shard.numClasses() - chunkStart);
-            Tensor values = torch.empty(new long[] {chunkRows, config.embDim()}, Placement.CPU_FLOAT.floats(), null)
-                    .normal_(0, 0.01, new GeneratorOptional(torch.createCPUGenerator(config.seed() * 1_000_003L + chunk)));
-            long lo = Math.max(chunkStart, shard.start());
-            long hi = Math.min(chunkStart + chunkRows, shard.start() + shard.size());
-            rows(w, lo - shard.start(), hi - lo).copy_(rows(values, lo - chunkStart, hi - lo));
+            // why a scope per chunk: otherwise every chunk's draw stays allocated until the caller's
+            // scope closes, doubling the peak memory of a million-class shard
+            try (PointerScope scope = new PointerScope()) {
+                long chunkStart = chunk * INIT_CHUNK;
+                long chunkRows = Math.min(INIT_CHUNK, shard.numClasses() - chunkStart);
+                Tensor values = torch.empty(new long[] {chunkRows, config.embDim()}, Placement.CPU_FLOAT.floats(), null)
+                        .normal_(0, 0.01, new GeneratorOptional(torch.createCPUGenerator(config.seed() * 1_000_003L + chunk)));
+                long lo = Math.max(chunkStart, shard.start());
+                long hi = Math.min(chunkStart + chunkRows, shard.start() + shard.size());
+                rows(w, lo - shard.start(), hi - lo).copy_(rows(values, lo - chunkStart, hi - lo));
+            }
         }
         return create(w, Tensors.zeros(at, shard.size(), config.embDim()), null, null, config);
     }

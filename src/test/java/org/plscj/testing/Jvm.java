@@ -84,7 +84,7 @@ public final class Jvm {
     public static Running start(String mainClass, Map<String, String> env, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx1g",
+                "-Xmx1g", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0",
                 "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",
                         System.getProperty("user.home") + "/.cache/plsc-javacpp"),
                 "-cp", classPath(), mainClass));
