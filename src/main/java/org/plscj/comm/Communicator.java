@@ -3,7 +3,6 @@ package org.plscj.comm;
 import java.time.Duration;
 import java.util.List;
 import org.bytedeco.javacpp.chrono.Milliseconds;
-import org.bytedeco.pytorch.AllreduceCoalescedOptions;
 import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.BarrierOptions;
@@ -168,9 +167,8 @@ public final class Communicator implements AutoCloseable {
         if (group == null || ts.isEmpty()) {
             return;
         }
-        AllreduceCoalescedOptions options = new AllreduceCoalescedOptions();
-        options.reduceOp(new ReduceOp(ReduceOp.RedOpType.SUM));
-        run("allreduce_coalesced(SUM)", group.allreduce_coalesced(new TensorVector(ts.toArray(new Tensor[0])), options));
+        // why no options object: the presets' AllreduceCoalescedOptions() is a null pointer; the default op is SUM
+        run("allreduce_coalesced(SUM)", group.allreduce_coalesced(new TensorVector(ts.toArray(new Tensor[0]))));
     }
 
     /**
