@@ -19,8 +19,10 @@ import picocli.CommandLine.Option;
         name = "check",
         mixinStandardHelpOptions = true,
         description = {
-            "Cluster sanity check (like nccl-tests): run the distributed head and a single-process full-FC autograd",
-            "reference on the same random inputs, print the largest relative errors of the loss, accuracy, dX,",
+            "Cluster sanity check: the distributed head against a single-process autograd reference.",
+            "",
+            "Like nccl-tests: runs the distributed head and a single-process full-FC autograd reference on the",
+            "same random inputs, prints the largest relative errors of the loss, accuracy, dX,",
             "the re-assembled dW and bias gradient, and the update, then PASS or FAIL. Exits 1 on FAIL.",
             "Run it under 'plsc launch --nproc N' (or any torchrun-style launcher) to check N workers.",
             "",

@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "The embedded default job, no data needed: checks the distributed head against the single-device",
+            "The embedded default job, no data needed.",
+            "",
+            "Checks the distributed head against the single-device",
             "reference on 2 local workers (every loss type, full softmax and Partial FC), then benchmarks one",
             "head step at a small size. (Training on generated identities replaces this once 'plsc train' lands.)"
         })

@@ -33,6 +33,8 @@ public final class Plsc {
     /** The configured command line: clear one-line errors instead of stack traces. */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Plsc());
+        // why: the descriptions are laid out for 120 columns; picocli's default 80 breaks their lines mid-sentence
+        cl.setUsageHelpWidth(120);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println(line.getCommandSpec().qualifiedName() + ": error: " + e.getMessage());
             if (System.getenv("PLSC_DEBUG") != null) {
