@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import statistics
 import sys
 import time
@@ -130,6 +129,16 @@ def blas_string():
     return f"{kind} (BLAS_INFO={info}, {lib})"
 
 
+def peak_rss_mb():
+    """VmHWM of this process. Not ru_maxrss: Linux carries that across exec, so a script started
+    from a big JVM would report the JVM's peak; VmHWM belongs to the new address space."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def main():
     a = ARGS
 
@@ -163,7 +172,7 @@ def main():
         "steps": a.steps,
         "step_ms_median": statistics.median(times) if times else None,
         "step_ms_min": min(times) if times else None,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "peak_rss_mb": peak_rss_mb(),
         "blas": blas_string(),
     }
     sys.stdout.write(json.dumps(out) + "\n")

@@ -8,7 +8,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -68,7 +67,7 @@ public final class PeerBenchmark {
         List<String> command = List.of(PYTHON, script.toString(), "--classes", Long.toString(classes), "--emb", Integer.toString(emb),
                 "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup),
                 "--threads", Integer.toString(threads));
-        Process p = new ProcessBuilder(viaShell(command)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String json = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -85,17 +84,5 @@ public final class PeerBenchmark {
         JsonNode node = new ObjectMapper().readTree(json);
         return new Result(node.path("step_ms_median").asDouble(Double.NaN), node.path("step_ms_min").asDouble(Double.NaN),
                 node.path("peak_rss_mb").asDouble(Double.NaN), node.path("torch_version").asText("?"), node.path("blas").asText("?"));
-    }
-
-    /**
-     * Runs {@code command} as a child of a shell rather than exec'ing it from this process.
-     * why: Linux carries a process's peak RSS (ru_maxrss, which the script reports) across exec, and
-     * a process spawned from the JVM starts out as the JVM; the peer would report our peak, not its
-     * own. The shell forks before exec'ing Python ("; exit $?" keeps it from exec'ing directly).
-     */
-    private static List<String> viaShell(List<String> command) {
-        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", "\"$0\" \"$@\"; exit $?"));
-        wrapped.addAll(command);
-        return wrapped;
     }
 }
