@@ -142,10 +142,10 @@ public final class PartialFC implements AutoCloseable {
     private BlockedSoftmaxStep.Outcome runShard(Tensor input, long[] allLabels, double lr) {
         int[] ownedRows = IntStream.range(0, allLabels.length).filter(i -> shard.owns(allLabels[i])).toArray();
         long[] cols = Arrays.stream(ownedRows).mapToLong(i -> allLabels[i] - shard.start()).toArray();
+        ShardTensors whole = weights.tensors();
         if (sampler == null) {
             lastSampled = null;
-            return runSorted(input, ownedRows, cols, weights.weight, weights.momentum, weights.inverseNorms, weights.bias,
-                    weights.biasMomentum, lr);
+            return runSorted(input, ownedRows, cols, whole, lr);
         }
         long[] sampled = sampler.sample(cols, shard.size(), steps);
         lastSampled = Arrays.stream(sampled).map(c -> c + shard.start()).toArray();
@@ -153,30 +153,18 @@ public final class PartialFC implements AutoCloseable {
             cols[k] = Arrays.binarySearch(sampled, cols[k]);
         }
         Tensor index = longs(config.placement(), sampled);
-        Tensor w = weights.weight.index_select(0, index);
-        Tensor v = weights.momentum.index_select(0, index);
-        Tensor inv = weights.inverseNorms == null ? null : weights.inverseNorms.index_select(0, index);
-        Tensor b = weights.bias == null ? null : weights.bias.index_select(0, index);
-        Tensor vb = weights.biasMomentum == null ? null : weights.biasMomentum.index_select(0, index);
-        BlockedSoftmaxStep.Outcome outcome = runSorted(input, ownedRows, cols, w, v, inv, b, vb, lr);
-        weights.weight.index_copy_(0, index, w);
-        weights.momentum.index_copy_(0, index, v);
-        if (inv != null) {
-            weights.inverseNorms.index_copy_(0, index, inv);
-        } else {
-            weights.bias.index_copy_(0, index, b);
-            weights.biasMomentum.index_copy_(0, index, vb);
-        }
+        ShardTensors subset = whole.select(index);
+        BlockedSoftmaxStep.Outcome outcome = runSorted(input, ownedRows, cols, subset, lr);
+        whole.put(index, subset);
         return outcome;
     }
 
-    private BlockedSoftmaxStep.Outcome runSorted(Tensor input, int[] ownedRows, long[] cols, Tensor w, Tensor v, Tensor inv,
-            Tensor b, Tensor vb, double lr) {
+    private BlockedSoftmaxStep.Outcome runSorted(Tensor input, int[] ownedRows, long[] cols, ShardTensors target, double lr) {
         Integer[] order = IntStream.range(0, ownedRows.length).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.comparingLong(k -> cols[k]));
         long[] sortedRows = Arrays.stream(order).mapToLong(k -> ownedRows[k]).toArray();
         long[] sortedCols = Arrays.stream(order).mapToLong(k -> cols[k]).toArray();
-        return kernel.run(input, w, v, inv, b, vb, sortedRows, sortedCols, lr, profile);
+        return kernel.run(input, target, sortedRows, sortedCols, lr, profile);
     }
 
     private long checkShapes(Tensor x, Tensor y) {

@@ -92,6 +92,11 @@ public final class ShardWeights implements AutoCloseable {
         return new ShardWeights(weight, mom, rowNorms(weight).reciprocal(), null, null);
     }
 
+    /** The live tensors, for the step to update in place. */
+    ShardTensors tensors() {
+        return new ShardTensors(weight, momentum, inverseNorms, bias, biasMomentum);
+    }
+
     public Tensor weight() {
         return weight;
     }
