@@ -1,6 +1,5 @@
 package org.plscj.tensor;
 
-import org.bytedeco.pytorch.LongArrayRefOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -122,17 +121,8 @@ public final class Tensors {
         return t.isfinite().all().item_bool();
     }
 
-    public static TensorVector vector(Tensor... ts) {
-        return new TensorVector(ts);
-    }
-
     /** Concatenates vectors/matrices along dimension 0. */
     public static Tensor cat0(Tensor... ts) {
         return torch.cat(new TensorVector(ts), 0);
-    }
-
-    /** Helper for optional dimension lists (all dims). */
-    static LongArrayRefOptional allDims() {
-        return new LongArrayRefOptional();
     }
 }
