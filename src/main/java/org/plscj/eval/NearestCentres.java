@@ -1,0 +1,127 @@
+package org.plscj.eval;
+
+import static org.plscj.tensor.Tensors.col;
+import static org.plscj.tensor.Tensors.rowNorms;
+import static org.plscj.tensor.Tensors.rows;
+import static org.plscj.tensor.Tensors.scalar;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.T_TensorTensor_T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Native;
+import org.plscj.tensor.Tensors;
+
+/**
+ * "Which of my million classes is this?": the top-k class centres of each query embedding by
+ * cosine similarity, computed blockwise over the classes so that no [queries, classes] matrix
+ * is ever materialised (peak extra memory is one [queries, blockRows] score block).
+ *
+ * <p>cos(q, w) = q·w / (‖q‖·‖w‖); a zero centre (or zero query) scores 0, never NaN. Scores are
+ * computed in the centres' dtype, on their device. Among equal scores the order (and, at the k-th
+ * place, which of them is kept) is whatever libtorch's {@code topk} gives: unspecified.
+ */
+public final class NearestCentres {
+    /** Class rows scored per block unless the caller asks otherwise. */
+    public static final long DEFAULT_BLOCK_ROWS = 65_536;
+
+    private NearestCentres() {}
+
+    /**
+     * The best classes of every query, best first.
+     *
+     * @param indices {@code indices[i][r]}: the class (row of the centres) at place r for query i
+     * @param scores {@code scores[i][r]}: its cosine similarity
+     */
+    public record Result(long[][] indices, double[][] scores) {}
+
+    /** {@link #topK(Tensor, Tensor, int, long)} with blocks of {@value #DEFAULT_BLOCK_ROWS} classes. */
+    public static Result topK(Tensor centres, Tensor queries, int k) {
+        return topK(centres, queries, k, DEFAULT_BLOCK_ROWS);
+    }
+
+    /**
+     * The {@code k} classes of highest cosine similarity for every query.
+     *
+     * @param centres class centres W [C, D], rows need not be normalised
+     * @param queries query embeddings Q [M, D], on W's device (converted to W's dtype)
+     * @param k classes per query, {@code 1 <= k <= C}
+     * @param blockRows classes scored at once (at least 1)
+     * @throws IllegalArgumentException on non-matrix inputs, differing D, k outside [1, C] or
+     *     {@code blockRows < 1}
+     */
+    public static Result topK(Tensor centres, Tensor queries, int k, long blockRows) {
+        Native.load();
+        check(centres, queries, k, blockRows);
+        long classes = centres.size(0);
+        int m = (int) queries.size(0);
+        try (PointerScope outer = new PointerScope()) {
+            Tensor qHat = normalisedRows(queries.to(centres));
+            // the running top-k starts at -inf so the first k real candidates displace it
+            // (every real score is finite, and C >= k guarantees k of them)
+            long[] shape = {m, k};
+            Tensor bestScores = torch.full(shape, scalar(Double.NEGATIVE_INFINITY)).to(centres);
+            Tensor bestIndices = torch.full(shape, scalar(-1)).to(centres.device(), torch.ScalarType.Long);
+            for (long start = 0; start < classes; start += blockRows) {
+                // why a scope per block: otherwise every block's [M, blockRows] scores stay
+                // allocated until the whole search ends, which is the [M, C] matrix we avoid
+                try (PointerScope block = new PointerScope()) {
+                    mergeBlock(qHat, rows(centres, start, Math.min(blockRows, classes - start)), start, k,
+                            bestScores, bestIndices);
+                }
+            }
+            return new Result(reshape(Tensors.toLongArray(bestIndices), m, k), reshapeDoubles(Tensors.toDoubleArray(bestScores), m, k));
+        }
+    }
+
+    // S = Q̂·Ŵ_blockᵀ [M, n]; the block's top min(k, n), with indices offset by the block start,
+    // merged with the running top-k: topk over the concatenated [M, k + min(k, n)] candidates
+    private static void mergeBlock(Tensor qHat, Tensor block, long start, int k, Tensor bestScores, Tensor bestIndices) {
+        Tensor scores = qHat.matmul(normalisedRows(block).t());
+        T_TensorTensor_T blockTop = scores.topk(Math.min(k, block.size(0)), 1, true, true);
+        Tensor candScores = torch.cat(new TensorVector(bestScores, blockTop.get0()), 1);
+        Tensor candIndices = torch.cat(new TensorVector(bestIndices, blockTop.get1().add(scalar(start))), 1);
+        T_TensorTensor_T merged = candScores.topk(k, 1, true, true);
+        bestScores.copy_(merged.get0());
+        bestIndices.copy_(candIndices.gather(1, merged.get1()));
+    }
+
+    // x̂_i = x_i / ‖x_i‖, with a zero row divided by 1 so that it stays zero (score 0, not NaN)
+    private static Tensor normalisedRows(Tensor x) {
+        Tensor norms = rowNorms(x);
+        return x.div(col(norms.masked_fill(norms.eq(scalar(0)), scalar(1))));
+    }
+
+    private static void check(Tensor centres, Tensor queries, int k, long blockRows) {
+        if (centres.dim() != 2 || queries.dim() != 2) {
+            throw new IllegalArgumentException("centres and queries must be matrices, got " + centres.dim()
+                    + " and " + queries.dim() + " dimensions");
+        }
+        if (centres.size(1) != queries.size(1)) {
+            throw new IllegalArgumentException("centres have " + centres.size(1) + " columns but queries have " + queries.size(1));
+        }
+        if (k < 1 || k > centres.size(0)) {
+            throw new IllegalArgumentException("k must be in [1, " + centres.size(0) + "] (the class count), got " + k);
+        }
+        if (blockRows < 1) {
+            throw new IllegalArgumentException("blockRows must be at least 1, got " + blockRows);
+        }
+    }
+
+    private static long[][] reshape(long[] flat, int rows, int cols) {
+        long[][] out = new long[rows][cols];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(flat, i * cols, out[i], 0, cols);
+        }
+        return out;
+    }
+
+    private static double[][] reshapeDoubles(double[] flat, int rows, int cols) {
+        double[][] out = new double[rows][cols];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(flat, i * cols, out[i], 0, cols);
+        }
+        return out;
+    }
+}
