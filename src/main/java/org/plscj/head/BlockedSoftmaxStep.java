@@ -106,8 +106,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         private final Tensor runMax;
         private final Tensor rawMax;
         private final Tensor runSum;
-        private Tensor globalMax;
-        private Tensor rowFactor;
+        private Tensor gradShift;
         private Tensor targetGrad;
         private long t = System.nanoTime();
 
@@ -185,7 +184,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             t = profile.lap(Phase.SOFTMAX, t);
             comm.allReduce(maxes, Reduction.MAX);
             t = profile.lap(Phase.COMMUNICATION, t);
-            globalMax = maxes.select(0, 0);
+            Tensor globalMax = maxes.select(0, 0);
             Tensor sums = Tensors.zeros(at, 3, batch);
             sums.select(0, 0).copy_(runSum.mul(runMax.sub(globalMax).exp_()));
             Tensor ownedMax = globalMax.index_select(0, ownedRows);
@@ -204,8 +203,9 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             if (normalised) {
                 targetGrad.mul_(targetSlope);
             }
-            // p_ij·s/N = e^(z_ij − M_i) · s/(N·denom_i)
-            rowFactor = col(denom.reciprocal().mul_(scalar(scale / batch)));
+            // p_ij·s/N = e^(z_ij − M_i) · s/(N·denom_i) = e^(z_ij − shift_i), shift_i = M_i − log(s/(N·denom_i)),
+            // so a block's gradient is one subtraction and one exp
+            gradShift = col(globalMax.sub(denom.reciprocal().mul_(scalar(scale / batch)).log_()));
             return new Outcome(loss, correct, Tensors.zeros(at, batch, config.embDim()));
         }
 
@@ -220,7 +220,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                         t = profile.lap(Phase.LOGITS_GEMM, t);
                         putTargets(z, bl, targetLogit);
                     }
-                    Tensor g = z.sub(col(globalMax)).exp_().mul_(rowFactor);
+                    Tensor g = z.sub(gradShift).exp_();
                     if (bl.hasTargets()) {
                         g.put_(bl.targets(), targetGrad.narrow(0, bl.from(), bl.to() - bl.from()));
                     }
