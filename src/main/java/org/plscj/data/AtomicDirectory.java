@@ -1,0 +1,85 @@
+package org.plscj.data;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * Builds a directory atomically: everything goes into a temporary sibling {@code TARGET.tmp-<random>}
+ * that {@link #commit} renames to the target, so a crash leaves either no target or a complete one.
+ * Closing without a commit deletes the temporary directory.
+ */
+final class AtomicDirectory implements AutoCloseable {
+    private final Path target;
+    private final Path temp;
+    private boolean committed;
+
+    private AtomicDirectory(Path target, Path temp) {
+        this.target = target;
+        this.temp = temp;
+    }
+
+    /** Starts building {@code target}; refuses one that already exists. */
+    static AtomicDirectory begin(Path target) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        refuseExisting(absolute);
+        Files.createDirectories(absolute.getParent());
+        String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        Path temp = absolute.resolveSibling(absolute.getFileName() + ".tmp-" + suffix);
+        Files.createDirectory(temp);
+        return new AtomicDirectory(absolute, temp);
+    }
+
+    /** The temporary directory to write into. */
+    Path path() {
+        return temp;
+    }
+
+    /** Renames the temporary directory to the target, forcing both directories' entries to disk. */
+    void commit() throws IOException {
+        syncDirectory(temp);
+        // rename(2) would silently replace an empty directory created meanwhile: check once more.
+        refuseExisting(target);
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException e) {
+            refuseExisting(target);
+            throw e;
+        }
+        committed = true;
+        syncDirectory(target.getParent());
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!committed && Files.exists(temp)) {
+            try (Stream<Path> walk = Files.walk(temp)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static void refuseExisting(Path target) {
+        if (Files.exists(target)) {
+            throw new IllegalArgumentException(target + " already exists; remove it or choose another --out");
+        }
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some platforms (Windows) cannot open a directory; its entries are then as durable as the OS makes them.
+        }
+    }
+}

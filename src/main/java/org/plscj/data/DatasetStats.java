@@ -1,0 +1,114 @@
+package org.plscj.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Counts of a PLSC data directory, read record by record (so computing them validates every line):
+ * files, images, distinct classes, label range and a histogram of images per class.
+ */
+public final class DatasetStats {
+    /** Upper edges of the images-per-class histogram buckets: 1, 2–5, 6–20, 21–100, and &gt;100. */
+    static final long[] HISTOGRAM_EDGES = {1, 5, 20, 100};
+
+    private final int files;
+    private final Map<Integer, Long> perClass;
+    private final BadRecords bad;
+    private long images;
+    private int minLabel = Integer.MAX_VALUE;
+    private int maxLabel = Integer.MIN_VALUE;
+
+    private DatasetStats(int files, BadRecords bad) {
+        this.files = files;
+        this.perClass = new HashMap<>();
+        this.bad = bad;
+    }
+
+    /**
+     * Reads every record of {@code dir}.
+     *
+     * @throws PlscFormatException at the first bad record unless skip-bad is set
+     */
+    public static DatasetStats compute(Path dir, PlscDataset.ReadOptions options) throws IOException {
+        PlscDataset dataset = PlscDataset.open(dir);
+        Map<Integer, Long> counts = new HashMap<>();
+        long[] images = {0};
+        int[] range = {Integer.MAX_VALUE, Integer.MIN_VALUE};
+        BadRecords bad = dataset.scan(options, (record, text) -> {
+            counts.merge(record.label(), 1L, Long::sum);
+            images[0]++;
+            range[0] = Math.min(range[0], record.label());
+            range[1] = Math.max(range[1], record.label());
+        });
+        DatasetStats stats = new DatasetStats(dataset.files().size(), bad);
+        stats.perClass.putAll(counts);
+        stats.images = images[0];
+        stats.minLabel = range[0];
+        stats.maxLabel = range[1];
+        return stats;
+    }
+
+    /** Data files. */
+    public int files() {
+        return files;
+    }
+
+    /** Valid records. */
+    public long images() {
+        return images;
+    }
+
+    /** Distinct labels. */
+    public int classes() {
+        return perClass.size();
+    }
+
+    /** The smallest label; meaningless when there are no images. */
+    public int minLabel() {
+        return minLabel;
+    }
+
+    /** The largest label; meaningless when there are no images. */
+    public int maxLabel() {
+        return maxLabel;
+    }
+
+    /** Bad records skipped. */
+    public BadRecords bad() {
+        return bad;
+    }
+
+    /** Classes per images-per-class bucket; bucket i holds counts in (edge[i−1], edge[i]], the last the rest. */
+    public long[] histogram() {
+        long[] hist = new long[HISTOGRAM_EDGES.length + 1];
+        for (long count : perClass.values()) {
+            int i = 0;
+            while (i < HISTOGRAM_EDGES.length && count > HISTOGRAM_EDGES[i]) {
+                i++;
+            }
+            hist[i]++;
+        }
+        return hist;
+    }
+
+    /** The human-readable report the {@code data stats} command prints. */
+    public String report() {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("files    %d%nimages   %d%nclasses  %d%n", files, images, classes()));
+        if (images > 0) {
+            out.append(String.format("labels   %d … %d%n", minLabel, maxLabel));
+        }
+        out.append("images per class → classes:\n");
+        long[] hist = histogram();
+        long lower = 1;
+        for (int i = 0; i < hist.length; i++) {
+            String range = i == HISTOGRAM_EDGES.length ? ">" + HISTOGRAM_EDGES[i - 1]
+                    : lower == HISTOGRAM_EDGES[i] ? Long.toString(lower) : lower + "–" + HISTOGRAM_EDGES[i];
+            out.append(String.format("  %-8s %d%n", range, hist[i]));
+            lower = i < HISTOGRAM_EDGES.length ? HISTOGRAM_EDGES[i] + 1 : lower;
+        }
+        return out.append(bad.report()).toString();
+    }
+}

@@ -1,0 +1,122 @@
+package org.plscj.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A PLSC base64 data directory: {@code file_list.txt} names the data files (one per line, relative
+ * to the directory) whose lines are {@code <base64 image>\t<label>}. Opening checks the structure;
+ * {@link #scan} streams the records one line at a time, so a dataset of any size reads in constant memory.
+ */
+public final class PlscDataset {
+    /** The name of the list of data files, as PLSC spells it. */
+    public static final String FILE_LIST = "file_list.txt";
+
+    private final Path dir;
+    private final List<Path> files;
+
+    private PlscDataset(Path dir, List<Path> files) {
+        this.dir = dir;
+        this.files = files;
+    }
+
+    /** How to read records: {@code numClasses ≤ 0} means unknown; {@code skipBad} skips and counts bad records. */
+    public record ReadOptions(int numClasses, boolean skipBad) {
+        /** Strict reading with no known class count. */
+        public static ReadOptions strict() {
+            return new ReadOptions(0, false);
+        }
+    }
+
+    /** Receives each valid record together with its line exactly as stored (for bit-exact copies). */
+    @FunctionalInterface
+    public interface RecordVisitor {
+        void accept(PlscRecord record, String text) throws IOException;
+    }
+
+    /**
+     * Opens {@code dir}, checking that the file list exists and is not empty and that every data
+     * file it names exists and is not empty. Blank lines of the file list are ignored.
+     */
+    public static PlscDataset open(Path dir) throws IOException {
+        Path list = dir.resolve(FILE_LIST);
+        if (!Files.isRegularFile(list)) {
+            throw new PlscFormatException(dir + " is not a PLSC data directory: it has no " + FILE_LIST);
+        }
+        List<Path> files = new ArrayList<>();
+        List<String> lines = Files.readAllLines(list, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String name = lines.get(i).strip();
+            if (name.isEmpty()) {
+                continue;
+            }
+            Path file = dir.resolve(name);
+            if (!Files.isRegularFile(file)) {
+                throw new PlscFormatException(list + " line " + (i + 1) + ": names " + name + ", which does not exist");
+            }
+            if (Files.size(file) == 0) {
+                throw new PlscFormatException(file + " (" + list + " line " + (i + 1) + ") is an empty data file");
+            }
+            files.add(file);
+        }
+        if (files.isEmpty()) {
+            throw new PlscFormatException(list + " names no data file");
+        }
+        return new PlscDataset(dir, List.copyOf(files));
+    }
+
+    /** The directory. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The data files, in file-list order. */
+    public List<Path> files() {
+        return files;
+    }
+
+    /** The summed size of the data files in bytes: what an external sort must budget for. */
+    public long totalBytes() throws IOException {
+        long total = 0;
+        for (Path file : files) {
+            total += Files.size(file);
+        }
+        return total;
+    }
+
+    /**
+     * Streams every record of every data file to {@code visitor}, in order.
+     *
+     * @return the bad records skipped (always none without skip-bad)
+     * @throws PlscFormatException at the first bad record unless {@code options.skipBad()}
+     */
+    public BadRecords scan(ReadOptions options, RecordVisitor visitor) throws IOException {
+        BadRecords bad = new BadRecords();
+        for (Path file : files) {
+            String name = file.toString();
+            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                long lineNo = 0;
+                for (String text = in.readLine(); text != null; text = in.readLine()) {
+                    lineNo++;
+                    PlscRecord record;
+                    try {
+                        record = PlscRecord.parse(text, name, lineNo, options.numClasses());
+                    } catch (PlscFormatException e) {
+                        if (!options.skipBad()) {
+                            throw e;
+                        }
+                        bad.add(e);
+                        continue;
+                    }
+                    visitor.accept(record, text);
+                }
+            }
+        }
+        return bad;
+    }
+}
