@@ -61,6 +61,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--recompute-logits", description = "Keep no [N, n] logits buffer; recompute each block in the backward pass.")
     boolean recomputeLogits;
 
+    @Option(names = "--json", description = "Also print each result as one line 'CHECK_JSON {...}' (for scripts).")
+    boolean json;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the inputs and initial weights (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -80,7 +83,7 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         boolean allPass = true;
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper mapper = new ObjectMapper();
         try (Communicator comm = worker.connect()) {
             for (LossType type : types) {
                 for (double ratio : ratios) {
@@ -89,7 +92,7 @@ final class CheckCommand implements Callable<Integer> {
                     HeadCheck.Report report = HeadCheck.run(config, comm, batch, steps, lr, tol);
                     allPass &= report.pass();
                     if (comm.rank() == 0) {
-                        print(json, type, ratio, comm.worldSize(), report);
+                        print(mapper, type, ratio, comm.worldSize(), report);
                     }
                 }
             }
@@ -97,10 +100,10 @@ final class CheckCommand implements Callable<Integer> {
         return allPass ? 0 : 1;
     }
 
-    private void print(ObjectMapper json, LossType type, double ratio, int world, HeadCheck.Report report) {
+    private void print(ObjectMapper mapper, LossType type, double ratio, int world, HeadCheck.Report report) {
         StringBuilder line = new StringBuilder(String.format("check %-15s C=%d D=%d B=%d world=%d ratio=%.2f %s:",
                 type.plscName(), classes, emb, batch, world, ratio, dtype));
-        ObjectNode node = json.createObjectNode()
+        ObjectNode node = mapper.createObjectNode()
                 .put("loss_type", type.plscName()).put("classes", classes).put("emb", emb).put("batch", batch)
                 .put("world_size", world).put("sample_ratio", ratio).put("steps", steps).put("dtype", dtype)
                 .put("tolerance", report.tolerance()).put("pass", report.pass());
@@ -110,6 +113,8 @@ final class CheckCommand implements Callable<Integer> {
             errors.put(e.getKey(), e.getValue());
         }
         System.out.println(line.append(report.pass() ? "  PASS" : "  FAIL"));
-        System.out.println("CHECK_JSON " + node);
+        if (json) {
+            System.out.println("CHECK_JSON " + node);
+        }
     }
 }

@@ -26,7 +26,7 @@ class MultiProcessHeadTest {
     void distributedHeadEqualsSingleDeviceReference(int world) throws Exception {
         Jvm.Running launch = Jvm.plsc(List.of("launch", "--nproc", Integer.toString(world), "--master-port", "0", "--",
                 "check", "--classes", "1001", "--emb", "32", "--batch", "8", "--loss", "all", "--sample-ratio", "1.0,0.4",
-                "--steps", "3", "--timeout", "120"));
+                "--steps", "3", "--timeout", "120", "--json"));
         int code = launch.waitFor(300);
         String out = launch.output();
         assertEquals(0, code, out);
