@@ -48,8 +48,8 @@ public final class NearestCentres {
      * @param queries query embeddings Q [M, D], on W's device (converted to W's dtype)
      * @param k classes per query, {@code 1 <= k <= C}
      * @param blockRows classes scored at once (at least 1)
-     * @throws IllegalArgumentException on non-matrix inputs, differing D, k outside [1, C] or
-     *     {@code blockRows < 1}
+     * @throws IllegalArgumentException on non-matrix inputs, differing D, k outside [1, C],
+     *     {@code blockRows < 1}, or a NaN/Inf in a query or a centre (naming its row)
      */
     public static Result topK(Tensor centres, Tensor queries, int k, long blockRows) {
         Native.load();
@@ -57,6 +57,7 @@ public final class NearestCentres {
         long classes = centres.size(0);
         int m = (int) queries.size(0);
         try (PointerScope outer = new PointerScope()) {
+            requireFinite(queries, 0, "query");
             Tensor qHat = normalisedRows(queries.to(centres));
             // the running top-k starts at -inf so the first k real candidates displace it
             // (every real score is finite, and C >= k guarantees k of them)
@@ -78,6 +79,8 @@ public final class NearestCentres {
     // S = Q̂·Ŵ_blockᵀ [M, n]; the block's top min(k, n), with indices offset by the block start,
     // merged with the running top-k: topk over the concatenated [M, k + min(k, n)] candidates
     private static void mergeBlock(Tensor qHat, Tensor block, long start, int k, Tensor bestScores, Tensor bestIndices) {
+        // why: topk ranks NaN above every score, so one broken centre would win every query
+        requireFinite(block, start, "class centre");
         Tensor scores = qHat.matmul(normalisedRows(block).t());
         T_TensorTensor_T blockTop = scores.topk(Math.min(k, block.size(0)), 1, true, true);
         Tensor candScores = torch.cat(new TensorVector(bestScores, blockTop.get0()), 1);
@@ -91,6 +94,14 @@ public final class NearestCentres {
     private static Tensor normalisedRows(Tensor x) {
         Tensor norms = rowNorms(x);
         return x.div(col(norms.masked_fill(norms.eq(scalar(0)), scalar(1))));
+    }
+
+    /** Rows of {@code m} must be finite; the error names the first bad row (offset by {@code first}). */
+    private static void requireFinite(Tensor m, long first, String what) {
+        if (!Tensors.allFinite(m)) {
+            long bad = Tensors.toLongArray(m.isfinite().all(1).logical_not().nonzero().select(1, 0))[0];
+            throw new IllegalArgumentException(what + " " + (first + bad) + " contains NaN or Inf");
+        }
     }
 
     private static void check(Tensor centres, Tensor queries, int k, long blockRows) {

@@ -101,6 +101,21 @@ class NearestCentresTest {
         }
     }
 
+    @Test
+    void aNonFiniteCentreOrQueryIsRejectedNamingItsRow() {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor w = Tensors.randn(Placement.CPU_FLOAT, 25, 3);
+            Tensor q = Tensors.randn(Placement.CPU_FLOAT, 2, 3);
+            w.put_(Tensor.create(17L * 3 + 1), Tensor.create(Float.NaN));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NearestCentres.topK(w, q, 3, 10));
+            assertTrue(e.getMessage().contains("class centre 17 contains NaN or Inf"), e.getMessage());
+            Tensor goodW = Tensors.randn(Placement.CPU_FLOAT, 25, 3);
+            q.put_(Tensor.create(4L), Tensor.create(Float.POSITIVE_INFINITY));
+            e = assertThrows(IllegalArgumentException.class, () -> NearestCentres.topK(goodW, q, 3));
+            assertTrue(e.getMessage().contains("query 1 contains NaN or Inf"), e.getMessage());
+        }
+    }
+
     // cos[i][c] = <q_i, w_c> / (|q_i| |w_c|), in double
     private static double[][] bruteForceCosines(double[][] w, double[][] q) {
         double[][] cos = new double[q.length][w.length];
