@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
         description = {
             "Tools for PLSC base64 data directories (file_list.txt + lines '<base64 image>\\t<label>').",
             "",
+            "  plsc data convert --from-folders ROOT --out DIR",
             "  plsc data stats DIR --num-classes 1000",
             "  plsc data shuffle-split DIR --nranks 8 --seed 1 --out DIR.split"
         },
-        subcommands = {DataShuffleSplitCommand.class, DataStatsCommand.class})
+        subcommands = {DataConvertCommand.class, DataShuffleSplitCommand.class, DataStatsCommand.class})
 public final class DataCommand {}

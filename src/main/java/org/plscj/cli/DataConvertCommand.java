@@ -1,0 +1,65 @@
+package org.plscj.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.plscj.data.DataConvert;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code plsc data convert}: an image folder tree or PLSC's label.txt into a PLSC base64 data directory. */
+@Command(
+        name = "convert",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Converts images into a PLSC base64 data directory (image bytes copied as-is, never decoded).",
+            "",
+            "--from-folders ROOT: one sub-folder per class; classes are the folder names sorted, label = index,",
+            "  images sorted by name within each class; writes labels.tsv (label<TAB>folder name) too. Entries",
+            "  starting with '.' are skipped and counted; an empty class folder is an error.",
+            "--from-label-list FILE: PLSC's label.txt, lines 'relative/path.jpg LABEL' (paths relative to the",
+            "  list's folder); blank lines are skipped.",
+            "Records are dealt round-robin over --files data files (part-00000 …) + file_list.txt. --out appears",
+            "complete or not at all (built in a temporary sibling, then renamed) and must not exist yet.",
+            "",
+            "  plsc data convert --from-folders photos --out train",
+            "  plsc data convert --from-label-list data/label.txt --out train --files 8"
+        })
+final class DataConvertCommand implements Callable<Integer> {
+    static final class Source {
+        @Option(names = "--from-folders", paramLabel = "ROOT", required = true,
+                description = "An image folder tree, one sub-folder per class.")
+        Path folders;
+
+        @Option(names = "--from-label-list", paramLabel = "FILE", required = true,
+                description = "PLSC's label.txt: lines 'relative/path LABEL'.")
+        Path labelList;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--out", required = true, description = "The output directory; must not exist.")
+    Path outDir;
+
+    @Option(names = "--files", defaultValue = "1", description = "Data files N (default ${DEFAULT-VALUE}).")
+    int files;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        DataConvert.Result r = source.folders != null
+                ? DataConvert.fromFolders(source.folders, outDir, files)
+                : DataConvert.fromLabelList(source.labelList, outDir, files);
+        out.printf("convert: %d images, %d classes → %d file(s) in %s; %d hidden file(s) skipped%n",
+                r.images(), r.classes(), r.files(), outDir, r.skippedHidden());
+        return 0;
+    }
+}

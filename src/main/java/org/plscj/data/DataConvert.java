@@ -1,0 +1,184 @@
+package org.plscj.data;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Converts plain image inputs into a PLSC base64 data directory: either an image folder tree (one
+ * sub-folder per class) or PLSC's plain {@code label.txt} list ({@code relative/path.jpg LABEL}).
+ * Image bytes are copied as-is (never decoded), the records dealt round-robin over {@code part-00000 …}
+ * in a deterministic order, and the directory appears complete or not at all (built in a temporary
+ * sibling, then renamed); it must not exist yet.
+ */
+public final class DataConvert {
+    /** The class-name map written by a folder conversion: {@code label<TAB>folder name} per line. */
+    public static final String LABELS_TSV = "labels.tsv";
+
+    /** What a conversion did: images written, classes, data files written, hidden entries skipped. */
+    public record Result(long images, int classes, int files, long skippedHidden) {}
+
+    private record Item(Path image, int label) {}
+
+    private DataConvert() {}
+
+    /**
+     * Converts the folder tree {@code root}: classes are its sub-folders sorted by name (label = index),
+     * each holding image files (sorted by name). Entries whose names start with '.' are skipped and counted.
+     */
+    public static Result fromFolders(Path root, Path out, int files) throws IOException {
+        checkFiles(files);
+        if (!Files.isDirectory(root)) {
+            throw new IllegalArgumentException(root + " is not a folder");
+        }
+        long[] hidden = {0};
+        List<Path> classDirs = new ArrayList<>();
+        for (Path entry : sortedEntries(root)) {
+            if (isHidden(entry)) {
+                hidden[0]++;
+            } else if (Files.isDirectory(entry)) {
+                classDirs.add(entry);
+            } else {
+                throw new IllegalArgumentException(entry + " is not a folder: every entry of " + root
+                        + " must be a class folder");
+            }
+        }
+        if (classDirs.isEmpty()) {
+            throw new IllegalArgumentException(root + " holds no class folder");
+        }
+        List<Item> items = new ArrayList<>();
+        for (int label = 0; label < classDirs.size(); label++) {
+            Path classDir = classDirs.get(label);
+            int before = items.size();
+            for (Path entry : sortedEntries(classDir)) {
+                if (isHidden(entry)) {
+                    hidden[0]++;
+                } else if (Files.isRegularFile(entry)) {
+                    items.add(new Item(entry, label));
+                } else {
+                    throw new IllegalArgumentException(entry + " is not a regular file: class folders hold images only");
+                }
+            }
+            if (items.size() == before) {
+                throw new IllegalArgumentException("class folder " + classDir + " holds no image");
+            }
+        }
+        List<String> labels = new ArrayList<>();
+        for (int label = 0; label < classDirs.size(); label++) {
+            String name = classDirs.get(label).getFileName().toString();
+            if (name.contains("\t") || name.contains("\n") || name.contains("\r")) {
+                throw new IllegalArgumentException("class folder name " + classDirs.get(label)
+                        + " contains a tab or line break, which " + LABELS_TSV + " cannot hold");
+            }
+            labels.add(label + "\t" + name);
+        }
+        int written = write(items, out, files, labels);
+        return new Result(items.size(), classDirs.size(), written, hidden[0]);
+    }
+
+    /**
+     * Converts PLSC's plain list {@code list}: lines {@code relative/path LABEL} (whitespace-separated,
+     * paths relative to the list's folder); blank lines are skipped. Classes are the distinct labels.
+     */
+    public static Result fromLabelList(Path list, Path out, int files) throws IOException {
+        checkFiles(files);
+        if (!Files.isRegularFile(list)) {
+            throw new IllegalArgumentException(list + " is not a file");
+        }
+        Path base = list.toAbsolutePath().getParent();
+        List<String> lines = Files.readAllLines(list, StandardCharsets.UTF_8);
+        List<Item> items = new ArrayList<>();
+        TreeSet<Integer> classes = new TreeSet<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String text = lines.get(i).strip();
+            if (text.isEmpty()) {
+                continue;
+            }
+            String where = list + " line " + (i + 1) + ": ";
+            String[] fields = text.split("\\s+");
+            if (fields.length != 2) {
+                throw new IllegalArgumentException(where + "expected 2 fields 'path label', found " + fields.length);
+            }
+            int label = parseLabel(fields[1], where);
+            Path image = base.resolve(fields[0]);
+            if (!Files.isRegularFile(image)) {
+                throw new IllegalArgumentException(where + "image " + fields[0] + " does not exist (" + image + ")");
+            }
+            items.add(new Item(image, label));
+            classes.add(label);
+        }
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException(list + " names no image");
+        }
+        int written = write(items, out, files, null);
+        return new Result(items.size(), classes.size(), written, 0);
+    }
+
+    private static int parseLabel(String text, String where) {
+        if (!text.matches("[0-9]+")) {
+            throw new IllegalArgumentException(where + "label '" + text + "' is not a non-negative integer");
+        }
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(where + "label '" + text + "' is too large");
+        }
+    }
+
+    private static void checkFiles(int files) {
+        if (files < 1) {
+            throw new IllegalArgumentException("--files must be at least 1, not " + files);
+        }
+    }
+
+    private static boolean isHidden(Path p) {
+        return p.getFileName().toString().startsWith(".");
+    }
+
+    private static List<Path> sortedEntries(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString())).toList();
+        }
+    }
+
+    /** Deals {@code items} round-robin over the data files, then writes labels.tsv (if any) and the file list. */
+    private static int write(List<Item> items, Path out, int files, List<String> labels) throws IOException {
+        if (files > items.size()) {
+            throw new IllegalArgumentException(String.format(
+                    "--files %d exceeds the %d image(s): some data files would be empty", files, items.size()));
+        }
+        try (AtomicDirectory target = AtomicDirectory.begin(out)) {
+            List<SyncedFile> parts = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            try {
+                for (int f = 0; f < files; f++) {
+                    names.add(String.format("part-%05d", f));
+                    parts.add(SyncedFile.create(target.path().resolve(names.get(f))));
+                }
+                for (int i = 0; i < items.size(); i++) {
+                    Item item = items.get(i);
+                    parts.get(i % files).writeLine(PlscRecord.format(Files.readAllBytes(item.image()), item.label()));
+                }
+            } finally {
+                for (SyncedFile part : parts) {
+                    part.close();
+                }
+            }
+            if (labels != null) {
+                try (SyncedFile tsv = SyncedFile.create(target.path().resolve(LABELS_TSV))) {
+                    for (String line : labels) {
+                        tsv.writeLine(line);
+                    }
+                }
+            }
+            PlscWriter.writeFileList(target.path(), names);
+            target.commit();
+        }
+        return files;
+    }
+}
