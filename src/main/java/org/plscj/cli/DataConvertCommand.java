@@ -11,7 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code plsc data convert}: an image folder tree or PLSC's label.txt into a PLSC base64 data directory. */
+/**
+ * {@code plsc data convert}: an image folder tree, PLSC's label.txt or MXNet RecordIO into a PLSC base64 data
+ * directory.
+ */
 @Command(
         name = "convert",
         mixinStandardHelpOptions = true,
@@ -23,11 +26,15 @@ import picocli.CommandLine.Spec;
             "  starting with '.' are skipped and counted; an empty class folder is an error.",
             "--from-label-list FILE: PLSC's label.txt, lines 'relative/path.jpg LABEL' (paths relative to the",
             "  list's folder); blank lines are skipped.",
+            "--from-recordio FILE.rec: insightface's MXNet RecordIO (MS1M, Glint360K), FILE.idx beside it. If",
+            "  record 0 is a header with labels (a, b), images are records 1..a-1 (identity records skipped);",
+            "  otherwise every record of the .idx is an image. Label = the IRHeader label.",
             "Records are dealt round-robin over --files data files (part-00000 …) + file_list.txt. --out appears",
             "complete or not at all (built in a temporary sibling, then renamed) and must not exist yet.",
             "",
             "  plsc data convert --from-folders photos --out train",
-            "  plsc data convert --from-label-list data/label.txt --out train --files 8"
+            "  plsc data convert --from-label-list data/label.txt --out train --files 8",
+            "  plsc data convert --from-recordio faces_emore/train.rec --out train --files 16"
         })
 final class DataConvertCommand implements Callable<Integer> {
     static final class Source {
@@ -38,6 +45,10 @@ final class DataConvertCommand implements Callable<Integer> {
         @Option(names = "--from-label-list", paramLabel = "FILE", required = true,
                 description = "PLSC's label.txt: lines 'relative/path LABEL'.")
         Path labelList;
+
+        @Option(names = "--from-recordio", paramLabel = "FILE.rec", required = true,
+                description = "insightface's MXNet RecordIO train.rec (train.idx beside it).")
+        Path recordIo;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -57,7 +68,9 @@ final class DataConvertCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         DataConvert.Result r = source.folders != null
                 ? DataConvert.fromFolders(source.folders, outDir, files)
-                : DataConvert.fromLabelList(source.labelList, outDir, files);
+                : source.labelList != null
+                ? DataConvert.fromLabelList(source.labelList, outDir, files)
+                : DataConvert.fromRecordIo(source.recordIo, outDir, files);
         out.printf("convert: %d images, %d classes → %d file(s) in %s; %d hidden file(s) skipped%n",
                 r.images(), r.classes(), r.files(), outDir, r.skippedHidden());
         return 0;

@@ -10,8 +10,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Converts plain image inputs into a PLSC base64 data directory: either an image folder tree (one
- * sub-folder per class) or PLSC's plain {@code label.txt} list ({@code relative/path.jpg LABEL}).
+ * Converts plain image inputs into a PLSC base64 data directory: an image folder tree (one
+ * sub-folder per class), PLSC's plain {@code label.txt} list ({@code relative/path.jpg LABEL}) or
+ * insightface's MXNet RecordIO ({@code train.rec} + {@code train.idx}).
  * Image bytes are copied as-is (never decoded), the records dealt round-robin over {@code part-00000 …}
  * in a deterministic order, and the directory appears complete or not at all (built in a temporary
  * sibling, then renamed); it must not exist yet.
@@ -24,6 +25,16 @@ public final class DataConvert {
     public record Result(long images, int classes, int files, long skippedHidden) {}
 
     private record Item(Path image, int label) {}
+
+    /** The records to write, read one at a time in conversion order. */
+    private interface Source {
+        int size();
+
+        /** Record {@code i}'s image bytes; {@link #label} is called after it. */
+        byte[] image(int i) throws IOException;
+
+        int label(int i);
+    }
 
     private DataConvert() {}
 
@@ -119,6 +130,49 @@ public final class DataConvert {
         return new Result(items.size(), classes.size(), written, 0);
     }
 
+    /**
+     * Converts insightface's MXNet RecordIO {@code rec} ({@code train.rec} with {@code train.idx} beside it):
+     * images are records 1 .. a-1 when record 0 is a header with labels (a, b), else every record of the
+     * {@code .idx}; label = the record's IRHeader label, which must be a non-negative integer value. Records
+     * are read one at a time; the {@code .rec} is never loaded whole. See {@link RecordIo}.
+     */
+    public static Result fromRecordIo(Path rec, Path out, int files) throws IOException {
+        checkFiles(files);
+        try (RecordIo io = RecordIo.open(rec)) {
+            long[] keys = io.imageKeys();
+            if (keys.length == 0) {
+                throw new PlscFormatException(rec + " holds no image");
+            }
+            java.util.BitSet classes = new java.util.BitSet();
+            int[] last = {0};
+            int written = write(new Source() {
+                @Override
+                public int size() {
+                    return keys.length;
+                }
+
+                @Override
+                public byte[] image(int i) throws IOException {
+                    RecordIo.Image image = io.read(keys[i]);
+                    float label = image.label();
+                    if (!(label >= 0) || label != Math.rint(label) || label > Integer.MAX_VALUE) {
+                        throw new PlscFormatException(rec + " record " + keys[i] + ": label " + label
+                                + " is not a non-negative integer value");
+                    }
+                    last[0] = (int) label;
+                    classes.set(last[0]);
+                    return image.image();
+                }
+
+                @Override
+                public int label(int i) {
+                    return last[0];
+                }
+            }, out, files, null);
+            return new Result(keys.length, classes.cardinality(), written, 0);
+        }
+    }
+
     private static int parseLabel(String text, String where) {
         if (!text.matches("[0-9]+")) {
             throw new IllegalArgumentException(where + "label '" + text + "' is not a non-negative integer");
@@ -148,6 +202,25 @@ public final class DataConvert {
 
     /** Deals {@code items} round-robin over the data files, then writes labels.tsv (if any) and the file list. */
     private static int write(List<Item> items, Path out, int files, List<String> labels) throws IOException {
+        return write(new Source() {
+            @Override
+            public int size() {
+                return items.size();
+            }
+
+            @Override
+            public byte[] image(int i) throws IOException {
+                return Files.readAllBytes(items.get(i).image());
+            }
+
+            @Override
+            public int label(int i) {
+                return items.get(i).label();
+            }
+        }, out, files, labels);
+    }
+
+    private static int write(Source items, Path out, int files, List<String> labels) throws IOException {
         if (files > items.size()) {
             throw new IllegalArgumentException(String.format(
                     "--files %d exceeds the %d image(s): some data files would be empty", files, items.size()));
@@ -161,8 +234,8 @@ public final class DataConvert {
                     parts.add(SyncedFile.create(target.path().resolve(names.get(f))));
                 }
                 for (int i = 0; i < items.size(); i++) {
-                    Item item = items.get(i);
-                    parts.get(i % files).writeLine(PlscRecord.format(Files.readAllBytes(item.image()), item.label()));
+                    byte[] image = items.image(i);
+                    parts.get(i % files).writeLine(PlscRecord.format(image, items.label(i)));
                 }
             } finally {
                 for (SyncedFile part : parts) {
