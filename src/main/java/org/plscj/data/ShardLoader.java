@@ -1,0 +1,329 @@
+package org.plscj.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The training data loader of one worker (rank) of a PLSC base64 data directory.
+ *
+ * <p><b>Which records.</b> PLSC's contract: when the directory has exactly {@code worldSize} data
+ * files, rank {@code i} reads all of file {@code i} (file-list order; ranks may then hold different
+ * counts, as in PLSC). Otherwise (any world size over any file count) every record of every file, in
+ * file-list order, is numbered {@code 0..n-1} and rank {@code r} takes the records whose index
+ * {@code % worldSize == r}, keeping only the first {@code n / worldSize} of them: the last
+ * {@code n % worldSize} records are dropped so every rank has the same count.
+ *
+ * <p><b>Memory.</b> The records of this rank's shard are held in memory, still encoded (JPEG/PNG
+ * bytes plus file name, line and label): about the size of the shard's encoded images, i.e. roughly
+ * 3/4 of its base64 text. Only this rank's lines are parsed; the others are read and skipped.
+ *
+ * <p><b>Epochs.</b> Epoch {@code e} visits the shard in a Fisher–Yates permutation drawn from
+ * {@code Augmentation.sampleRandom(seed, e, rank, -1)} (position −1 is never a sample's, so the
+ * shuffle stream is distinct from the per-sample streams), in batches of {@code batch} records; the
+ * last incomplete batch is dropped. The sample at position {@code p = index·batch + j} of epoch
+ * {@code e} is mirrored when {@code augmentation.mirror(Augmentation.sampleRandom(seed, e, rank, p))}.
+ * The sequence is thus a pure function of (directory, rank, worldSize, batch, seed, augmentation):
+ * opening at (epoch, batchIndex) yields exactly what an uninterrupted run yields from there.
+ *
+ * <p><b>Prefetch.</b> {@code decodeThreads} daemon threads decode batches into {@code float[]}
+ * (no native memory, so no {@code PointerScope} concerns: the consumer builds its tensor, e.g. with
+ * {@link BatchTensor#of}). Batch {@code k} of the run (counted from the start position) is decoded
+ * whole by thread {@code k % decodeThreads} and put on that thread's {@link ArrayBlockingQueue};
+ * {@link #next} takes from the queues round-robin, so the order is deterministic whatever the
+ * scheduling. Each queue holds {@code ceil(prefetch / decodeThreads)} batches, so about
+ * {@code prefetch} batches are buffered in all (plus one being decoded per thread).
+ *
+ * <p>An error while decoding (a corrupt image, ...) stops the thread that met it and is rethrown by
+ * {@link #next} when its batch's turn comes; the message names the record's file and line. Later
+ * calls rethrow it again. {@link #close} stops and joins the threads. Not thread-safe: one consumer.
+ */
+public final class ShardLoader implements AutoCloseable {
+    /** Default number of batches decoded ahead. */
+    public static final int DEFAULT_PREFETCH = 4;
+    /** Default number of decode threads. */
+    public static final int DEFAULT_DECODE_THREADS = 2;
+
+    /** How to load: see the class comment. */
+    public record Options(int rank, int worldSize, int batch, long seed, Augmentation augmentation,
+            ImageDecoder decoder, int prefetch, int decodeThreads) {
+        public Options {
+            if (worldSize <= 0 || rank < 0 || rank >= worldSize) {
+                throw new IllegalArgumentException("rank " + rank + " is not in a world of size " + worldSize);
+            }
+            if (batch <= 0) {
+                throw new IllegalArgumentException("batch size must be positive, got " + batch);
+            }
+            if (prefetch <= 0 || decodeThreads <= 0) {
+                throw new IllegalArgumentException("prefetch depth and decode threads must be positive, got "
+                        + prefetch + " and " + decodeThreads);
+            }
+            if (augmentation == null || decoder == null) {
+                throw new IllegalArgumentException("augmentation and decoder are required");
+            }
+        }
+
+        /** With the default prefetch depth (4 batches) and decode threads (2). */
+        public static Options of(int rank, int worldSize, int batch, long seed, Augmentation augmentation,
+                ImageDecoder decoder) {
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, DEFAULT_PREFETCH,
+                    DEFAULT_DECODE_THREADS);
+        }
+
+        public Options withPrefetch(int depth) {
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, depth, decodeThreads);
+        }
+
+        public Options withDecodeThreads(int threads) {
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, threads);
+        }
+    }
+
+    /**
+     * One decoded batch.
+     *
+     * @param images B·3·H·W floats, sample-major, CHW inside (as {@link BatchTensor#of} takes them)
+     * @param labels the B class ids
+     * @param epoch  the epoch it belongs to
+     * @param index  its index within the epoch, 0-based
+     */
+    public record Batch(float[] images, long[] labels, int epoch, int index) {}
+
+    // What a decode thread hands over: a batch, or the error that stopped the thread.
+    private record Item(Batch batch, RuntimeException error) {}
+
+    private final Options options;
+    private final List<PlscRecord> shard;
+    private final int batchesPerEpoch;
+    private final long firstSeq;
+    private final List<BlockingQueue<Item>> queues = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong waitNanos = new AtomicLong();
+    private volatile boolean closed;
+    private long nextSeq;
+    private RuntimeException failure;
+
+    private ShardLoader(Options options, List<PlscRecord> shard, int startEpoch, int startBatch) {
+        this.options = options;
+        this.shard = shard;
+        this.batchesPerEpoch = shard.size() / options.batch();
+        if (batchesPerEpoch == 0) {
+            throw new IllegalArgumentException("rank " + options.rank() + " has " + shard.size()
+                    + " records, fewer than one batch of " + options.batch());
+        }
+        if (startEpoch < 0 || startBatch < 0 || startBatch >= batchesPerEpoch) {
+            throw new IllegalArgumentException("cannot start at epoch " + startEpoch + " batch " + startBatch
+                    + ": an epoch has " + batchesPerEpoch + " batches");
+        }
+        this.firstSeq = (long) startEpoch * batchesPerEpoch + startBatch;
+        this.nextSeq = firstSeq;
+        int n = options.decodeThreads();
+        int depth = (options.prefetch() + n - 1) / n;
+        for (int t = 0; t < n; t++) {
+            BlockingQueue<Item> queue = new ArrayBlockingQueue<>(depth);
+            queues.add(queue);
+            int first = t;
+            Thread thread = new Thread(() -> decodeLoop(firstSeq + first, queue),
+                    "plscj-loader-r" + options.rank() + "-" + t);
+            thread.setDaemon(true);
+            threads.add(thread);
+        }
+        threads.forEach(Thread::start);
+    }
+
+    /** Opens {@code dir} for this rank, starting at epoch 0, batch 0. */
+    public static ShardLoader open(Path dir, Options options) throws IOException {
+        return open(dir, options, 0, 0);
+    }
+
+    /**
+     * Opens {@code dir} for this rank, starting at batch {@code startBatch} of epoch {@code startEpoch}
+     * (to resume: the batches are exactly those an uninterrupted run has from there).
+     */
+    public static ShardLoader open(Path dir, Options options, int startEpoch, int startBatch) throws IOException {
+        return new ShardLoader(options, loadShard(PlscDataset.open(dir), options.rank(), options.worldSize()),
+                startEpoch, startBatch);
+    }
+
+    /** This rank's records in file order (see the class comment), parsed strictly. */
+    static List<PlscRecord> loadShard(PlscDataset dataset, int rank, int worldSize) throws IOException {
+        List<Path> files = dataset.files();
+        List<PlscRecord> out = new ArrayList<>();
+        if (files.size() == worldSize) {
+            Path file = files.get(rank);
+            String name = file.toString();
+            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                long lineNo = 0;
+                for (String text = in.readLine(); text != null; text = in.readLine()) {
+                    out.add(PlscRecord.parse(text, name, ++lineNo, 0));
+                }
+            }
+            return out;
+        }
+        long index = 0;
+        for (Path file : files) {
+            String name = file.toString();
+            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                long lineNo = 0;
+                for (String text = in.readLine(); text != null; text = in.readLine()) {
+                    lineNo++;
+                    if (index++ % worldSize == rank) {
+                        out.add(PlscRecord.parse(text, name, lineNo, 0));
+                    }
+                }
+            }
+        }
+        long keep = index / worldSize; // this rank holds keep or keep + 1 records; drop the tail
+        return new ArrayList<>(out.subList(0, (int) keep));
+    }
+
+    /** The records of this rank. */
+    public int shardSize() {
+        return shard.size();
+    }
+
+    /** Full batches per epoch (the incomplete last one is dropped). */
+    public int batchesPerEpoch() {
+        return batchesPerEpoch;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** Total nanoseconds {@link #next} spent waiting for decoded data (the benchmark's "data" time). */
+    public long waitNanos() {
+        return waitNanos.get();
+    }
+
+    /** The decode threads (for tests). */
+    List<Thread> threads() {
+        return List.copyOf(threads);
+    }
+
+    /**
+     * The next batch, in order (epochs follow one another without end).
+     *
+     * @throws PlscFormatException naming the file and line of a record that does not decode
+     * @throws IllegalStateException after {@link #close}, or wrapping another decode error (with file and line)
+     */
+    public Batch next() throws InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("the loader is closed");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        BlockingQueue<Item> queue = queues.get((int) ((nextSeq - firstSeq) % queues.size()));
+        long start = System.nanoTime();
+        Item item = queue.take();
+        waitNanos.addAndGet(System.nanoTime() - start);
+        if (item.error() != null) {
+            failure = item.error();
+            throw failure;
+        }
+        nextSeq++;
+        return item.batch();
+    }
+
+    /** Stops and joins the decode threads; buffered batches are dropped. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        threads.forEach(Thread::interrupt);
+        boolean interrupted = false;
+        for (Thread thread : threads) {
+            while (thread.isAlive()) {
+                try {
+                    thread.join(TimeUnit.SECONDS.toMillis(10));
+                    if (thread.isAlive()) {
+                        thread.interrupt(); // e.g. an interrupt swallowed inside ImageIO
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        queues.forEach(BlockingQueue::clear);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void decodeLoop(long seq, BlockingQueue<Item> queue) {
+        int step = options.decodeThreads();
+        int orderEpoch = -1;
+        int[] order = null;
+        try {
+            for (; !closed; seq += step) {
+                int epoch = (int) (seq / batchesPerEpoch);
+                int index = (int) (seq % batchesPerEpoch);
+                if (epoch != orderEpoch) {
+                    order = epochOrder(epoch);
+                    orderEpoch = epoch;
+                }
+                Item item;
+                try {
+                    item = new Item(decode(epoch, index, order), null);
+                } catch (RuntimeException e) {
+                    item = new Item(null, e);
+                }
+                queue.put(item);
+                if (item.error() != null) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed: exit
+        }
+    }
+
+    /** The shard's visiting order in {@code epoch}: a Fisher–Yates shuffle. */
+    int[] epochOrder(int epoch) {
+        SplittableRandom rng = Augmentation.sampleRandom(options.seed(), epoch, options.rank(), -1);
+        int[] order = new int[shard.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    private Batch decode(int epoch, int index, int[] order) {
+        ImageDecoder decoder = options.decoder();
+        int b = options.batch();
+        int size = decoder.sampleSize();
+        float[] images = new float[b * size];
+        long[] labels = new long[b];
+        for (int j = 0; j < b; j++) {
+            int position = index * b + j;
+            PlscRecord record = shard.get(order[position]);
+            boolean mirror = options.augmentation().mirror(
+                    Augmentation.sampleRandom(options.seed(), epoch, options.rank(), position));
+            try {
+                decoder.decodeInto(record, mirror, images, j * size);
+            } catch (PlscFormatException e) {
+                throw e; // its message already names the file and line
+            } catch (RuntimeException | Error e) {
+                throw new IllegalStateException(record.file() + " line " + record.line() + ": decoding failed ("
+                        + e + ")", e);
+            }
+            labels[j] = record.label();
+        }
+        return new Batch(images, labels, epoch, index);
+    }
+}

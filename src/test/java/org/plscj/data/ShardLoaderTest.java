@@ -1,0 +1,236 @@
+package org.plscj.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShardLoaderTest {
+    private static final int S = 8;
+    private static final ImageDecoder DECODER = new ImageDecoder(S, S, false);
+    private static final int[] FILE_SIZES = {7, 5, 9}; // 21 records, labels 0..20 in file-list order
+
+    @TempDir
+    Path tmp;
+
+    /** An 8×8 PNG whose red channel is {@code id} everywhere; green varies by column (so mirroring shows). */
+    private static byte[] png(int id) throws IOException {
+        BufferedImage img = new BufferedImage(S, S, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < S; y++) {
+            for (int x = 0; x < S; x++) {
+                img.setRGB(x, y, (id << 16) | ((10 * x) << 8) | 200);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(img, "png", out));
+        return out.toByteArray();
+    }
+
+    /** Files f0, f1, f2 with {@link #FILE_SIZES} records; record k (global order) has label k. */
+    private Path dataset() throws IOException {
+        Path dir = tmp.resolve("ds");
+        try (PlscWriter w = PlscWriter.create(dir)) {
+            int id = 0;
+            for (int f = 0; f < FILE_SIZES.length; f++) {
+                w.startFile("f" + f);
+                for (int i = 0; i < FILE_SIZES[f]; i++, id++) {
+                    w.write(png(id), id);
+                }
+            }
+        }
+        return dir;
+    }
+
+    private static ShardLoader.Options options(int rank, int world, int batch) {
+        return ShardLoader.Options.of(rank, world, batch, 1234L, Augmentation.DEFAULT, DECODER);
+    }
+
+    private static List<ShardLoader.Batch> take(ShardLoader loader, int n) throws InterruptedException {
+        List<ShardLoader.Batch> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(loader.next());
+        }
+        return out;
+    }
+
+    /** Labels of one epoch, with batch size 1 (so nothing is dropped). */
+    private static Set<Long> epochLabels(Path dir, int rank, int world) throws Exception {
+        try (ShardLoader loader = ShardLoader.open(dir, options(rank, world, 1))) {
+            Set<Long> labels = new TreeSet<>();
+            for (ShardLoader.Batch b : take(loader, loader.batchesPerEpoch())) {
+                assertEquals(0, b.epoch());
+                labels.add(b.labels()[0]);
+            }
+            assertEquals(loader.shardSize(), labels.size(), "an epoch visits each record once");
+            return labels;
+        }
+    }
+
+    private static Set<Long> range(long from, long to) {
+        Set<Long> s = new TreeSet<>();
+        for (long i = from; i < to; i++) {
+            s.add(i);
+        }
+        return s;
+    }
+
+    @Test
+    void rankReadsItsFileWhenFileCountEqualsWorldSize() throws Exception {
+        Path dir = dataset();
+        assertEquals(range(0, 7), epochLabels(dir, 0, 3));
+        assertEquals(range(7, 12), epochLabels(dir, 1, 3));
+        assertEquals(range(12, 21), epochLabels(dir, 2, 3));
+    }
+
+    @Test
+    void anyCountPartitionsAllRecordsDisjointlyAndEqually() throws Exception {
+        Path dir = dataset();
+        for (int world : new int[] {1, 2, 4, 5}) {
+            Set<Long> union = new HashSet<>();
+            for (int rank = 0; rank < world; rank++) {
+                Set<Long> labels = epochLabels(dir, rank, world);
+                assertEquals(21 / world, labels.size(), "world " + world + " rank " + rank);
+                for (long l : labels) {
+                    assertEquals(rank, l % world, "record " + l + " in world " + world);
+                    assertTrue(union.add(l), "record " + l + " on two ranks");
+                }
+            }
+            assertEquals(range(0, (21 / world) * world), union, "world " + world + ": the tail only is dropped");
+        }
+    }
+
+    @Test
+    void epochOrderIsDeterministicAndDiffersBetweenEpochs() throws Exception {
+        Path dir = dataset();
+        List<ShardLoader.Batch> a;
+        List<ShardLoader.Batch> b;
+        int bpe;
+        try (ShardLoader loader = ShardLoader.open(dir, options(0, 1, 4))) {
+            bpe = loader.batchesPerEpoch();
+            assertEquals(5, bpe); // 21 records, batches of 4, one record dropped per epoch
+            a = take(loader, 2 * bpe);
+        }
+        try (ShardLoader loader = ShardLoader.open(dir, options(0, 1, 4).withDecodeThreads(3).withPrefetch(1))) {
+            b = take(loader, 2 * bpe);
+        }
+        List<Long> epoch0 = new ArrayList<>();
+        List<Long> epoch1 = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(i / bpe, a.get(i).epoch());
+            assertEquals(i % bpe, a.get(i).index());
+            assertArrayEquals(a.get(i).labels(), b.get(i).labels(), "batch " + i);
+            assertArrayEquals(a.get(i).images(), b.get(i).images(), "batch " + i);
+            for (long l : a.get(i).labels()) {
+                (i < bpe ? epoch0 : epoch1).add(l);
+            }
+        }
+        assertNotEquals(epoch0, epoch1);
+        assertEquals(20, new HashSet<>(epoch0).size());
+    }
+
+    @Test
+    void resumingYieldsTheSameBatchesAsSkipping() throws Exception {
+        Path dir = dataset();
+        List<ShardLoader.Batch> full;
+        try (ShardLoader loader = ShardLoader.open(dir, options(1, 2, 3))) {
+            assertEquals(3, loader.batchesPerEpoch()); // 10 records, batches of 3
+            full = take(loader, 3 + 2 + 5).subList(5, 10); // skip epoch 0 and batches 0, 1 of epoch 1
+        }
+        try (ShardLoader loader = ShardLoader.open(dir, options(1, 2, 3), 1, 2)) {
+            List<ShardLoader.Batch> resumed = take(loader, 5);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(full.get(i).epoch(), resumed.get(i).epoch());
+                assertEquals(full.get(i).index(), resumed.get(i).index());
+                assertArrayEquals(full.get(i).labels(), resumed.get(i).labels());
+                assertArrayEquals(full.get(i).images(), resumed.get(i).images());
+            }
+            assertEquals(1, resumed.get(0).epoch());
+            assertEquals(2, resumed.get(0).index());
+            assertTrue(loader.waitNanos() >= 0);
+        }
+    }
+
+    @Test
+    void labelsMatchTheImagesAndMirroringHappens() throws Exception {
+        Path dir = dataset();
+        int size = DECODER.sampleSize();
+        int plane = S * S;
+        int mirrored = 0;
+        int plain = 0;
+        try (ShardLoader loader = ShardLoader.open(dir, options(0, 1, 7))) {
+            for (ShardLoader.Batch b : take(loader, 6)) {
+                assertEquals(7 * size, b.images().length);
+                for (int j = 0; j < 7; j++) {
+                    int off = j * size;
+                    assertEquals(ImageDecoder.normalise((int) b.labels()[j]), b.images()[off], "red = label");
+                    // green at column 0 is 0 unmirrored, 70 mirrored
+                    float g0 = b.images()[off + plane];
+                    if (g0 == ImageDecoder.normalise(70)) {
+                        mirrored++;
+                    } else {
+                        assertEquals(ImageDecoder.normalise(0), g0);
+                        plain++;
+                    }
+                }
+            }
+        }
+        assertTrue(mirrored > 0 && plain > 0, mirrored + " mirrored, " + plain + " plain");
+    }
+
+    @Test
+    void corruptImageIsReportedWithFileAndLine() throws Exception {
+        Path dir = tmp.resolve("bad");
+        try (PlscWriter w = PlscWriter.create(dir)) {
+            w.startFile("only");
+            w.write(png(0), 0);
+            w.write(png(1), 1);
+            w.write(new byte[] {1, 2, 3, 4, 5}, 2);
+            w.write(png(3), 3);
+        }
+        try (ShardLoader loader = ShardLoader.open(dir, options(0, 1, 4))) {
+            PlscFormatException e = assertThrows(PlscFormatException.class, loader::next);
+            assertTrue(e.getMessage().contains(dir.resolve("only") + " line 3"), e.getMessage());
+            assertThrows(PlscFormatException.class, loader::next, "the failure sticks");
+        }
+    }
+
+    @Test
+    void closeEndsTheThreads() throws Exception {
+        Path dir = dataset();
+        List<Thread> threads;
+        ShardLoader loader = ShardLoader.open(dir, options(0, 1, 2).withDecodeThreads(2).withPrefetch(2));
+        threads = loader.threads();
+        assertEquals(2, threads.size());
+        loader.next();
+        Thread.sleep(50); // let the threads fill their queues and block
+        loader.close();
+        loader.close();
+        for (Thread t : threads) {
+            assertFalse(t.isAlive(), t.getName());
+        }
+        assertThrows(IllegalStateException.class, loader::next);
+    }
+
+    @Test
+    void rejectsBadArguments() throws Exception {
+        Path dir = dataset();
+        assertThrows(IllegalArgumentException.class, () -> options(2, 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> ShardLoader.open(dir, options(0, 1, 30)));
+        assertThrows(IllegalArgumentException.class, () -> ShardLoader.open(dir, options(0, 1, 4), 0, 5));
+    }
+}
