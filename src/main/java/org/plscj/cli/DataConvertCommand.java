@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code plsc data convert}: an image folder tree, PLSC's label.txt or MXNet RecordIO into a PLSC base64 data
+ * {@code plsc data convert}: an image folder tree, PLSC's label.txt or MXNet RecordIO (or synthetic identities) into a PLSC base64 data
  * directory.
  */
 @Command(
@@ -29,12 +29,16 @@ import picocli.CommandLine.Spec;
             "--from-recordio FILE.rec: insightface's MXNet RecordIO (MS1M, Glint360K), FILE.idx beside it. If",
             "  record 0 is a header with labels (a, b), images are records 1..a-1 (identity records skipped);",
             "  otherwise every record of the .idx is an image. Label = the IRHeader label.",
+            "--from-generator --classes K --per-class M [--seed S] [--first-class F]: K·M synthetic face-like",
+            "  JPEGs (112x112) of identities F..F+K-1 (labels 0..K-1), M random views each, identity-major;",
+            "  held-out identities for verification are another range, e.g. --first-class 100000.",
             "Records are dealt round-robin over --files data files (part-00000 …) + file_list.txt. --out appears",
             "complete or not at all (built in a temporary sibling, then renamed) and must not exist yet.",
             "",
             "  plsc data convert --from-folders photos --out train",
             "  plsc data convert --from-label-list data/label.txt --out train --files 8",
-            "  plsc data convert --from-recordio faces_emore/train.rec --out train --files 16"
+            "  plsc data convert --from-recordio faces_emore/train.rec --out train --files 16",
+            "  plsc data convert --from-generator --classes 1000 --per-class 20 --out synth --files 4"
         })
 final class DataConvertCommand implements Callable<Integer> {
     static final class Source {
@@ -49,10 +53,27 @@ final class DataConvertCommand implements Callable<Integer> {
         @Option(names = "--from-recordio", paramLabel = "FILE.rec", required = true,
                 description = "insightface's MXNet RecordIO train.rec (train.idx beside it).")
         Path recordIo;
+
+        @Option(names = "--from-generator", required = true,
+                description = "Synthetic face-like identities (IdentityGenerator); needs --classes and --per-class.")
+        boolean generator;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
+
+    @Option(names = "--classes", paramLabel = "K", description = "--from-generator: identities K.")
+    Integer classes;
+
+    @Option(names = "--per-class", paramLabel = "M", description = "--from-generator: views per identity M.")
+    Integer perClass;
+
+    @Option(names = "--seed", defaultValue = "0", description = "--from-generator: seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--first-class", paramLabel = "F", defaultValue = "0",
+            description = "--from-generator: first identity F (default ${DEFAULT-VALUE}); labels are 0..K-1.")
+    long firstClass;
 
     @Option(names = "--out", required = true, description = "The output directory; must not exist.")
     Path outDir;
@@ -66,7 +87,15 @@ final class DataConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        DataConvert.Result r = source.folders != null
+        if (!source.generator && (classes != null || perClass != null)) {
+            throw new IllegalArgumentException("--classes and --per-class go with --from-generator only");
+        }
+        if (source.generator && (classes == null || perClass == null)) {
+            throw new IllegalArgumentException("--from-generator needs --classes and --per-class");
+        }
+        DataConvert.Result r = source.generator
+                ? DataConvert.fromGenerator(classes, perClass, seed, firstClass, outDir, files)
+                : source.folders != null
                 ? DataConvert.fromFolders(source.folders, outDir, files)
                 : source.labelList != null
                 ? DataConvert.fromLabelList(source.labelList, outDir, files)

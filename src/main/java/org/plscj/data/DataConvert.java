@@ -173,6 +173,47 @@ public final class DataConvert {
         }
     }
 
+    /**
+     * Writes {@code classes}·{@code perClass} synthetic face-like images from {@link IdentityGenerator}
+     * ({@code seed}): identities {@code firstClass} .. {@code firstClass + classes - 1} with labels
+     * 0 .. {@code classes - 1}, views 0 .. {@code perClass - 1}, records ordered identity-major.
+     */
+    public static Result fromGenerator(int classes, int perClass, long seed, long firstClass, Path out, int files)
+            throws IOException {
+        checkFiles(files);
+        if (classes < 1) {
+            throw new IllegalArgumentException("--classes must be at least 1, not " + classes);
+        }
+        if (perClass < 1) {
+            throw new IllegalArgumentException("--per-class must be at least 1, not " + perClass);
+        }
+        if (firstClass < 0) {
+            throw new IllegalArgumentException("--first-class must be non-negative, not " + firstClass);
+        }
+        long total = (long) classes * perClass;
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--classes × --per-class = " + total + " is too many images");
+        }
+        IdentityGenerator generator = new IdentityGenerator(seed);
+        int written = write(new Source() {
+            @Override
+            public int size() {
+                return (int) total;
+            }
+
+            @Override
+            public byte[] image(int i) {
+                return generator.sample(firstClass + i / perClass, i % perClass);
+            }
+
+            @Override
+            public int label(int i) {
+                return i / perClass;
+            }
+        }, out, files, null);
+        return new Result(total, classes, written, 0);
+    }
+
     private static int parseLabel(String text, String where) {
         if (!text.matches("[0-9]+")) {
             throw new IllegalArgumentException(where + "label '" + text + "' is not a non-negative integer");
