@@ -31,6 +31,9 @@ final class DataStatsCommand implements Callable<Integer> {
             description = "Labels must be below this; 0 checks only that they are not negative (default ${DEFAULT-VALUE}).")
     int numClasses;
 
+    @Option(names = "--decode", description = "Also decode every image (JPEG/PNG, any size); one that does not decode is a bad record.")
+    boolean decode;
+
     @Option(names = "--skip-bad", description = "Skip bad records, counting them per reason, instead of stopping at the first.")
     boolean skipBad;
 
@@ -40,7 +43,7 @@ final class DataStatsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        DatasetStats stats = DatasetStats.compute(dir, new PlscDataset.ReadOptions(numClasses, skipBad));
+        DatasetStats stats = DatasetStats.compute(dir, new PlscDataset.ReadOptions(numClasses, skipBad), decode);
         out.println(stats.report());
         return stats.bad().total() == 0 ? 0 : 2;
     }

@@ -6,7 +6,8 @@ public enum BadReason {
     BAD_BASE64("the image is not valid base64"),
     BAD_LABEL("the label is not an integer"),
     NEGATIVE_LABEL("the label is negative"),
-    LABEL_OUT_OF_RANGE("the label is not below --num-classes");
+    LABEL_OUT_OF_RANGE("the label is not below --num-classes"),
+    BAD_IMAGE("the image does not decode");
 
     private final String description;
 

@@ -16,6 +16,12 @@ public final class BadRecords {
         firstSeen.putIfAbsent(e.reason(), e.getMessage());
     }
 
+    /** Adds another tally's counts (keeping this one's first occurrences where both saw a reason). */
+    void merge(BadRecords other) {
+        other.counts.forEach((reason, n) -> counts.merge(reason, n, Long::sum));
+        other.firstSeen.forEach(firstSeen::putIfAbsent);
+    }
+
     /** Bad records of all reasons. */
     public long total() {
         return counts.values().stream().mapToLong(Long::longValue).sum();

@@ -32,22 +32,54 @@ public final class DatasetStats {
      * @throws PlscFormatException at the first bad record unless skip-bad is set
      */
     public static DatasetStats compute(Path dir, PlscDataset.ReadOptions options) throws IOException {
+        return compute(dir, options, false);
+    }
+
+    /**
+     * Reads every record of {@code dir}; with {@code decode}, also decodes every image (any size)
+     * so that an image that does not decode is a bad record too (reason BAD_IMAGE).
+     *
+     * @throws PlscFormatException at the first bad record unless skip-bad is set
+     */
+    public static DatasetStats compute(Path dir, PlscDataset.ReadOptions options, boolean decode) throws IOException {
         PlscDataset dataset = PlscDataset.open(dir);
         Map<Integer, Long> counts = new HashMap<>();
         long[] images = {0};
         int[] range = {Integer.MAX_VALUE, Integer.MIN_VALUE};
+        BadRecords undecodable = new BadRecords();
+        ImageDecoder decoder = decode ? new ImageDecoder(ImageDecoder.plsc().height(), ImageDecoder.plsc().width(), true) : null;
         BadRecords bad = dataset.scan(options, (record, text) -> {
+            if (decoder != null && !decodes(decoder, record, options.skipBad(), undecodable)) {
+                return;
+            }
             counts.merge(record.label(), 1L, Long::sum);
             images[0]++;
             range[0] = Math.min(range[0], record.label());
             range[1] = Math.max(range[1], record.label());
         });
+        bad.merge(undecodable);
         DatasetStats stats = new DatasetStats(dataset.files().size(), bad);
         stats.perClass.putAll(counts);
         stats.images = images[0];
         stats.minLabel = range[0];
         stats.maxLabel = range[1];
         return stats;
+    }
+
+    /** Whether the record's image decodes; a failure throws, or is counted in skip-bad mode. */
+    private static boolean decodes(ImageDecoder decoder, PlscRecord record, boolean skipBad, BadRecords undecodable) {
+        try {
+            decoder.decode(record.image(), record.file() + " line " + record.line(), false);
+            return true;
+        } catch (PlscFormatException e) {
+            PlscFormatException bad = new PlscFormatException(record.file(), record.line(), BadReason.BAD_IMAGE,
+                    e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
+            if (!skipBad) {
+                throw bad;
+            }
+            undecodable.add(bad);
+            return false;
+        }
     }
 
     /** Data files. */

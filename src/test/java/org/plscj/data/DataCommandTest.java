@@ -51,6 +51,22 @@ class DataCommandTest {
     }
 
     @Test
+    void statsWithDecodeNamesAnImageThatDoesNotDecodeAndSkipBadCountsIt() throws IOException {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 10, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", png);
+        String good = java.util.Base64.getEncoder().encodeToString(png.toByteArray());
+        Path dir = dataset(good + "\t1", "aGVsbG8=\t2", good + "\t1");
+        assertEquals(0, data("stats", dir.toString()), "without --decode the bytes are not looked at");
+        assertEquals(2, data("stats", dir.toString(), "--decode"));
+        assertTrue(err.toString().contains("a line 2: the image does not decode"), err.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(2, data("stats", dir.toString(), "--decode", "--skip-bad"));
+        String report = out.toString();
+        assertTrue(report.contains("images   2") && report.contains("bad_image"), report);
+    }
+
+    @Test
     void statsStopsAtTheFirstBadRecordWithExitTwo() throws IOException {
         Path dir = dataset("aGVsbG8=\t3", "aGVsbG8=\t9");
         assertEquals(2, data("stats", dir.toString(), "--num-classes", "4"));
