@@ -4,31 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.plscj.cli.DataCommand;
-import picocli.CommandLine;
 
 class DataCommandTest {
     @TempDir
     Path tmp;
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final DataCli cli = new DataCli();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
-    /** Runs {@code plsc data …} with the exit-code mapping of Plsc: bad input is one line and exit 2. */
     private int data(String... args) {
-        CommandLine cl = new CommandLine(new DataCommand());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println(e.getMessage());
-            return e instanceof IllegalArgumentException ? 2 : 1;
-        });
-        return cl.execute(args);
+        return cli.run(args);
     }
 
     private Path dataset(String... lines) throws IOException {

@@ -1,5 +1,7 @@
 package org.plscj.data;
 
+import static org.plscj.data.DataCli.records;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +21,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.plscj.cli.DataCommand;
-import picocli.CommandLine;
 
 class DataConvertTest {
     @TempDir
@@ -30,8 +29,9 @@ class DataConvertTest {
     /** The expected records in conversion order: classes sorted, files sorted within each. */
     private final List<byte[]> images = new ArrayList<>();
     private final List<Integer> labels = new ArrayList<>();
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final DataCli cli = new DataCli();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     /** Three classes ("cat", "dog", "eel"; created out of order) with 3, 2 and 4 random-byte fake images. */
     @BeforeEach
@@ -57,20 +57,7 @@ class DataConvertTest {
     }
 
     private int data(String... args) {
-        CommandLine cl = new CommandLine(new DataCommand());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println(e.getMessage());
-            return e instanceof IllegalArgumentException ? 2 : 1;
-        });
-        return cl.execute(args);
-    }
-
-    private static List<PlscRecord> records(Path dir) throws IOException {
-        List<PlscRecord> records = new ArrayList<>();
-        PlscDataset.open(dir).scan(PlscDataset.ReadOptions.strict(), (r, text) -> records.add(r));
-        return records;
+        return cli.run(args);
     }
 
     private static Map<Path, byte[]> snapshot(Path dir) throws IOException {

@@ -1,5 +1,7 @@
 package org.plscj.data;
 
+import static org.plscj.data.DataCli.records;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,16 +22,15 @@ import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.plscj.cli.DataCommand;
-import picocli.CommandLine;
 
 class RecordIoConvertTest {
     private static final byte[] MAGIC_BYTES = le(RecordIo.MAGIC);
 
     @TempDir
     Path tmp;
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final DataCli cli = new DataCli();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     private static byte[] le(int v) {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
@@ -106,20 +106,7 @@ class RecordIoConvertTest {
     }
 
     private int data(String... args) {
-        CommandLine cl = new CommandLine(new DataCommand());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println(e.getMessage());
-            return e instanceof IllegalArgumentException ? 2 : 1;
-        });
-        return cl.execute(args);
-    }
-
-    private static List<PlscRecord> records(Path dir) throws IOException {
-        List<PlscRecord> records = new ArrayList<>();
-        PlscDataset.open(dir).scan(PlscDataset.ReadOptions.strict(), (r, text) -> records.add(r));
-        return records;
+        return cli.run(args);
     }
 
     @Test
