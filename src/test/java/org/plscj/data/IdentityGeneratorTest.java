@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.plscj.cli.DataCommand;
-import picocli.CommandLine;
 
 class IdentityGeneratorTest {
     @TempDir
@@ -86,16 +82,11 @@ class IdentityGeneratorTest {
     @Test
     void cliWritesDecodableLabelledRecords() throws Exception {
         Path out = tmp.resolve("synth");
-        StringWriter sout = new StringWriter();
-        StringWriter serr = new StringWriter();
-        CommandLine cl = new CommandLine(new DataCommand());
-        cl.setOut(new PrintWriter(sout, true));
-        cl.setErr(new PrintWriter(serr, true));
-        int rc = cl.execute("convert", "--from-generator", "--classes", "3", "--per-class", "2", "--seed", "5",
+        DataCli cli = new DataCli();
+        int rc = cli.run("convert", "--from-generator", "--classes", "3", "--per-class", "2", "--seed", "5",
                 "--first-class", "100", "--out", out.toString(), "--files", "2");
-        assertEquals(0, rc, serr.toString());
-        List<PlscRecord> records = new ArrayList<>();
-        PlscDataset.open(out).scan(PlscDataset.ReadOptions.strict(), (r, text) -> records.add(r));
+        assertEquals(0, rc, cli.err.toString());
+        List<PlscRecord> records = DataCli.records(out);
         assertEquals(6, records.size());
         List<Integer> labels = records.stream().map(PlscRecord::label).sorted().toList();
         assertEquals(List.of(0, 0, 1, 1, 2, 2), labels);
