@@ -109,7 +109,7 @@ class IdentityGeneratorTest {
         PlscDataset.open(tmp.resolve("api")).scan(PlscDataset.ReadOptions.strict(), (r, t) -> order.add(r.label()));
         assertEquals(List.of(0, 0, 1, 1), order);
         // --classes without --from-generator is refused
-        assertTrue(cl.execute("convert", "--from-folders", tmp.toString(), "--classes", "3",
+        assertTrue(cli.run("convert", "--from-folders", tmp.toString(), "--classes", "3",
                 "--out", tmp.resolve("x").toString()) != 0);
     }
 }
