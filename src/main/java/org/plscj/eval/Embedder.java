@@ -1,0 +1,177 @@
+package org.plscj.eval;
+
+import java.util.Arrays;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.plscj.comm.Communicator;
+import org.plscj.data.BatchTensor;
+import org.plscj.data.ImageDecoder;
+import org.plscj.model.Backbone;
+import org.plscj.tensor.Native;
+import org.plscj.tensor.Placement;
+import org.plscj.tensor.Tensors;
+
+/**
+ * Embeds images for evaluation the way insightface's {@code verification.py test()} does: each image
+ * x and its horizontal mirror are run through the backbone in evaluation mode without autograd, and
+ * the image's embedding is {@code normalize(f(x) + f(mirror(x)))}. Like insightface the sum and the
+ * normalisation are done in double precision on the float32 network outputs.
+ *
+ * <p>With W ranks, rank r embeds the contiguous block of images given by {@link RankSlice}; one
+ * all-gather at the end gives every rank all raw outputs in the original order. The backbone must
+ * therefore hold the same weights on every rank, and {@link #embed} must be called by every rank.
+ * Only that one collective is issued, so ranks with fewer real images (padding) run fewer batches.
+ *
+ * <p>Native memory: one {@link PointerScope} per batch; everything returned lives in Java arrays.
+ */
+public final class Embedder {
+    private final Backbone backbone;
+    private final int batchSize;
+    private final Placement placement;
+    private final Communicator communicator;
+
+    /**
+     * @param placement where the backbone lives; batches are copied there
+     * @param communicator the ranks sharing the work ({@link Communicator#single()} for one process)
+     */
+    public Embedder(Backbone backbone, int batchSize, Placement placement, Communicator communicator) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        this.backbone = backbone;
+        this.batchSize = batchSize;
+        this.placement = placement;
+        this.communicator = communicator;
+    }
+
+    /** One process, backbone on the CPU in float32. */
+    public Embedder(Backbone backbone, int batchSize) {
+        this(backbone, batchSize, Placement.CPU_FLOAT, Communicator.single());
+    }
+
+    /** Decodes image {@code index} (not mirrored) into {@code out} from {@code offset}, 3·112·112 floats CHW. */
+    @FunctionalInterface
+    public interface ImageSource {
+        void decodeInto(int index, float[] out, int offset);
+    }
+
+    /**
+     * What {@link #embed} returns.
+     *
+     * @param embeddings one L2-normalised row per image, {@code normalize(f(x) + f(mirror(x)))}
+     * @param xnorm insightface's XNorm: the mean L2 norm of the raw outputs f(x) and f(mirror(x)),
+     *     taken over all 2·count of them separately (before summing), as {@code verification.py} does
+     */
+    public record Embeddings(double[][] embeddings, double xnorm) {}
+
+    /** Embeds images {@code 0 .. count-1} of {@code source}; every rank must call this with the same count. */
+    public Embeddings embed(int count, ImageSource source) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("nothing to embed: count is " + count);
+        }
+        Native.load();
+        RankSlice slice = new RankSlice(count, communicator.worldSize(), communicator.rank());
+        int dim = backbone.embDim();
+        // per slot: f(x) in columns [0, dim), f(mirror(x)) in [dim, 2·dim); padding slots stay 0
+        float[] local = new float[slice.padded() * 2 * dim];
+        boolean wasTraining = backbone.is_training();
+        backbone.eval();
+        try {
+            for (int done = 0; done < slice.size(); done += batchSize) {
+                int batch = Math.min(batchSize, slice.size() - done);
+                embedBatch(source, slice.start() + done, batch, local, done * 2 * dim);
+            }
+        } finally {
+            backbone.train(wasTraining);
+        }
+        return combine(gather(local, 2 * dim), count, dim);
+    }
+
+    // Writes f(x) and f(mirror(x)) of images [first, first + batch) as rows of 2·dim floats from offset.
+    private void embedBatch(ImageSource source, int first, int batch, float[] out, int offset) {
+        int sample = ImageDecoder.CHANNELS * ImageDecoder.PLSC_SIZE * ImageDecoder.PLSC_SIZE;
+        float[] pixels = new float[batch * sample];
+        for (int i = 0; i < batch; i++) {
+            source.decodeInto(first + i, pixels, i * sample);
+        }
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            Tensor images = BatchTensor.of(pixels, batch, ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, placement);
+            Tensor plain = checkShape(backbone.forward(images), batch, first);
+            Tensor mirrored = checkShape(backbone.forward(images.flip(3)), batch, first);
+            copyInto(torch.cat(new TensorVector(plain, mirrored), 1), out, offset);
+        }
+    }
+
+    private Tensor checkShape(Tensor output, int batch, int first) {
+        long[] shape = Tensors.shape(output);
+        if (shape.length != 2 || shape[0] != batch || shape[1] != backbone.embDim()) {
+            throw new IllegalStateException(backbone.modelName() + " returned shape " + Arrays.toString(shape)
+                    + " for the batch of images " + first + ".." + (first + batch - 1) + ", expected ["
+                    + batch + ", " + backbone.embDim() + "]");
+        }
+        return output;
+    }
+
+    // why float32: the outputs are at most float32-precise, and NCCL/Gloo gather them on the backbone's device
+    private static void copyInto(Tensor t, float[] out, int offset) {
+        Tensor host = t.to(ScalarType.Float).contiguous().cpu();
+        host.data_ptr_float().get(out, offset, (int) host.numel());
+    }
+
+    // All ranks' blocks in rank order, as one flat array of (world · padded) rows of 2·dim floats.
+    private float[] gather(float[] local, int width) {
+        if (communicator.worldSize() == 1) {
+            return local;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Tensor mine = Tensor.create(local, local.length / width, width);
+            Tensor all = communicator.allGather(placement.isCpu() ? mine : mine.to(placement.floats(), false, false, null));
+            float[] out = new float[local.length * communicator.worldSize()];
+            copyInto(all, out, 0);
+            return out;
+        }
+    }
+
+    // The first count rows of the gathered matrix are the images in order (RankSlice): sum, normalise, XNorm.
+    private static Embeddings combine(float[] raw, int count, int dim) {
+        double[][] embeddings = new double[count][dim];
+        double norms = 0;
+        for (int i = 0; i < count; i++) {
+            int plain = i * 2 * dim;
+            int mirrored = plain + dim;
+            norms += norm(raw, plain, dim) + norm(raw, mirrored, dim);
+            for (int j = 0; j < dim; j++) {
+                embeddings[i][j] = (double) raw[plain + j] + raw[mirrored + j];
+            }
+            normaliseInPlace(embeddings[i]);
+        }
+        return new Embeddings(embeddings, norms / (2.0 * count));
+    }
+
+    private static double norm(float[] v, int from, int length) {
+        double squares = 0;
+        for (int j = from; j < from + length; j++) {
+            squares += (double) v[j] * v[j];
+        }
+        return Math.sqrt(squares);
+    }
+
+    // sklearn.preprocessing.normalize: divide by the L2 norm, leaving an all-zero row as it is
+    private static void normaliseInPlace(double[] row) {
+        double squares = 0;
+        for (double x : row) {
+            squares += x * x;
+        }
+        double n = Math.sqrt(squares);
+        if (n == 0) {
+            return;
+        }
+        for (int j = 0; j < row.length; j++) {
+            row[j] /= n;
+        }
+    }
+}
