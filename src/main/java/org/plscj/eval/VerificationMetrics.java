@@ -111,6 +111,11 @@ public final class VerificationMetrics {
         return sum / embeddings.length;
     }
 
+    /** The thresholds of the ROC ({@link Result#tpr}, {@link Result#fpr}): {@code arange(0, 4, 0.01)}, a copy. */
+    public static double[] rocThresholds() {
+        return ROC_THRESHOLDS.clone();
+    }
+
     /** {@code np.arange(0, count * step, step)}: numpy fills element i as {@code 0 + i * step}. */
     static double[] arange(int count, double step) {
         return IntStream.range(0, count).mapToDouble(i -> i * step).toArray();
