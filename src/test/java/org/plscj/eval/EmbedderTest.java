@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.plscj.data.ImageDecoder;
 import org.plscj.tensor.Native;
@@ -14,21 +13,6 @@ import org.plscj.tensor.Native;
 class EmbedderTest {
     private static final int DIM = 4;
     private static final int SIDE = ImageDecoder.PLSC_SIZE;
-
-    private static float[][] randomImages(int count, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[][] images = new float[count][LinearBackbone.PIXELS];
-        for (float[] image : images) {
-            for (int i = 0; i < image.length; i++) {
-                image[i] = ImageDecoder.normalise(random.nextInt(256));
-            }
-        }
-        return images;
-    }
-
-    private static Embedder.ImageSource sourceOf(float[][] images) {
-        return (index, out, offset) -> System.arraycopy(images[index], 0, out, offset, images[index].length);
-    }
 
     // f_k(x) = sum_i W(k, i) x_i in double; mirrored reads column SIDE-1-w of the same row and channel
     private static double[] handForward(float[] x, boolean mirrored) {
@@ -54,10 +38,10 @@ class EmbedderTest {
     @Test
     void eachEmbeddingIsTheNormalisedSumOfTheImageAndItsMirrorAndXNormAveragesTheRawNorms() {
         Native.load();
-        float[][] images = randomImages(7, 1);
+        float[][] images = TestImages.random(7, 1);
         LinearBackbone backbone = new LinearBackbone(DIM);
         // batch 3 over 7 images: two full batches and a partial one
-        Embedder.Embeddings result = new Embedder(backbone, 3).embed(images.length, sourceOf(images));
+        Embedder.Embeddings result = new Embedder(backbone, 3).embed(images.length, TestImages.sourceOf(images));
 
         assertEquals(images.length, result.embeddings().length);
         double norms = 0;
@@ -83,16 +67,16 @@ class EmbedderTest {
     @Test
     void runsInEvalModeAndRestoresTheModeItFound() {
         Native.load();
-        float[][] images = randomImages(2, 2);
+        float[][] images = TestImages.random(2, 2);
         LinearBackbone training = new LinearBackbone(DIM);
         training.train(true);
-        new Embedder(training, 8).embed(images.length, sourceOf(images));
+        new Embedder(training, 8).embed(images.length, TestImages.sourceOf(images));
         assertFalse(training.sawTrainingMode(), "forward ran in training mode");
         assertTrue(training.is_training(), "training mode not restored");
 
         LinearBackbone evaluating = new LinearBackbone(DIM);
         evaluating.eval();
-        new Embedder(evaluating, 8).embed(images.length, sourceOf(images));
+        new Embedder(evaluating, 8).embed(images.length, TestImages.sourceOf(images));
         assertFalse(evaluating.is_training(), "eval mode not kept");
     }
 
