@@ -25,6 +25,8 @@ import org.plscj.tensor.Tensors;
  * all-gather at the end gives every rank all raw outputs in the original order. The backbone must
  * therefore hold the same weights on every rank, and {@link #embed} must be called by every rank.
  * Only that one collective is issued, so ranks with fewer real images (padding) run fewer batches.
+ * An image that fails to decode fails its rank at once; the other ranks then fail in the all-gather
+ * (a {@link org.plscj.comm.CommunicationException} once the peer is gone or the timeout passes).
  *
  * <p>Native memory: one {@link PointerScope} per batch; everything returned lives in Java arrays.
  */
@@ -77,7 +79,7 @@ public final class Embedder {
         RankSlice slice = new RankSlice(count, communicator.worldSize(), communicator.rank());
         int dim = backbone.embDim();
         // per slot: f(x) in columns [0, dim), f(mirror(x)) in [dim, 2·dim); padding slots stay 0
-        float[] local = new float[slice.padded() * 2 * dim];
+        float[] local = new float[Math.multiplyExact(slice.padded(), 2 * dim)];
         boolean wasTraining = backbone.is_training();
         backbone.eval();
         try {
@@ -116,7 +118,7 @@ public final class Embedder {
         return output;
     }
 
-    // why float32: the outputs are at most float32-precise, and NCCL/Gloo gather them on the backbone's device
+    // why float32 buffers: a float32 (or lower) backbone's outputs lose nothing, and they are gathered as they are
     private static void copyInto(Tensor t, float[] out, int offset) {
         Tensor host = t.to(ScalarType.Float).contiguous().cpu();
         host.data_ptr_float().get(out, offset, (int) host.numel());
@@ -130,7 +132,7 @@ public final class Embedder {
         try (PointerScope scope = new PointerScope()) {
             Tensor mine = Tensor.create(local, local.length / width, width);
             Tensor all = communicator.allGather(placement.isCpu() ? mine : mine.to(placement.floats(), false, false, null));
-            float[] out = new float[local.length * communicator.worldSize()];
+            float[] out = new float[Math.multiplyExact(local.length, communicator.worldSize())];
             copyInto(all, out, 0);
             return out;
         }
