@@ -1,6 +1,7 @@
 package org.plscj.train;
 
 import java.util.List;
+import java.util.Objects;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
 
@@ -198,7 +199,7 @@ public record TrainConfig(
     }
 
     private static List<Long> checkedSteps(List<Long> steps) {
-        if (steps == null || steps.contains(null)) {
+        if (steps == null || steps.stream().anyMatch(Objects::isNull)) {
             throw new ConfigException("lr_steps", "lr_steps must be a list of step numbers, got " + steps);
         }
         for (int i = 0; i < steps.size(); i++) {
