@@ -57,7 +57,8 @@ public record LrSchedule(double lr, double batchFactor, boolean cosine, List<Lon
     /** The learning rate for 0-based step {@code step}. */
     public double at(long step) {
         if (step < warmupSteps) {
-            // base·(step+1)/warmup: the first step already moves, the last warm-up step is at base
+            // base·(step+1)/warmup. why not arcface_torch's base·step/warmup: that spends step 0 at lr 0;
+            // here the first step already moves and the last warm-up step is at base
             return baseLr() * (step + 1) / warmupSteps;
         }
         return cosine ? cosineAt(step) : piecewiseAt(step);

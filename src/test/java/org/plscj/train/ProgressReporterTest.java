@@ -64,6 +64,16 @@ class ProgressReporterTest {
     }
 
     @Test
+    void barModePrintsNoPlainLines() {
+        try (ProgressReporter p = new ProgressReporter(100, 0, out, true, nanos::get)) {
+            nanos.set(1_000_000_000L);
+            p.report(10, 0, 1.5, null, 0.1, 10);
+            assertEquals(9.0, p.etaSeconds(), 1e-9);
+        }
+        assertEquals("", bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void startBeyondTotalIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> plain(10, 11));
     }
