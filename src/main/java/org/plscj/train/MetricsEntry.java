@@ -17,7 +17,7 @@ import java.util.Set;
  */
 public record MetricsEntry(long step, int epoch, double loss, Double acc, double lr, double imagesPerSecond,
         double etaSeconds, Map<String, Double> extra) {
-    /** The JSON names of the fixed fields, in the order they are written. */
+    /** The JSON names of the fixed fields; extra values may not use them. */
     public static final Set<String> FIELDS = Set.of("step", "epoch", "loss", "acc", "lr", "images_per_s", "eta_s");
 
     public MetricsEntry {
