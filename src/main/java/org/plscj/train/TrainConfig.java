@@ -1,0 +1,237 @@
+package org.plscj.train;
+
+import java.util.List;
+import java.util.Objects;
+import org.plscj.head.LossType;
+import org.plscj.head.Margin;
+
+/**
+ * The whole training configuration, with PLSC v1's names and defaults. In YAML every component is
+ * written as its snake_case PLSC key ({@code trainBatchSize} is {@code train_batch_size}); the one
+ * exception is {@code mainMargin}, whose key is PLSC's {@code margin} (the accessor {@code margin()}
+ * is the resolved {@link Margin}).
+ *
+ * <pre>{@code
+ * TrainConfig c = TrainConfigLoader.load(Path.of("configs/ms1m_r50.yaml"), List.of("lr=0.2"));
+ * LrSchedule lr = LrSchedule.of(c, worldSize, stepsPerEpoch, c.totalSteps(stepsPerEpoch));
+ * }</pre>
+ *
+ * @param modelName            backbone, e.g. ResNet50
+ * @param lossType             PLSC's loss_type (dist_arcface, dist_cosface, dist_sphereface, dist_softmax, combined)
+ * @param mainMargin           key {@code margin}: the loss type's own margin; null = its default
+ * @param margin1              m1 of cos(m1·θ + m2) − m3; null = from the loss type
+ * @param margin2              m2; null = from the loss type
+ * @param margin3              m3; null = from the loss type
+ * @param scale                logit scale s; null = the loss type's default
+ * @param embDim               embedding size D
+ * @param numClasses           number of classes C over all workers
+ * @param trainBatchSize       images per worker per step
+ * @param testBatchSize        images per batch when evaluating
+ * @param lr                   learning rate for a global batch of 1024 (see {@link LrSchedule#batchFactor})
+ * @param lrScheduler          piecewise or cosine
+ * @param lrSteps              piecewise boundaries, in steps, increasing
+ * @param lrDecayFactor        piecewise factor per boundary passed
+ * @param warmupEpochs         linear warm-up length in epochs (may be fractional)
+ * @param trainEpochs          epochs to train when trainSteps is 0
+ * @param trainSteps           steps to train; 0 = trainEpochs
+ * @param sampleRatio          Partial FC: the fraction of each shard's classes used per step, in (0, 1]
+ * @param momentum             SGD momentum
+ * @param weightDecay          L2 weight decay
+ * @param datasetDir           training data
+ * @param modelSaveDir         where checkpoints, metrics and curves go
+ * @param checkpointDir        a checkpoint to start from; null = from scratch
+ * @param valTargets           verification sets (lfw, cfp_fp, agedb_30, ...); empty = none
+ * @param valDataDir           where the verification sets live; null = datasetDir
+ * @param logPeriod            steps between log lines
+ * @param testPeriod           steps between evaluations; 0 = at each epoch end only
+ * @param saveSteps            steps between checkpoints; 0 = at each epoch end
+ * @param calcAcc              compute training accuracy
+ * @param mixedPrecision       fp16 with dynamic loss scaling
+ * @param maxLastCheckpointNum checkpoints kept
+ * @param seed                 seeds weights, sampling and shuffling
+ * @param recomputeLogits      trade one GEMM per step for the [N, n] logits buffer
+ * @param numThreads           intra-op threads; 0 = automatic
+ */
+public record TrainConfig(
+        String modelName,
+        LossType lossType,
+        Double mainMargin,
+        Double margin1,
+        Double margin2,
+        Double margin3,
+        Double scale,
+        int embDim,
+        long numClasses,
+        int trainBatchSize,
+        int testBatchSize,
+        double lr,
+        String lrScheduler,
+        List<Long> lrSteps,
+        double lrDecayFactor,
+        double warmupEpochs,
+        int trainEpochs,
+        long trainSteps,
+        double sampleRatio,
+        double momentum,
+        double weightDecay,
+        String datasetDir,
+        String modelSaveDir,
+        String checkpointDir,
+        List<String> valTargets,
+        String valDataDir,
+        int logPeriod,
+        int testPeriod,
+        long saveSteps,
+        boolean calcAcc,
+        boolean mixedPrecision,
+        int maxLastCheckpointNum,
+        long seed,
+        boolean recomputeLogits,
+        int numThreads) {
+
+    /** The two schedules PLSC knows. */
+    public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
+
+    public TrainConfig {
+        requireText("model_name", modelName);
+        if (lossType == null) {
+            throw new ConfigException("loss_type", "loss_type must be given");
+        }
+        requirePositive("emb_dim", embDim);
+        requirePositive("num_classes", numClasses);
+        requirePositive("train_batch_size", trainBatchSize);
+        requirePositive("test_batch_size", testBatchSize);
+        lrSteps = checkedSteps(lrSteps);
+        checkSchedule(lr, lrScheduler, lrDecayFactor, warmupEpochs, trainEpochs, trainSteps);
+        checkOptimizer(sampleRatio, momentum, weightDecay);
+        requireText("dataset_dir", datasetDir);
+        requireText("model_save_dir", modelSaveDir);
+        valTargets = checkedTargets(valTargets);
+        requirePositive("log_period", logPeriod);
+        requireNonNegative("test_period", testPeriod);
+        requireNonNegative("save_steps", saveSteps);
+        requirePositive("max_last_checkpoint_num", maxLastCheckpointNum);
+        requireNonNegative("num_threads", numThreads);
+        resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
+    }
+
+    /** PLSC v1's defaults (config.py / Entry). */
+    public static TrainConfig defaults() {
+        return new TrainConfig("ResNet50", LossType.ARCFACE, null, null, null, null, null,
+                512, 85742, 128, 120,
+                0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
+                1.0, 0.9, 5e-4,
+                "./train_data", "./saved_model", null, List.of("lfw"), null,
+                200, 0, 0, false, false, 5, 0, false, 0);
+    }
+
+    /**
+     * The margins and scale the head uses: the loss type's defaults, then PLSC's {@code margin}
+     * where that loss type has one (arcface: m2, cosface: m3, sphereface: m1; softmax and combined
+     * have none and ignore it), then explicit margin1/2/3 and scale.
+     */
+    public Margin margin() {
+        return resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
+    }
+
+    /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */
+    public String validationDir() {
+        return valDataDir != null ? valDataDir : datasetDir;
+    }
+
+    /** Steps the run lasts: trainSteps when set, otherwise trainEpochs × stepsPerEpoch. */
+    public long totalSteps(long stepsPerEpoch) {
+        return trainSteps > 0 ? trainSteps : trainEpochs * stepsPerEpoch;
+    }
+
+    private static Margin resolveMargin(LossType type, Double main, Double m1, Double m2, Double m3, Double scale) {
+        Margin d = type.defaultMargin();
+        double r1 = d.m1();
+        double r2 = d.m2();
+        double r3 = d.m3();
+        if (main != null) {
+            switch (type) {
+                case ARCFACE -> r2 = main;
+                case COSFACE -> r3 = main;
+                case SPHEREFACE -> r1 = main;
+                default -> { } // why: PLSC's softmax has no margin and combined takes margin1/2/3
+            }
+        }
+        try {
+            return new Margin(m1 != null ? m1 : r1, m2 != null ? m2 : r2, m3 != null ? m3 : r3,
+                    scale != null ? scale : d.scale());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("margin", "margin, margin1/2/3 and scale for " + type.plscName()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkSchedule(double lr, String scheduler, double decay, double warmupEpochs,
+            int trainEpochs, long trainSteps) {
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new ConfigException("lr", "lr must be a positive number, got " + lr);
+        }
+        if (!LR_SCHEDULERS.contains(scheduler)) {
+            throw new ConfigException("lr_scheduler", "lr_scheduler must be piecewise or cosine, got '" + scheduler + "'");
+        }
+        if (!(decay > 0)) {
+            throw new ConfigException("lr_decay_factor", "lr_decay_factor must be positive, got " + decay);
+        }
+        if (!(warmupEpochs >= 0) || Double.isInfinite(warmupEpochs)) {
+            throw new ConfigException("warmup_epochs", "warmup_epochs must be >= 0, got " + warmupEpochs);
+        }
+        requireNonNegative("train_steps", trainSteps);
+        if (trainSteps == 0) {
+            requirePositive("train_epochs", trainEpochs);
+        }
+    }
+
+    private static void checkOptimizer(double sampleRatio, double momentum, double weightDecay) {
+        if (!(sampleRatio > 0 && sampleRatio <= 1)) {
+            throw new ConfigException("sample_ratio", "sample_ratio must be in (0, 1], got " + sampleRatio);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new ConfigException("momentum", "momentum must be in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0)) {
+            throw new ConfigException("weight_decay", "weight_decay must be >= 0, got " + weightDecay);
+        }
+    }
+
+    private static List<Long> checkedSteps(List<Long> steps) {
+        if (steps == null || steps.stream().anyMatch(Objects::isNull)) {
+            throw new ConfigException("lr_steps", "lr_steps must be a list of step numbers, got " + steps);
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i) < 0 || i > 0 && steps.get(i) <= steps.get(i - 1)) {
+                throw new ConfigException("lr_steps", "lr_steps must be non-negative and increasing, got " + steps);
+            }
+        }
+        return List.copyOf(steps);
+    }
+
+    private static List<String> checkedTargets(List<String> targets) {
+        if (targets == null || targets.stream().anyMatch(t -> t == null || t.isBlank())) {
+            throw new ConfigException("val_targets", "val_targets must be a list of names (empty for none), got " + targets);
+        }
+        return List.copyOf(targets);
+    }
+
+    private static void requireText(String key, String value) {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key, key + " must be given, got " + (value == null ? "nothing" : "'" + value + "'"));
+        }
+    }
+
+    private static void requirePositive(String key, long value) {
+        if (value <= 0) {
+            throw new ConfigException(key, key + " must be positive, got " + value);
+        }
+    }
+
+    private static void requireNonNegative(String key, long value) {
+        if (value < 0) {
+            throw new ConfigException(key, key + " must be >= 0, got " + value);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package org.plscj.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.plscj.head.LossType;
+import org.plscj.head.Margin;
+
+class TrainConfigTest {
+    private static TrainConfig with(String... overrides) {
+        return TrainConfigLoader.override(TrainConfig.defaults(), List.of(overrides));
+    }
+
+    @Test
+    void defaultsArePlscV1s() {
+        TrainConfig c = TrainConfig.defaults();
+        assertEquals("ResNet50", c.modelName());
+        assertEquals(LossType.ARCFACE, c.lossType());
+        assertEquals(new Margin(1, 0.5, 0, 64), c.margin());
+        assertEquals(512, c.embDim());
+        assertEquals(85742, c.numClasses());
+        assertEquals(128, c.trainBatchSize());
+        assertEquals(120, c.testBatchSize());
+        assertEquals(0.1, c.lr());
+        assertEquals("piecewise", c.lrScheduler());
+        assertEquals(List.of(100_000L, 160_000L, 220_000L), c.lrSteps());
+        assertEquals(0.1, c.lrDecayFactor());
+        assertEquals(0.0, c.warmupEpochs());
+        assertEquals(120, c.trainEpochs());
+        assertEquals(0, c.trainSteps());
+        assertEquals(1.0, c.sampleRatio());
+        assertEquals(0.9, c.momentum());
+        assertEquals(5e-4, c.weightDecay());
+        assertEquals("./train_data", c.datasetDir());
+        assertEquals("./saved_model", c.modelSaveDir());
+        assertNull(c.checkpointDir());
+        assertEquals(List.of("lfw"), c.valTargets());
+        assertEquals("./train_data", c.validationDir());
+        assertEquals(200, c.logPeriod());
+        assertEquals(0, c.testPeriod());
+        assertEquals(0, c.saveSteps());
+        assertEquals(5, c.maxLastCheckpointNum());
+        assertTrue(!c.calcAcc() && !c.mixedPrecision() && !c.recomputeLogits());
+        assertEquals(0, c.numThreads());
+    }
+
+    @Test
+    void marginMeansTheLossTypesOwnMargin() {
+        assertEquals(new Margin(1, 0.4, 0, 64), with("margin=0.4").margin());
+        assertEquals(new Margin(1, 0, 0.4, 64), with("loss_type=dist_cosface", "margin=0.4").margin());
+        assertEquals(new Margin(1, 0, 0.35, 64), with("loss_type=cosface").margin());
+        assertEquals(new Margin(1.5, 0, 0, 64), with("loss_type=dist_sphereface", "margin=1.5").margin());
+        assertEquals(new Margin(1, 0, 0, 1), with("loss_type=dist_softmax", "margin=0.4").margin());
+        assertEquals(new Margin(1, 0.3, 0.2, 64), with("loss_type=combined", "margin=0.9").margin());
+    }
+
+    @Test
+    void explicitMarginsAndScaleOverride() {
+        assertEquals(new Margin(0.9, 0.4, 0.15, 32),
+                with("loss_type=combined", "margin1=0.9", "margin2=0.4", "margin3=0.15", "scale=32").margin());
+        assertEquals(new Margin(1, 0.45, 0, 64), with("margin=0.4", "margin2=0.45").margin());
+    }
+
+    @Test
+    void totalStepsFromEpochsOrSteps() {
+        assertEquals(120 * 50, TrainConfig.defaults().totalSteps(50));
+        assertEquals(777, with("train_steps=777").totalSteps(50));
+    }
+
+    private static void assertRejected(String expected, String... overrides) {
+        ConfigException e = assertThrows(ConfigException.class, () -> with(overrides));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void validationNamesTheKey() {
+        assertRejected("train_batch_size must be positive, got 0", "train_batch_size=0");
+        assertRejected("lr_scheduler must be piecewise or cosine, got 'step'", "lr_scheduler=step");
+        assertRejected("lr_steps must be non-negative and increasing, got [2000, 1000]", "lr_steps=[2000,1000]");
+        assertRejected("sample_ratio must be in (0, 1], got 1.5", "sample_ratio=1.5");
+        assertRejected("sample_ratio must be in (0, 1], got 0.0", "sample_ratio=0");
+        assertRejected("unknown loss_type 'arcfaec'", "loss_type=arcfaec");
+        assertRejected("momentum must be in [0, 1), got 1.0", "momentum=1");
+        assertRejected("emb_dim must be positive, got -3", "emb_dim=-3");
+        assertRejected("scale", "scale=0");
+    }
+
+    @Test
+    void validationErrorSaysWhereTheValueWasSet() {
+        ConfigException e = assertThrows(ConfigException.class, () -> with("log_period=0"));
+        assertEquals("log_period", e.key());
+        assertTrue(e.getMessage().contains("override 'log_period=0'"), e.getMessage());
+    }
+
+    @Test
+    void trainEpochsMayBeZeroWhenStepsAreGiven() {
+        assertEquals(10, with("train_epochs=0", "train_steps=10").totalSteps(99));
+        assertRejected("train_epochs must be positive, got 0", "train_epochs=0");
+    }
+
+    @Test
+    void listsAreImmutableCopies() {
+        TrainConfig c = with("val_targets=lfw,cfp_fp");
+        assertEquals(List.of("lfw", "cfp_fp"), c.valTargets());
+        assertThrows(UnsupportedOperationException.class, () -> c.valTargets().add("x"));
+        assertEquals(List.of(), with("val_targets=").valTargets());
+        assertEquals(List.of(), with("val_targets=[]").valTargets());
+    }
+}
