@@ -30,6 +30,11 @@ import org.bytedeco.pytorch.Tensor;
  * {@code List}, {@code Map}, which may hold tensors too. On reading, Python ints become {@code Long}
  * (or {@code BigInteger}), tuples {@code Object[]}, dicts and OrderedDicts insertion-ordered maps.
  *
+ * <p>Limits: each tensor is written as its own storage (views are not shared, unlike torch.save);
+ * torch 1.13's {@code weights_only=True} rejects float values (its unpickler lacks BINFLOAT), 2.x
+ * accepts them; storages are read onto the CPU whatever device they were saved from; the legacy
+ * pre-1.6 (non-zip) format is refused as not a zip archive.
+ *
  * <p>Call {@code org.plscj.tensor.Native.load()} before either method.
  */
 public final class TorchFile {

@@ -56,6 +56,7 @@ class TorchFilePythonTest {
 
             JsonNode out = PythonTorch.json(PythonTorch.run("describe.py", file.toString()));
             assertEquals("ok", out.get("weights_only").asText());
+            assertEquals(0, out.get("misaligned").size(), "records start on 64-byte boundaries: " + out.get("misaligned"));
             JsonNode loaded = out.get("entries");
             List<String> keys = new ArrayList<>();
             loaded.fieldNames().forEachRemaining(keys::add);

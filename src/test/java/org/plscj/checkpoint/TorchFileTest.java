@@ -83,13 +83,13 @@ class TorchFileTest {
     @Test
     void tensorsOutliveTheCallersPointerScope() throws IOException {
         Path file = dir.resolve("w.pth");
-        Tensor written = torch.randn(64, 8);
+        Tensor written = torch.randn(1000, 700); // why: several 1 MiB copy chunks
         TorchFile.write(file, new LinkedHashMap<>(Map.of("w", written)));
         Tensor read;
         try (PointerScope scope = new PointerScope()) {
             read = (Tensor) TorchFile.read(file).get("w");
         }
-        torch.randn(64, 8).add_(torch.ones(64, 8)); // why: reuse memory a wrongly freed tensor would have held
+        torch.randn(1000, 700).add_(torch.ones(1000, 700)); // why: reuse memory a wrongly freed tensor would have held
         assertFalse(read.isNull());
         assertSameBits(written, read, "w");
     }
