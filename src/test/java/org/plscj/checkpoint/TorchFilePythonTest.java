@@ -20,6 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.plscj.tensor.Native;
 
 /** Interop with real PyTorch (Debian's torch 1.13): Java writes → torch.load, torch.save → Java reads. */
@@ -69,11 +71,12 @@ class TorchFilePythonTest {
         }
     }
 
-    @Test
-    void stateDictSavedByPyTorchReadsInJava() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"model.pth", "model-protocol4.pth"})
+    void stateDictSavedByPyTorchReadsInJava(String name) throws Exception {
         PythonTorch.run("save_state_dicts.py", dir.toString());
         JsonNode expected = PythonTorch.json(Files.readString(dir.resolve("expected.json"))).get("model");
-        Map<String, Object> read = TorchFile.read(dir.resolve("model.pth"));
+        Map<String, Object> read = TorchFile.read(dir.resolve(name));
 
         List<String> keys = new ArrayList<>();
         expected.fieldNames().forEachRemaining(keys::add);

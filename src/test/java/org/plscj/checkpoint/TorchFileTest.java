@@ -115,6 +115,13 @@ class TorchFileTest {
     }
 
     @Test
+    void shortStorageRecordNamesFileAndRecord() throws IOException {
+        Path broken = rewrite(valid(), (name, bytes) -> name.endsWith("/data/0") ? new byte[bytes.length - 4] : bytes);
+        CheckpointFormatException e = assertFailure(broken, "archive/data/0");
+        assertTrue(e.getMessage().contains("holds 44 bytes, but 12 elements of torch.FloatStorage need 48"), e.getMessage());
+    }
+
+    @Test
     void unknownStorageTypeNamesFileAndStorage() throws IOException {
         Path broken = rewrite(valid(), (name, bytes) -> name.endsWith("/data.pkl")
                 ? replace(bytes, "torch\nDoubleStorage\n", "torch\nComplexDoubleStorage\n") : bytes);
