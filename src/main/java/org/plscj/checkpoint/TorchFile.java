@@ -3,7 +3,6 @@ package org.plscj.checkpoint;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -73,12 +72,10 @@ public final class TorchFile {
     private static void writeZip(Path target, Map<String, Object> entries) throws IOException {
         try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                         StandardOpenOption.WRITE);
-                PointerScope scope = new PointerScope()) {
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+                PointerScope scope = new PointerScope();
+                TorchZipWriter zip = new TorchZipWriter(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), ROOT)) {
             TorchPickler pickler = new TorchPickler();
-            byte[] pickle = pickler.dumps(entries);
-            TorchZipWriter zip = new TorchZipWriter(out, ROOT);
-            zip.putBytes("data.pkl", pickle);
+            zip.putBytes("data.pkl", pickler.dumps(entries));
             zip.putString("byteorder", "little");
             List<Tensor> storages = pickler.storages();
             for (int key = 0; key < storages.size(); key++) {
@@ -86,7 +83,6 @@ public final class TorchFile {
             }
             zip.putString("version", FORMAT_VERSION);
             zip.finish();
-            out.flush();
             channel.force(true);
         }
     }

@@ -66,12 +66,13 @@ final class TorchZipWriter implements Closeable {
         zip.closeEntry();
     }
 
-    /** Writes the central directory; the caller still owns (and closes) the underlying stream. */
+    /** Writes the central directory and flushes everything to the underlying stream. */
     void finish() throws IOException {
         zip.finish();
         zip.flush();
     }
 
+    /** Closes the underlying stream too. */
     @Override
     public void close() throws IOException {
         zip.close();
