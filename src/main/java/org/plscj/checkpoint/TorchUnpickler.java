@@ -9,6 +9,7 @@ import net.razorvine.pickle.Opcodes;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.PickleUtils;
 import net.razorvine.pickle.Unpickler;
+import net.razorvine.pickle.objects.ClassDict;
 import net.razorvine.pickle.objects.ClassDictConstructor;
 
 /**
@@ -62,7 +63,8 @@ final class TorchUnpickler extends Unpickler {
 
     private Object build(short key) throws IOException {
         Object state = stack.pop();
-        if (stack.peek() instanceof Map) {
+        Object target = stack.peek();
+        if (target instanceof Map && !(target instanceof ClassDict)) {
             return NO_RETURN_VALUE; // why: a state_dict's _metadata (module versions) is not a value
         }
         stack.add(state);
