@@ -1,0 +1,58 @@
+package org.plscj.checkpoint;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Turns what the unpickler built into the values {@link TorchFile#read} promises: string keys,
+ * {@code Long} for every Python int Pyrolite made an {@code Integer}, and tensors taken out of the
+ * reader's {@code PointerScope}.
+ */
+final class PlainValues {
+    private PlainValues() {}
+
+    static Map<String, Object> adopt(Map<?, ?> top, Path file, String record) throws CheckpointFormatException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : top.entrySet()) {
+            if (!(e.getKey() instanceof String)) {
+                throw new CheckpointFormatException(file, record, "top-level key " + e.getKey() + " is not a string");
+            }
+            out.put((String) e.getKey(), adopt(e.getValue()));
+        }
+        return out;
+    }
+
+    private static Object adopt(Object value) {
+        if (value instanceof Tensor) {
+            // why: one extra reference survives the closing of the reader's scope; GC or close() drops it
+            ((Tensor) value).retainReference();
+            return value;
+        }
+        if (value instanceof Integer) {
+            return ((Integer) value).longValue();
+        }
+        if (value instanceof Map) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            ((Map<?, ?>) value).forEach((k, v) -> out.put(adopt(k), adopt(v)));
+            return out;
+        }
+        if (value instanceof List) {
+            List<Object> out = new ArrayList<>();
+            ((List<?>) value).forEach(v -> out.add(adopt(v)));
+            return out;
+        }
+        if (value instanceof Object[]) {
+            Object[] items = (Object[]) value;
+            Object[] out = new Object[items.length];
+            for (int i = 0; i < items.length; i++) {
+                out[i] = adopt(items[i]);
+            }
+            return out;
+        }
+        return value;
+    }
+}

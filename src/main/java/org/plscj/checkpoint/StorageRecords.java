@@ -1,0 +1,75 @@
+package org.plscj.checkpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The {@code <root>/data/<key>} records of an open checkpoint, each loaded once into a flat 1-D
+ * tensor of its dtype: tensors that share a storage in the file become views of one tensor here.
+ */
+final class StorageRecords {
+    private static final int CHUNK = 1 << 20;
+
+    private final ZipFile zip;
+    private final Path file;
+    private final String root;
+    private final Map<String, Tensor> loaded = new HashMap<>();
+
+    StorageRecords(ZipFile zip, Path file, String root) {
+        this.zip = zip;
+        this.file = file;
+        this.root = root;
+    }
+
+    /** The storage {@code key} as a flat tensor of {@code numel} elements of {@code type}'s dtype. */
+    Tensor storage(String key, StorageType type, long numel) throws IOException {
+        Tensor known = loaded.get(key);
+        if (known == null) {
+            known = read(key, type, numel);
+            loaded.put(key, known);
+        }
+        return known;
+    }
+
+    private Tensor read(String key, StorageType type, long numel) throws IOException {
+        String record = root + "/data/" + key;
+        ZipEntry entry = zip.getEntry(record);
+        if (entry == null) {
+            throw new CheckpointFormatException(file, record, "missing: the pickle names storage '" + key + "'");
+        }
+        Tensor flat = torch.empty(new long[] {numel}, new TensorOptions(type.dtype), null);
+        long bytes = flat.nbytes();
+        if (entry.getSize() != bytes) {
+            throw new CheckpointFormatException(file, record, "holds " + entry.getSize() + " bytes, but "
+                    + numel + " elements of torch." + type.className + " need " + bytes);
+        }
+        if (bytes > 0) {
+            try (InputStream in = zip.getInputStream(entry)) {
+                copy(in, new BytePointer(flat.data_ptr()).capacity(bytes), bytes, record);
+            }
+        }
+        return flat;
+    }
+
+    private void copy(InputStream in, BytePointer target, long bytes, String record) throws IOException {
+        byte[] buffer = new byte[(int) Math.min(CHUNK, bytes)];
+        long at = 0;
+        while (at < bytes) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, bytes - at));
+            if (n < 0) {
+                throw new CheckpointFormatException(file, record, "ends after " + at + " of " + bytes + " bytes");
+            }
+            target.position(at).put(buffer, 0, n);
+            at += n;
+        }
+    }
+}

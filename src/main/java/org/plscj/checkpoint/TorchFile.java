@@ -1,0 +1,137 @@
+package org.plscj.checkpoint;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import net.razorvine.pickle.PickleException;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Checkpoints in PyTorch's own {@code torch.save} format (the zip format of PyTorch ≥ 1.6): a file
+ * written here opens with a plain {@code torch.load(path)} (also with {@code weights_only=True}),
+ * and {@code torch.save} files of state_dicts and dicts read back here.
+ *
+ * <p>Values: {@link Tensor} (CPU; float32/64, bf16, fp16, int64/32/16/8, uint8, bool), and the plain
+ * values Pyrolite pickles — {@code Long}, {@code Double}, {@code String}, {@code Boolean},
+ * {@code List}, {@code Map}, which may hold tensors too. On reading, Python ints become {@code Long}
+ * (or {@code BigInteger}), tuples {@code Object[]}, dicts and OrderedDicts insertion-ordered maps.
+ *
+ * <p>Limits: each tensor is written as its own storage (views are not shared, unlike torch.save);
+ * torch 1.13's {@code weights_only=True} rejects float values (its unpickler lacks BINFLOAT), 2.x
+ * accepts them; storages are read onto the CPU whatever device they were saved from; the legacy
+ * pre-1.6 (non-zip) format is refused as not a zip archive.
+ *
+ * <p>Call {@code org.plscj.tensor.Native.load()} before either method.
+ */
+public final class TorchFile {
+    /** torch.load refuses files whose version record is newer than it knows; 3 is what 1.6–2.x write. */
+    private static final String FORMAT_VERSION = "3\n";
+    private static final String ROOT = "archive";
+
+    private TorchFile() {}
+
+    /**
+     * Writes {@code entries} (in iteration order) to {@code file}, atomically: the zip goes to
+     * {@code file + ".tmp"}, is forced to disk, and is then renamed onto {@code file}, so a crash
+     * leaves either the old file or the new one, never a half-written one.
+     *
+     * @throws IllegalArgumentException for a tensor that is not on the CPU or has an unsupported dtype
+     */
+    public static void write(Path file, Map<String, Object> entries) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            writeZip(tmp, entries);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory(file.toAbsolutePath().getParent());
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    /** Forces the rename itself to disk; without it a crash may bring back the old directory entry. */
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    private static void writeZip(Path target, Map<String, Object> entries) throws IOException {
+        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE);
+                PointerScope scope = new PointerScope();
+                TorchZipWriter zip = new TorchZipWriter(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), ROOT)) {
+            TorchPickler pickler = new TorchPickler();
+            zip.putBytes("data.pkl", pickler.dumps(entries));
+            zip.putString("byteorder", "little");
+            List<Tensor> storages = pickler.storages();
+            for (int key = 0; key < storages.size(); key++) {
+                zip.putTensor("data/" + key, storages.get(key));
+            }
+            zip.putString("version", FORMAT_VERSION);
+            zip.finish();
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Reads a torch.save file whose top-level object is a dict or OrderedDict with string keys.
+     *
+     * <p>Ownership: the returned tensors belong to no {@code PointerScope} — not even one the caller
+     * has open — so they stay valid after the caller's scope closes; they are freed by
+     * {@code close()} or by the garbage collector. Tensors that shared a storage in the file are views
+     * of one tensor here, as after {@code torch.load}.
+     *
+     * @throws CheckpointFormatException naming the file and record for a file that is not a zip,
+     *     lacks data.pkl or a storage record, or names a storage type or class not supported here
+     */
+    public static Map<String, Object> read(Path file) throws IOException {
+        try (ZipFile zip = open(file); PointerScope scope = new PointerScope()) {
+            String pickle = dataPickle(zip, file);
+            String root = pickle.substring(0, pickle.indexOf('/'));
+            Object top;
+            try (InputStream in = zip.getInputStream(zip.getEntry(pickle))) {
+                top = new TorchUnpickler(new StorageRecords(zip, file, root)).load(in);
+            } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
+                throw new CheckpointFormatException(file, pickle, "cannot unpickle: " + e.getMessage(), e);
+            }
+            if (!(top instanceof Map)) {
+                throw new CheckpointFormatException(file, pickle, "the saved object is not a dict but " + top);
+            }
+            return PlainValues.adopt((Map<?, ?>) top, file, pickle);
+        }
+    }
+
+    private static ZipFile open(Path file) throws IOException {
+        try {
+            return new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new CheckpointFormatException(file, null, "not a torch.save zip archive (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The name of {@code <root>/data.pkl}; the root folder is the file's stem in 1.x, "archive" in 2.x. */
+    private static String dataPickle(ZipFile zip, Path file) throws CheckpointFormatException {
+        for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
+            String name = e.nextElement().getName();
+            int slash = name.indexOf('/');
+            if (slash > 0 && name.substring(slash + 1).equals("data.pkl")) {
+                return name;
+            }
+        }
+        throw new CheckpointFormatException(file, "data.pkl", "missing: no <root>/data.pkl in the archive");
+    }
+}
