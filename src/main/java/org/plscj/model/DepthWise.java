@@ -1,0 +1,34 @@
+package org.plscj.model;
+
+import static org.plscj.model.ConvSpec.conv;
+
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * MobileFaceNet's inverted bottleneck: expand 1×1 (in → hidden) → BN → PReLU → depthwise 3×3
+ * (stride) → BN → PReLU → project 1×1 (hidden → out) → BN, plus x when {@code residual}.
+ */
+final class DepthWise extends Block {
+    private final List<ConvBn> layers;
+    private final boolean residual;
+
+    DepthWise(long in, long out, long hidden, long stride, boolean residual) {
+        super("DepthWise");
+        this.residual = residual;
+        double eps = Layers.TORCH_BN_EPS;
+        layers = List.of(
+                new ConvBn(conv(in, hidden, 1), eps, Activation.PRELU_PER_CHANNEL),
+                new ConvBn(conv(hidden, hidden, 3).stride(stride).pad(1).groups(hidden), eps, Activation.PRELU_PER_CHANNEL),
+                new ConvBn(conv(hidden, out, 1), eps, Activation.NONE));
+        for (int i = 0; i < layers.size(); i++) {
+            register_module("conv" + (i + 1), layers.get(i));
+        }
+    }
+
+    @Override
+    Tensor forward(Tensor x) {
+        Tensor y = chain(layers, x);
+        return residual ? y.add(x) : y;
+    }
+}

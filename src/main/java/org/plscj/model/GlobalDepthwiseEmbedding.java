@@ -1,0 +1,30 @@
+package org.plscj.model;
+
+import static org.plscj.model.ConvSpec.conv;
+
+import org.bytedeco.pytorch.BatchNorm1dImpl;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * MobileFaceNet's GDC embedding: a 7×7 depthwise conv (one weight per pixel and channel instead
+ * of average pooling) → BN → FC(512 → embDim, no bias) → BN1d.
+ */
+final class GlobalDepthwiseEmbedding extends Block {
+    private final ConvBn pool;
+    private final LinearImpl fc;
+    private final BatchNorm1dImpl features;
+
+    GlobalDepthwiseEmbedding(long channels, int embDim) {
+        super("GDC");
+        pool = register_module("pool", new ConvBn(conv(channels, channels, 7).groups(channels), Layers.TORCH_BN_EPS,
+                Activation.NONE));
+        fc = register_module("fc", Layers.linear(channels, embDim, false));
+        features = register_module("features", Layers.batchNorm1d(embDim, Layers.TORCH_BN_EPS));
+    }
+
+    @Override
+    Tensor forward(Tensor x) {
+        return features.forward(fc.forward(pool.forward(x).flatten(1, -1)));
+    }
+}

@@ -1,0 +1,81 @@
+package org.plscj.model;
+
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.BatchNorm1dImpl;
+import org.bytedeco.pytorch.BatchNorm2dImpl;
+import org.bytedeco.pytorch.BatchNormOptions;
+import org.bytedeco.pytorch.Conv2dImpl;
+import org.bytedeco.pytorch.Conv2dOptions;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.LinearOptions;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.PReLUImpl;
+import org.bytedeco.pytorch.PReLUOptions;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Factories for the libtorch layers the backbones use, hiding the JavaCPP option objects, and the
+ * one place that implements strided 1×1 convolutions.
+ */
+final class Layers {
+    /** PyTorch's BatchNorm default. */
+    static final double TORCH_BN_EPS = 1e-5;
+    /** PReLU's slope before training (PyTorch's and Paddle's default). */
+    static final double PRELU_INIT = 0.25;
+
+    private Layers() {}
+
+    /**
+     * A bias-free convolution for {@code spec}. A strided 1×1 spec gets a stride-1 layer: its
+     * caller must {@link #subsample} the input first (see {@link ConvBn}).
+     */
+    static Conv2dImpl conv(ConvSpec spec) {
+        Conv2dOptions o = new Conv2dOptions(spec.in(), spec.out(), new LongPointer(spec.kernel(), spec.kernel()));
+        long stride = spec.isStridedPointwise() ? 1 : spec.stride();
+        o.stride().put(new long[] {stride, stride});
+        o.padding().put(new LongPointer(spec.padding(), spec.padding()));
+        o.groups().put(spec.groups());
+        o.bias().put(false);
+        return new Conv2dImpl(o);
+    }
+
+    /**
+     * x[:, :, ::s, ::s]: the pixels a 1×1 convolution of stride s reads.
+     *
+     * <p>why: oneDNN's backward of a strided 1×1 convolution kills the JVM with SIGFPE
+     * (brgemm est_eff_1x1, e.g. 512→1024 channels, see shared/STACK.md). A 1×1 kernel reads exactly
+     * one pixel per output, so conv1x1_stride_s(x) = conv1x1_stride_1(x[:, :, ::s, ::s]) holds
+     * exactly, and the stride-1 form trains without crashing.
+     */
+    static Tensor subsample(Tensor x, long stride) {
+        return x.slice(2, new LongOptional(0), new LongOptional(), stride)
+                .slice(3, new LongOptional(0), new LongOptional(), stride);
+    }
+
+    static BatchNorm2dImpl batchNorm2d(long channels, double eps) {
+        BatchNormOptions o = new BatchNormOptions(channels);
+        o.eps().put(eps);
+        return new BatchNorm2dImpl(o);
+    }
+
+    static BatchNorm1dImpl batchNorm1d(long features, double eps) {
+        BatchNormOptions o = new BatchNormOptions(features);
+        o.eps().put(eps);
+        return new BatchNorm1dImpl(o);
+    }
+
+    /** PReLU with {@code slopes} learnable slopes (1 = one shared slope, as Paddle's mode "all"). */
+    static PReLUImpl prelu(long slopes) {
+        // why: new PReLUOptions(n) is JavaCPP's array allocator, not the C++ constructor
+        PReLUOptions o = new PReLUOptions();
+        o.num_parameters().put(slopes);
+        o.init().put(PRELU_INIT);
+        return new PReLUImpl(o);
+    }
+
+    static LinearImpl linear(long in, long out, boolean bias) {
+        LinearOptions o = new LinearOptions(in, out);
+        o.bias().put(bias);
+        return new LinearImpl(o);
+    }
+}
