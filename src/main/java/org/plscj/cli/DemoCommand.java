@@ -1,8 +1,23 @@
 package org.plscj.cli;
 
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.plscj.comm.LocalLauncher;
+import org.plscj.data.DataConvert;
+import org.plscj.data.IdentityGenerator;
+import org.plscj.eval.HeldOutPairs;
+import org.plscj.eval.VerificationBinWriter;
+import org.plscj.train.MetricsEntry;
+import org.plscj.train.MetricsLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -10,33 +25,142 @@ import picocli.CommandLine.Option;
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "The embedded default job, no data needed.",
-            "",
-            "Checks the distributed head against the single-device",
-            "reference on 2 local workers (every loss type, full softmax and Partial FC), then benchmarks one",
-            "head step at a small size. (Training on generated identities replaces this once 'plsc train' lands.)"
+            "The embedded default job, no downloads: generates procedural identities, trains a small backbone with",
+            "dist_arcface on local workers ('plsc launch' + 'plsc train'), then measures verification accuracy",
+            "(insightface's 10-fold protocol, through a .bin in insightface's layout) on pairs of held-out identities",
+            "that training never saw. Everything lands under --out: data, checkpoints, curves, metrics and the log."
         })
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--nproc", defaultValue = "2", description = "Local workers for the check (default ${DEFAULT-VALUE}).")
+    private static final long DATA_SEED = 2026;
+    private static final double TARGET_ACCURACY = 0.95;
+
+    @Option(names = "--out", defaultValue = "plsc-demo", description = "Working directory (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--nproc", defaultValue = "2", description = "Local workers (default ${DEFAULT-VALUE}).")
     int nproc;
 
-    @Option(names = "--classes", defaultValue = "100000", description = "Classes of the benchmark step (default ${DEFAULT-VALUE}).")
-    long benchClasses;
+    @Option(names = "--identities", defaultValue = "1000", description = "Training identities (default ${DEFAULT-VALUE}).")
+    int identities;
+
+    @Option(names = "--views", defaultValue = "24", description = "Images per training identity (default ${DEFAULT-VALUE}).")
+    int views;
+
+    @Option(names = "--pairs", defaultValue = "1200", description = "Held-out verification pairs (default ${DEFAULT-VALUE}).")
+    int pairs;
+
+    @Option(names = "--steps", defaultValue = "600", description = "Training steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--model", defaultValue = "MobileFaceNetLite", description = "Backbone (default ${DEFAULT-VALUE}).")
+    String model;
 
     @Override
-    public Integer call() throws InterruptedException {
-        System.out.println("== plsc demo 1/2: distributed head == single-device autograd reference, " + nproc + " workers ==");
-        List<String> check = List.of("check", "--classes", "10007", "--emb", "64", "--batch", "16", "--loss", "all",
-                "--sample-ratio", "1.0,0.3", "--steps", "2");
-        LocalLauncher.Topology local = new LocalLauncher.Topology(nproc, 1, 0, "127.0.0.1", LocalLauncher.freePort());
-        int code = new LocalLauncher(local, SelfCommand.of(check), System.out).run();
+    public Integer call() throws IOException, InterruptedException {
+        Path data = out.resolve("data");
+        Path model = out.resolve("model");
+        System.out.println("== plsc demo 1/3: " + identities + " generated identities x " + views + " views for training, "
+                + pairs + " pairs from " + identities / 4 + " held-out identities for verification ==");
+        prepareData(data);
+        System.out.println();
+        System.out.println("== plsc demo 2/3: training " + this.model + " + dist_arcface on " + nproc + " local workers, "
+                + steps + " steps ==");
+        deleteRecursively(model);
+        Files.createDirectories(model);
+        int code;
+        try (OutputStream log = new FileOutputStream(model.resolve("train.log").toFile());
+                PrintStream both = new PrintStream(new TeeStream(System.out, log), true)) {
+            LocalLauncher.Topology local = new LocalLauncher.Topology(nproc, 1, 0, "127.0.0.1", LocalLauncher.freePort());
+            code = new LocalLauncher(local, SelfCommand.of(trainArguments(data, model)), both).run();
+        }
         if (code != 0) {
-            System.out.println("plsc demo: the check failed (exit " + code + ")");
+            System.out.println("plsc demo: training failed (exit " + code + "); its log is " + model.resolve("train.log"));
             return code;
         }
         System.out.println();
-        System.out.println("== plsc demo 2/2: one head step at " + benchClasses + " classes, D=512, B=128, vs the GEMM floor ==");
-        return Plsc.commandLine().execute("bench", "head", "--classes", Long.toString(benchClasses), "--emb", "512",
-                "--batch", "128", "--steps", "5");
+        System.out.println("== plsc demo 3/3: verification on held-out identities ==");
+        double accuracy = heldOutAccuracy(model);
+        System.out.printf("verification accuracy on held-out identities: %.4f (target >= %.2f: %s)%n", accuracy, TARGET_ACCURACY,
+                accuracy >= TARGET_ACCURACY ? "met" : "NOT met");
+        System.out.println("checkpoints: " + model.resolve("checkpoints"));
+        System.out.println("curves:      " + model.resolve("loss.png") + ", " + model.resolve("accuracy.png") + ", "
+                + model.resolve("lr.png") + ", ROC " + model.resolve("val").resolve("heldout-roc.png"));
+        System.out.println("metrics:     " + model.resolve(MetricsLog.FILE_NAME) + "; log: " + model.resolve("train.log"));
+        return 0;
+    }
+
+    /** Training identities [0, n), held-out identities [n, n + n/4): the generator is deterministic, so reuse is safe. */
+    private void prepareData(Path data) throws IOException {
+        Path marker = data.resolve(".complete-" + identities + "x" + views + "-" + pairs);
+        if (Files.exists(marker)) {
+            System.out.println("reusing " + data);
+            return;
+        }
+        deleteRecursively(data);
+        long start = System.nanoTime();
+        DataConvert.fromGenerator(identities, views, DATA_SEED, 0, data, 1);
+        VerificationBinWriter.write(data.resolve("heldout.bin"),
+                HeldOutPairs.generate(new IdentityGenerator(DATA_SEED), identities, identities / 4, pairs, DATA_SEED));
+        Files.createFile(marker);
+        System.out.printf("wrote %s in %.1f s%n", data, (System.nanoTime() - start) / 1e9);
+    }
+
+    private List<String> trainArguments(Path data, Path model) {
+        return List.of("train", "model_name=" + this.model, "loss_type=dist_arcface", "margin=0.3", "scale=32", "emb_dim=128",
+                "num_classes=" + identities, "train_batch_size=64", "lr=1.6", "lr_steps=[" + steps * 3 / 4 + "]",
+                "warmup_epochs=0", "train_steps=" + steps, "log_period=50", "calc_acc=true", "val_targets=[heldout]",
+                "test_period=" + steps, "save_steps=" + steps / 2, "test_batch_size=100", "dataset_dir=" + data,
+                "model_save_dir=" + model, "seed=7");
+    }
+
+    private static double heldOutAccuracy(Path model) throws IOException {
+        List<MetricsEntry> entries = MetricsLog.read(model);
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Map<String, Double> extra = entries.get(i).extra();
+            if (extra.containsKey("heldout_acc")) {
+                return extra.get("heldout_acc");
+            }
+        }
+        throw new IllegalStateException("training wrote no held-out accuracy into " + model.resolve(MetricsLog.FILE_NAME));
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** Writes to two streams: the terminal and the log file. */
+    private static final class TeeStream extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        TeeStream(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int c) throws IOException {
+            a.write(c);
+            b.write(c);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+            b.flush();
+        }
     }
 }

@@ -1,7 +1,9 @@
 package org.plscj.cli;
 
 import org.plscj.comm.CommunicationException;
+import org.plscj.checkpoint.CheckpointException;
 import org.plscj.head.HeadInputException;
+import org.plscj.train.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +19,7 @@ import picocli.CommandLine.Command;
             "Multi-process jobs follow the torchrun contract (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK,",
             "LOCAL_RANK, LOCAL_WORLD_SIZE): start them with 'plsc launch', torchrun-style schedulers, or by hand."
         },
-        subcommands = {CheckCommand.class, BenchCommand.class, LaunchCommand.class, DataCommand.class, DemoCommand.class,
+        subcommands = {TrainCommand.class, CheckCommand.class, BenchCommand.class, LaunchCommand.class, DataCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class})
 public final class Plsc {
     /** Exit code for unusable input (bad options, labels, shapes). */
@@ -45,7 +47,9 @@ public final class Plsc {
             if (e instanceof CommunicationException) {
                 return PEER_LOST;
             }
-            return e instanceof HeadInputException || e instanceof IllegalArgumentException ? BAD_INPUT : 1;
+            boolean badInput = e instanceof HeadInputException || e instanceof IllegalArgumentException
+                    || e instanceof ConfigException || e instanceof CheckpointException;
+            return badInput ? BAD_INPUT : 1;
         });
         return cl;
     }

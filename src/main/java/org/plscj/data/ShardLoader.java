@@ -191,6 +191,11 @@ public final class ShardLoader implements AutoCloseable {
         return shard.size();
     }
 
+    /** The largest label in this rank's records (to check a config's num_classes before training). */
+    public long maxLabel() {
+        return shard.stream().mapToLong(PlscRecord::label).max().orElse(-1);
+    }
+
     /** Full batches per epoch (the incomplete last one is dropped). */
     public int batchesPerEpoch() {
         return batchesPerEpoch;

@@ -240,6 +240,17 @@ public final class PartialFC implements AutoCloseable {
         return steps;
     }
 
+    /**
+     * Continues a run saved after {@code step} steps: Partial FC draws its negatives from (seed, rank, step),
+     * so a resumed run samples exactly what the uninterrupted run would have.
+     */
+    public void startAtStep(long step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("step must be non-negative, got " + step);
+        }
+        this.steps = step;
+    }
+
     @Override
     public void close() {
         kernel.close();

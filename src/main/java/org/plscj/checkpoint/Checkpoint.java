@@ -1,0 +1,173 @@
+package org.plscj.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.plscj.head.ClassShard;
+import org.plscj.model.Backbone;
+import org.plscj.tensor.Tensors;
+
+/**
+ * A complete checkpoint opened for loading: the manifest read and every file's SHA-256 verified, so a
+ * damaged or foreign directory is refused before anything is overwritten. Head shards load on any number
+ * of workers: each new shard is cut from the old shards that overlap its class range.
+ */
+public final class Checkpoint {
+    private final Path dir;
+    private final CheckpointMeta meta;
+
+    private Checkpoint(Path dir, CheckpointMeta meta) {
+        this.dir = dir;
+        this.meta = meta;
+    }
+
+    /** One worker's rows of the classifier with their optimizer state; bias fields are null for margin losses. */
+    public record HeadState(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum) {}
+
+    public static Checkpoint open(Path dir) {
+        Path metaFile = dir.resolve(CheckpointMeta.FILE);
+        if (!Files.isRegularFile(metaFile)) {
+            throw new CheckpointException(dir + " is not a checkpoint: it has no " + CheckpointMeta.FILE
+                    + " (an interrupted save leaves none; use the newest step-* directory that has one)");
+        }
+        CheckpointMeta meta;
+        try {
+            meta = CheckpointStore.json().readValue(metaFile.toFile(), CheckpointMeta.class);
+        } catch (IOException e) {
+            throw new CheckpointException(metaFile + " is not a readable checkpoint manifest: " + e.getMessage(), e);
+        }
+        if (meta.format() != CheckpointMeta.FORMAT) {
+            throw new CheckpointException(metaFile + " has format " + meta.format() + "; this version reads format " + CheckpointMeta.FORMAT);
+        }
+        verify(dir, meta);
+        return new Checkpoint(dir, meta);
+    }
+
+    private static void verify(Path dir, CheckpointMeta meta) {
+        List<String> expected = new ArrayList<>(List.of(CheckpointLayout.BACKBONE, CheckpointLayout.OPTIMIZER));
+        for (int r = 0; r < meta.worldSize(); r++) {
+            expected.add(CheckpointLayout.headShard(r, meta.worldSize()));
+        }
+        for (String name : expected) {
+            if (!meta.sha256().containsKey(name)) {
+                throw new CheckpointException(dir.resolve(CheckpointMeta.FILE) + " lists no " + name + "; the checkpoint is incomplete");
+            }
+        }
+        for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
+            Path file = dir.resolve(e.getKey());
+            if (!Files.isRegularFile(file)) {
+                throw new CheckpointException(file + " is missing from the checkpoint");
+            }
+            try {
+                String actual = CheckpointStore.sha256(file);
+                if (!actual.equals(e.getValue())) {
+                    throw new CheckpointException(file + " is damaged: its SHA-256 is " + actual + ", the manifest says " + e.getValue());
+                }
+            } catch (IOException ex) {
+                throw new CheckpointException("cannot read " + file + ": " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public CheckpointMeta meta() {
+        return meta;
+    }
+
+    /** Refuses to continue a run of another model: backbone, embedding size, class count, loss type. */
+    public void checkCompatible(String modelName, int embDim, long numClasses, String lossType) {
+        List<String> problems = new ArrayList<>();
+        if (!meta.modelName().equals(modelName)) {
+            problems.add("model_name " + meta.modelName() + " (this run: " + modelName + ")");
+        }
+        if (meta.embDim() != embDim) {
+            problems.add("emb_dim " + meta.embDim() + " (this run: " + embDim + ")");
+        }
+        if (meta.numClasses() != numClasses) {
+            problems.add("num_classes " + meta.numClasses() + " (this run: " + numClasses + ")");
+        }
+        if (!meta.lossType().equals(lossType)) {
+            problems.add("loss_type " + meta.lossType() + " (this run: " + lossType + ")");
+        }
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(dir + " belongs to another model: it was saved with " + String.join(", ", problems));
+        }
+    }
+
+    /** Copies the saved state_dict into {@code backbone}; every parameter and buffer must be present with its shape. */
+    public void loadBackbone(Backbone backbone) {
+        Path file = dir.resolve(CheckpointLayout.BACKBONE);
+        Map<String, Object> saved = read(file);
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : CheckpointStore.stateDict(backbone).entrySet()) {
+                Tensor target = e.getValue();
+                Tensor value = tensor(saved, e.getKey(), file);
+                if (!java.util.Arrays.equals(Tensors.shape(value), Tensors.shape(target))) {
+                    throw new CheckpointException(file + ": '" + e.getKey() + "' has shape " + java.util.Arrays.toString(Tensors.shape(value))
+                            + " but " + backbone.modelName() + " expects " + java.util.Arrays.toString(Tensors.shape(target)));
+                }
+                target.copy_(value);
+            }
+        }
+    }
+
+    /** The backbone optimizer's momentum by parameter name. */
+    public Map<String, Tensor> momentum() {
+        Path file = dir.resolve(CheckpointLayout.OPTIMIZER);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        read(file).forEach((k, v) -> out.put(k, (Tensor) v));
+        return out;
+    }
+
+    /** The rows of {@code target}'s class range, cut from the saved shards that overlap it (any old world size). */
+    public HeadState headShard(ClassShard target) {
+        String[] names = {"weight", "momentum", "bias", "bias_momentum"};
+        List<List<Tensor>> pieces = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        long end = target.start() + target.size();
+        for (int q = 0; q < meta.worldSize(); q++) {
+            ClassShard old = ClassShard.of(meta.numClasses(), meta.worldSize(), q);
+            long from = Math.max(target.start(), old.start());
+            long to = Math.min(end, old.start() + old.size());
+            if (from >= to) {
+                continue;
+            }
+            Path file = dir.resolve(CheckpointLayout.headShard(q, meta.worldSize()));
+            Map<String, Object> saved = read(file);
+            for (int k = 0; k < names.length; k++) {
+                if (saved.containsKey(names[k])) {
+                    pieces.get(k).add(tensor(saved, names[k], file).narrow(0, from - old.start(), to - from));
+                }
+            }
+        }
+        Tensor[] joined = new Tensor[names.length];
+        for (int k = 0; k < names.length; k++) {
+            joined[k] = pieces.get(k).isEmpty() ? null : Tensors.cat0(pieces.get(k).toArray(new Tensor[0]));
+        }
+        return new HeadState(joined[0], joined[1], joined[2], joined[3]);
+    }
+
+    private static Map<String, Object> read(Path file) {
+        try {
+            return TorchFile.read(file);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Tensor tensor(Map<String, Object> saved, String key, Path file) {
+        Object v = saved.get(key);
+        if (!(v instanceof Tensor t)) {
+            throw new CheckpointException(file + " has no tensor '" + key + "'" + (v == null ? "" : " (found " + v.getClass().getSimpleName() + ")"));
+        }
+        return t;
+    }
+}

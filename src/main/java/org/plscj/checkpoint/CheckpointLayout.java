@@ -1,0 +1,27 @@
+package org.plscj.checkpoint;
+
+import java.nio.file.Path;
+
+/** File names inside one checkpoint directory; one place so saving and loading cannot drift apart. */
+final class CheckpointLayout {
+    static final String BACKBONE = "backbone.pt";
+    static final String OPTIMIZER = "optimizer.pt";
+    static final String DIRECTORY_PREFIX = "step-";
+
+    private CheckpointLayout() {}
+
+    /** Rank r's head shard, e.g. {@code head-rank-1-of-4.pt}: W rows, momentum, bias, and the class range. */
+    static String headShard(int rank, int worldSize) {
+        return "head-rank-" + rank + "-of-" + worldSize + ".pt";
+    }
+
+    /** {@code step-00001200}: names sort by step. */
+    static String directoryName(long step) {
+        return String.format("%s%08d", DIRECTORY_PREFIX, step);
+    }
+
+    /** Where a save is written before it becomes visible; a dot name, never mistaken for a checkpoint. */
+    static Path partial(Path root, long step) {
+        return root.resolve("." + directoryName(step) + ".partial");
+    }
+}

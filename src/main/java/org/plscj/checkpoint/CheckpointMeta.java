@@ -1,0 +1,27 @@
+package org.plscj.checkpoint;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Map;
+
+/**
+ * {@code meta.json}, written last: what a checkpoint holds and the SHA-256 of every file in it.
+ * PLSC's fields (pretrain_nranks = {@code world_size}, emb_dim, num_classes, epoch, lr state) plus
+ * what a resume or a reshard must check.
+ *
+ * @param config the resolved training config as YAML, so a checkpoint says how it was made
+ */
+public record CheckpointMeta(
+        @JsonProperty("format") int format,
+        @JsonProperty("model_name") String modelName,
+        @JsonProperty("loss_type") String lossType,
+        @JsonProperty("world_size") int worldSize,
+        @JsonProperty("emb_dim") int embDim,
+        @JsonProperty("num_classes") long numClasses,
+        @JsonProperty("step") long step,
+        @JsonProperty("epoch") int epoch,
+        @JsonProperty("lr") double lr,
+        @JsonProperty("config") String config,
+        @JsonProperty("sha256") Map<String, String> sha256) {
+    public static final int FORMAT = 1;
+    public static final String FILE = "meta.json";
+}

@@ -1,0 +1,15 @@
+package org.plscj.checkpoint;
+
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.plscj.head.PartialFC;
+import org.plscj.model.Backbone;
+
+/**
+ * What one worker contributes to a checkpoint at a step boundary (live objects, read during the save).
+ *
+ * @param momentum   the backbone optimizer's momentum by parameter name (saved by rank 0)
+ * @param configYaml the resolved config, stored in the manifest
+ */
+public record Snapshot(long step, int epoch, double lr, String configYaml, Backbone backbone,
+        Map<String, Tensor> momentum, PartialFC head) {}

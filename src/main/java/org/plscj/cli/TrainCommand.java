@@ -1,0 +1,54 @@
+package org.plscj.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.plscj.comm.Communicator;
+import org.plscj.train.TrainConfig;
+import org.plscj.train.TrainConfigLoader;
+import org.plscj.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Trains a backbone (data parallel) with a model-parallel classification head, PLSC-style.",
+            "",
+            "The config is one YAML file with PLSC's key names (model_name, loss_type, emb_dim, num_classes,",
+            "train_batch_size, lr, lr_steps, dataset_dir, model_save_dir, ...); any key can be overridden as KEY=VALUE.",
+            "One process trains alone; under 'plsc launch --nproc N' (or torchrun-style variables) N workers train together.",
+            "",
+            "  plsc train --config recipes/demo.yaml train_steps=200 lr=0.05",
+            "  plsc launch --nproc 2 -- train --config my.yaml --resume"
+        })
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "The YAML config; keys it leaves out take PLSC's defaults (README: Configuration).")
+    Path config;
+
+    @Option(names = "--resume", description = "Continue from the newest complete checkpoint under model_save_dir.")
+    boolean resume;
+
+    @Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Overrides of config keys, e.g. lr=0.05 lr_steps=[1000,2000].")
+    List<String> overrides = new ArrayList<>();
+
+    @Mixin
+    WorkerOptions worker;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig resolved = TrainConfigLoader.load(config, overrides);
+        try (Communicator comm = worker.connect(); Trainer trainer = new Trainer(resolved, comm, resume, System.out)) {
+            Trainer.Summary summary = trainer.run();
+            if (comm.rank() == 0) {
+                System.out.printf("plsc train: done after %d steps, loss %.4f; checkpoint %s%n", summary.steps(), summary.loss(),
+                        summary.lastCheckpoint());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,56 @@
+package org.plscj.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.plscj.comm.Communicator;
+
+/**
+ * Data parallelism for the backbone: one starting point for every worker, and gradients combined
+ * across workers after each backward pass.
+ */
+public final class GradientSync {
+    private GradientSync() {}
+
+    /** Every worker takes rank 0's parameters and buffers (BatchNorm statistics), as DDP does at start. */
+    public static void broadcastFromRankZero(Module backbone, Communicator comm) {
+        if (comm.worldSize() == 1) {
+            return;
+        }
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (TensorVector group : List.of(backbone.parameters(true), backbone.buffers(true))) {
+                for (Tensor t : group.get()) {
+                    // why one call per tensor: c10d broadcast wants equal shapes within one call; this runs once
+                    comm.broadcast(t, 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * ∇θ L = Σ_r ∇θ L_r: the head hands each worker ∂(global mean loss)/∂x for its own rows, so the
+     * per-worker backbone gradients are partial sums of the single-device gradient and must be SUMMED
+     * (DDP's average would divide by the world size a second time). One coalesced all-reduce.
+     */
+    public static void sumGradients(Module backbone, Communicator comm) {
+        if (comm.worldSize() == 1) {
+            return;
+        }
+        List<Tensor> grads = new ArrayList<>();
+        for (Tensor p : backbone.parameters(true).get()) {
+            if (p.requires_grad()) {
+                Tensor g = p.grad();
+                if (!g.defined()) {
+                    // why: a parameter unused on this worker still takes part, or the coalesced buffers differ
+                    g = org.bytedeco.pytorch.global.torch.zeros_like(p);
+                    p.mutable_grad().put(g);
+                }
+                grads.add(g);
+            }
+        }
+        comm.allReduceCoalesced(grads);
+    }
+}

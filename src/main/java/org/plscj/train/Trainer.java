@@ -1,0 +1,234 @@
+package org.plscj.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.plscj.checkpoint.Checkpoint;
+import org.plscj.checkpoint.CheckpointStore;
+import org.plscj.checkpoint.Snapshot;
+import org.plscj.comm.Communicator;
+import org.plscj.data.Augmentation;
+import org.plscj.data.BatchTensor;
+import org.plscj.data.ImageDecoder;
+import org.plscj.data.ShardLoader;
+import org.plscj.eval.VerificationReport;
+import org.plscj.head.HeadConfig;
+import org.plscj.head.HeadResult;
+import org.plscj.head.PartialFC;
+import org.plscj.model.Backbone;
+import org.plscj.model.Backbones;
+import org.plscj.tensor.Native;
+import org.plscj.tensor.Tensors;
+import org.plscj.train.StepPhases.Phase;
+
+/**
+ * {@code plsc train}: the step loop that wires data → backbone → head → update, with PLSC's schedule,
+ * logs and metrics on rank 0, periodic verification tests and checkpoints. Every worker constructs one
+ * with the same config and calls {@link #run}; with one worker it is plain single-device training.
+ */
+public final class Trainer implements AutoCloseable {
+    private final TrainConfig config;
+    private final Communicator comm;
+    private final PrintStream out;
+    private final Backbone backbone;
+    private final PartialFC head;
+    private final BackboneSgd sgd;
+    private final TrainStep step;
+    private final ShardLoader loader;
+    private final LrSchedule schedule;
+    private final CheckpointStore store;
+    private final Validation validation;
+    private final long stepsPerEpoch;
+    private final long totalSteps;
+    private final long firstStep;
+
+    /** The outcome of a run. */
+    public record Summary(long steps, double loss, double accuracy, Map<String, VerificationReport> validation,
+            Path lastCheckpoint) {}
+
+    /**
+     * Builds everything a run needs and checks the inputs first: dataset_dir exists and its labels fit
+     * num_classes, the backbone name resolves, the val sets exist, a checkpoint to resume is of this model.
+     *
+     * @param resume continue from the newest checkpoint under model_save_dir (if any)
+     */
+    public Trainer(TrainConfig config, Communicator comm, boolean resume, PrintStream out) throws IOException {
+        Native.load();
+        if (config.numThreads() > 0) {
+            torch.set_num_threads(config.numThreads());
+        }
+        this.config = config;
+        this.comm = comm;
+        this.out = out;
+        Path data = Path.of(config.datasetDir());
+        if (!Files.isDirectory(data)) {
+            throw new ConfigException("dataset_dir", "dataset_dir " + data + " does not exist or is not a directory");
+        }
+        this.validation = Validation.open(config, comm);
+        this.store = new CheckpointStore(Path.of(config.modelSaveDir()), config.maxLastCheckpointNum());
+        Optional<Checkpoint> start = startingCheckpoint(resume);
+        // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
+        torch.manual_seed(config.seed());
+        this.backbone = Backbones.create(config.modelName(), config.embDim());
+        HeadConfig headConfig = HeadConfig.of(config.numClasses(), config.embDim(), config.lossType())
+                .withMargin(config.margin()).withSampleRatio(config.sampleRatio()).withSeed(config.seed())
+                .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
+        this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
+        if (start.isPresent()) {
+            Checkpoint c = start.get();
+            c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName());
+            c.loadBackbone(backbone);
+            try (PointerScope scope = new PointerScope()) {
+                Checkpoint.HeadState h = c.headShard(org.plscj.head.ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank()));
+                this.head = new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
+            }
+            head.startAtStep(firstStep);
+        } else {
+            this.head = new PartialFC(headConfig, comm);
+        }
+        GradientSync.broadcastFromRankZero(backbone, comm);
+        this.sgd = new BackboneSgd(backbone, config.momentum(), config.weightDecay());
+        if (start.isPresent()) {
+            try (PointerScope scope = new PointerScope()) {
+                sgd.loadMomentum(start.get().momentum());
+            }
+        }
+        this.step = new TrainStep(backbone, head, sgd, comm, config.mixedPrecision());
+        this.loader = openLoader(data);
+        this.stepsPerEpoch = agreedStepsPerEpoch();
+        this.totalSteps = config.totalSteps(stepsPerEpoch);
+        this.schedule = LrSchedule.of(config, comm.worldSize(), stepsPerEpoch, totalSteps);
+    }
+
+    private Optional<Checkpoint> startingCheckpoint(boolean resume) {
+        Optional<Path> dir = resume ? store.newest() : Optional.empty();
+        if (dir.isEmpty() && config.checkpointDir() != null) {
+            dir = Optional.of(Path.of(config.checkpointDir()));
+        }
+        return dir.map(Checkpoint::open);
+    }
+
+    private ShardLoader openLoader(Path data) throws IOException {
+        ShardLoader.Options options = ShardLoader.Options.of(comm.rank(), comm.worldSize(), config.trainBatchSize(), config.seed(),
+                Augmentation.DEFAULT, new ImageDecoder(ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, false));
+        ShardLoader opened = ShardLoader.open(data, options, 0, 0);
+        long maxLabel = reduceMax(opened.maxLabel());
+        if (maxLabel >= config.numClasses()) {
+            opened.close();
+            throw new ConfigException("num_classes", "dataset_dir " + data + " has labels up to " + maxLabel + " but num_classes is "
+                    + config.numClasses() + " (labels must lie in [0, num_classes))");
+        }
+        if (firstStep == 0) {
+            return opened;
+        }
+        // resuming: this worker's stream continues where an uninterrupted run would be
+        int perEpoch = opened.batchesPerEpoch();
+        opened.close();
+        return ShardLoader.open(data, options, (int) (firstStep / perEpoch), (int) (firstStep % perEpoch));
+    }
+
+    private long agreedStepsPerEpoch() {
+        // why the minimum: with one data file per worker the files may differ in length; an epoch of the
+        // schedule is then the shortest worker's pass (each worker's loader simply runs on)
+        return -reduceMax(-loader.batchesPerEpoch());
+    }
+
+    private long reduceMax(long value) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor t = Tensors.longs(org.plscj.tensor.Placement.CPU_FLOAT, new long[] {value});
+            comm.allReduce(t, Communicator.Reduction.MAX);
+            return Tensors.toLongArray(t)[0];
+        }
+    }
+
+    /** Trains to train_steps (or train_epochs) and returns the last numbers. */
+    public Summary run() throws InterruptedException, IOException {
+        MetricsLog metrics = comm.rank() == 0 ? MetricsLog.open(Path.of(config.modelSaveDir()), firstStep) : null;
+        ProgressReporter progress = comm.rank() == 0
+                ? out == System.out ? new ProgressReporter(totalSteps, firstStep) : new ProgressReporter(totalSteps, firstStep, out)
+                : null;
+        if (comm.rank() == 0) {
+            Files.createDirectories(Path.of(config.modelSaveDir()));
+            Files.writeString(Path.of(config.modelSaveDir()).resolve("config.yaml"), TrainConfigLoader.toYaml(config));
+            out.println("plsc train: " + backbone.modelName() + " + " + config.lossType().plscName() + ", " + config.numClasses()
+                    + " classes over " + comm.worldSize() + " worker(s), global batch " + (long) config.trainBatchSize() * comm.worldSize()
+                    + ", " + stepsPerEpoch + " steps/epoch, steps " + firstStep + " → " + totalSteps);
+        }
+        double loss = Double.NaN;
+        double accuracy = Double.NaN;
+        Map<String, VerificationReport> lastValidation = new LinkedHashMap<>();
+        Path lastCheckpoint = null;
+        long windowStart = System.nanoTime();
+        long windowSteps = 0;
+        for (long s = firstStep; s < totalSteps; s++) {
+            double lr = schedule.at(s);
+            try (PointerScope scope = new PointerScope()) {
+                long t = System.nanoTime();
+                ShardLoader.Batch batch = loader.next();
+                Tensor images = BatchTensor.of(batch.images(), config.trainBatchSize(), ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE);
+                Tensor labels = Tensors.longs(org.plscj.tensor.Placement.CPU_FLOAT, batch.labels());
+                t = step.phases().lap(Phase.DATA, t);
+                HeadResult r = step.run(images, labels, lr, t);
+                loss = r.loss();
+                accuracy = r.accuracy();
+            }
+            windowSteps++;
+            long done = s + 1;
+            int epoch = (int) (done / stepsPerEpoch);
+            boolean epochEnd = done % stepsPerEpoch == 0;
+            boolean last = done == totalSteps;
+            if (done % config.logPeriod() == 0 || last) {
+                double seconds = (System.nanoTime() - windowStart) / 1e9;
+                double imagesPerSecond = windowSteps * (double) config.trainBatchSize() * comm.worldSize() / seconds;
+                if (comm.rank() == 0) {
+                    progress.report(done, epoch, loss, config.calcAcc() ? accuracy : null, lr, imagesPerSecond);
+                    metrics.append(new MetricsEntry(done, epoch, loss, config.calcAcc() ? accuracy : null, lr, imagesPerSecond,
+                            progress.etaSeconds()));
+                }
+                windowStart = System.nanoTime();
+                windowSteps = 0;
+            }
+            boolean test = config.testPeriod() > 0 ? done % config.testPeriod() == 0 : epochEnd;
+            if ((test || last) && validation.hasTargets()) {
+                lastValidation = validation.run(backbone, done, out);
+                if (comm.rank() == 0) {
+                    Map<String, Double> extra = new LinkedHashMap<>();
+                    lastValidation.forEach((k, v) -> extra.put(k + "_acc", v.accuracy()));
+                    metrics.append(new MetricsEntry(done, epoch, loss, config.calcAcc() ? accuracy : null, lr, Double.NaN,
+                            progress.etaSeconds(), extra));
+                }
+            }
+            boolean save = config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd;
+            if (save || last) {
+                lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), backbone, sgd.momentum(), head), comm);
+                if (comm.rank() == 0) {
+                    metrics.writeCurves();
+                }
+            }
+        }
+        if (comm.rank() == 0) {
+            progress.close();
+            metrics.close();
+        }
+        return new Summary(totalSteps, loss, accuracy, lastValidation, lastCheckpoint);
+    }
+
+    public TrainStep step() {
+        return step;
+    }
+
+    @Override
+    public void close() {
+        loader.close();
+        sgd.close();
+        head.close();
+        backbone.close();
+    }
+}
