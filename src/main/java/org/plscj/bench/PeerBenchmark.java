@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -45,7 +46,7 @@ public final class PeerBenchmark {
     public static PeerBenchmark locate(Path script) throws InterruptedException {
         if (!Files.isRegularFile(script)) {
             throw new IllegalArgumentException("--peer-script " + script.toAbsolutePath() + " does not exist; run from the "
-                    + "project directory or pass --peer-script PATH to bench/arcface_torch_head.py");
+                    + "project directory or pass --peer-script PATH to the script under bench/");
         }
         int status;
         try {
@@ -62,11 +63,28 @@ public final class PeerBenchmark {
         return new PeerBenchmark(script);
     }
 
-    /** Runs the peer on the same problem; fails when it exits non-zero or prints no JSON line. */
+    /** Runs the head peer (bench/arcface_torch_head.py) on the same problem. */
     public Result run(long classes, int emb, int batch, int steps, int warmup, int threads) throws IOException, InterruptedException {
-        List<String> command = List.of(PYTHON, script.toString(), "--classes", Long.toString(classes), "--emb", Integer.toString(emb),
+        return runScript(List.of("--classes", Long.toString(classes), "--emb", Integer.toString(emb), "--batch", Integer.toString(batch),
+                "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup), "--threads", Integer.toString(threads)));
+    }
+
+    /** Runs the training-step peer (bench/torch_train_step.py): the same backbone, head and update through PyTorch. */
+    public Result runTrain(String model, int emb, long classes, int batch, int steps, int warmup, int threads, boolean bf16)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--model", model, "--emb", Integer.toString(emb), "--classes", Long.toString(classes),
                 "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup),
-                "--threads", Integer.toString(threads));
+                "--threads", Integer.toString(threads)));
+        if (bf16) {
+            args.add("--bf16");
+        }
+        return runScript(args);
+    }
+
+    /** Fails when the script exits non-zero or prints no JSON line. */
+    private Result runScript(List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(PYTHON, script.toString()));
+        command.addAll(args);
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String json = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

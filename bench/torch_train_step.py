@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""PyTorch peer benchmark of `plsc bench train`: one full training step at world size 1,
+  backbone forward (train mode) on random images [B,3,112,112]
+  -> arcface_torch head (normalised embeddings x normalised centres W [C,D] ~ N(0,0.01),
+     cos(theta + 0.5) on the target, scale 64, DistCrossEntropyFunc mean; written out as in
+     bench/arcface_torch_head.py, without importing insightface)
+  -> backward -> torch.optim.SGD(lr 0.1, momentum 0.9, weight_decay 5e-4) over the backbone's
+     trainable parameters and W.
+The backbones are bench/torch_backbones.py's twins of PLSC-J's org.plscj.model.
+
+  /usr/bin/python3 bench/torch_train_step.py --model MobileFaceNetLite --emb 128 \
+      --classes 1000 --batch 16 --steps 3 --warmup 1 --threads 2 [--bf16]
+
+Each step is timed, and so are its phases (forward / head = logits + loss forward / backward /
+update = optimizer step + zero_grad) with time.perf_counter (CPU: synchronous).
+--bf16: backbone forward under torch.autocast("cpu", dtype=torch.bfloat16); head in fp32.
+Prints ONE JSON line on stdout; everything else goes to stderr.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import warnings
+
+
+def parse_args():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--emb", type=int, default=512)
+    ap.add_argument("--classes", type=int, required=True)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--bf16", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    return ap.parse_args()
+
+
+ARGS = parse_args()
+# A Debian torch (BLAS_INFO=generic) calls the system OpenBLAS, whose own
+# thread pool torch.set_num_threads does not control: pin it before import.
+# The rest of the environment (LD_PRELOAD of jemalloc, MALLOC_CONF, ...) is
+# inherited from the caller untouched.
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = str(ARGS.threads)
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_backbones  # noqa: E402
+
+# never let a warning reach stdout
+warnings.showwarning = lambda msg, cat, fn, ln, file=None, line=None: \
+    sys.stderr.write(warnings.formatwarning(msg, cat, fn, ln, line))
+
+
+class DistCrossEntropyFunc(torch.autograd.Function):
+    """arcface_torch's DistCrossEntropyFunc with the all_reduce calls removed
+    (identity at world size 1). Hand-written backward, as upstream:
+    grad = (softmax - one_hot) / batch * loss_grad. Works in place on logits."""
+
+    @staticmethod
+    def forward(ctx, logits, label):
+        batch_size = logits.size(0)
+        max_logits, _ = torch.max(logits, dim=1, keepdim=True)
+        logits.sub_(max_logits)
+        logits.exp_()
+        sum_logits_exp = torch.sum(logits, dim=1, keepdim=True)
+        logits.div_(sum_logits_exp)
+        index = torch.where(label != -1)[0]
+        loss = torch.zeros(batch_size, 1, device=logits.device)
+        loss[index] = logits[index].gather(1, label[index])
+        ctx.save_for_backward(index, logits, label)
+        return loss.clamp_min_(1e-30).log_().mean() * (-1)
+
+    @staticmethod
+    def backward(ctx, loss_gradient):
+        index, logits, label = ctx.saved_tensors
+        batch_size = logits.size(0)
+        one_hot = torch.zeros(size=[index.size(0), logits.size(1)], device=logits.device)
+        one_hot.scatter_(1, label[index], 1)
+        logits[index] -= one_hot
+        logits.div_(batch_size)
+        return logits * loss_gradient.item(), None
+
+
+def arcface_margin(logits, labels, m2=0.5, s=64.0):
+    """CombinedMarginLoss forward, m1 == 1 and m3 == 0 branch (arcface):
+    in-place arccos / cos under no_grad => straight-through gradient (s)."""
+    index_positive = torch.where(labels != -1)[0]
+    target_logit = logits[index_positive, labels[index_positive].view(-1)]
+    with torch.no_grad():
+        target_logit.arccos_()
+        logits.arccos_()
+        final_target_logit = target_logit + m2
+        logits[index_positive, labels[index_positive].view(-1)] = final_target_logit
+        logits.cos_()
+    return logits * s
+
+
+def head_loss(embeddings, weight, labels):
+    """partial_fc_v2.PartialFC_V2 (sample_rate 1, world 1) forward: logits + margin + loss."""
+    labels = labels.view(-1, 1)
+    norm_embeddings = F.normalize(embeddings)
+    norm_weight_activated = F.normalize(weight)
+    logits = F.linear(norm_embeddings, norm_weight_activated)
+    logits = logits.clamp(-1, 1)
+    logits = arcface_margin(logits, labels)
+    return DistCrossEntropyFunc.apply(logits, labels)
+
+
+def step(backbone, images, weight, labels, optimizer, bf16):
+    """One training step; returns (loss, [t0, t_forward, t_head, t_backward, t_update])."""
+    t0 = time.perf_counter()
+    if bf16:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            embeddings = backbone(images)
+        embeddings = embeddings.float()  # head in fp32
+    else:
+        embeddings = backbone(images)
+    t1 = time.perf_counter()
+    loss = head_loss(embeddings, weight, labels)
+    t2 = time.perf_counter()
+    loss.backward()
+    t3 = time.perf_counter()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    t4 = time.perf_counter()
+    return loss, (t0, t1, t2, t3, t4)
+
+
+def blas_string():
+    """Short description: the BLAS named in torch's build config, else the
+    BLAS library actually mapped into this process (after a matmul ran)."""
+    cfg = torch.__config__.show()
+    m = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
+    info = m.group(1) if m else "?"
+    if "OpenBLAS" in cfg or info == "open":
+        return "OpenBLAS"
+    if info == "mkl":
+        return "MKL"
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                name = os.path.basename(line.split()[-1])
+                if re.search(r"openblas|mkl_rt|libmkl|blis|libblas", name, re.I):
+                    libs.add(name)
+    except OSError:
+        pass
+    lib = next((l for l in sorted(libs) if "openblas" in l.lower()), None) \
+        or (sorted(libs)[0] if libs else "unknown")
+    kind = "OpenBLAS" if "openblas" in lib.lower() else lib
+    return f"{kind} (BLAS_INFO={info}, {lib})"
+
+
+def peak_rss_mb():
+    """VmHWM of this process. Not ru_maxrss: Linux carries that across exec, so a script started
+    from a big JVM would report the JVM's peak; VmHWM belongs to the new address space."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def mean(xs):
+    return statistics.fmean(xs) if xs else None
+
+
+def main():
+    a = ARGS
+    if a.batch < 2:
+        sys.exit("--batch must be >= 2 (BatchNorm1d in train mode needs more than one sample)")
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    model = torch_backbones.canonical(a.model)
+    backbone = torch_backbones.build(model, a.emb).train()
+    weight = torch.nn.Parameter(torch.normal(0, 0.01, (a.classes, a.emb)))
+    params = [p for p in backbone.parameters() if p.requires_grad] + [weight]
+    optimizer = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4)
+    print(f"{model}: {torch_backbones.trainable_count(backbone):,} trainable backbone parameters, "
+          f"head {a.classes}x{a.emb}, batch {a.batch}, threads {a.threads}, bf16 {a.bf16}", file=sys.stderr)
+
+    steps, fwd, head, bwd, upd = [], [], [], [], []
+    for i in range(a.warmup + a.steps):
+        # fresh random images and labels each step, outside the timed region
+        images = torch.randn(a.batch, 3, 112, 112)
+        labels = torch.randint(0, a.classes, (a.batch,))
+        loss, (t0, t1, t2, t3, t4) = step(backbone, images, weight, labels, optimizer, a.bf16)
+        ms = (t4 - t0) * 1e3
+        if i >= a.warmup:
+            steps.append(ms)
+            fwd.append((t1 - t0) * 1e3)
+            head.append((t2 - t1) * 1e3)
+            bwd.append((t3 - t2) * 1e3)
+            upd.append((t4 - t3) * 1e3)
+        print(f"step {i}{' (warmup)' if i < a.warmup else ''} loss {loss.item():.4f} {ms:.1f} ms "
+              f"(fwd {(t1 - t0) * 1e3:.1f}, head {(t2 - t1) * 1e3:.1f}, bwd {(t3 - t2) * 1e3:.1f}, "
+              f"upd {(t4 - t3) * 1e3:.1f})", file=sys.stderr)
+
+    median = statistics.median(steps) if steps else None
+    out = {
+        "impl": "pytorch",
+        "model": model,
+        "emb": a.emb,
+        "classes": a.classes,
+        "batch": a.batch,
+        "threads": a.threads,
+        "bf16": a.bf16,
+        "steps": a.steps,
+        "step_ms_median": median,
+        "step_ms_min": min(steps) if steps else None,
+        "images_per_s": a.batch / (median / 1e3) if median else None,
+        "phase_forward_ms": mean(fwd),
+        "phase_head_ms": mean(head),
+        "phase_backward_ms": mean(bwd),
+        "phase_update_ms": mean(upd),
+        "peak_rss_mb": peak_rss_mb(),
+        "torch_version": torch.__version__,
+        "blas": blas_string(),
+    }
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
