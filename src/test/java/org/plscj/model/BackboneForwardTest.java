@@ -1,12 +1,11 @@
 package org.plscj.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.plscj.model.ModelTesting.EMB_DIM;
 import static org.plscj.model.ModelTesting.assertEmbeddings;
 import static org.plscj.model.ModelTesting.images;
-
 
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
