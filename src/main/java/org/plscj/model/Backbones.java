@@ -16,7 +16,7 @@ import org.bytedeco.pytorch.Tensor;
  *
  * <p>Built-ins: PLSC v1's ResNet50/101/152, arcface_torch's IResNet18/34/50/100 (aliases r18, r34,
  * r50, r100) and MobileFaceNet (alias mbf), and MobileFaceNetLite, the demo's small backbone
- * (MobileFaceNet with blocks (1, 2, 2, 1) and half the stage widths: about 2.3× its training
+ * (MobileFaceNet with blocks (1, 2, 2, 1) and half the stage widths: twice its training
  * throughput on 2 CPU threads).
  */
 public final class Backbones {
