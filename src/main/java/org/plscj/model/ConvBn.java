@@ -28,7 +28,9 @@ final class ConvBn extends Block {
     Tensor forward(Tensor x) {
         // a strided 1×1 conv is built with stride 1: feed it only the pixels it would read
         Tensor in = spec.isStridedPointwise() ? Layers.subsample(x, spec.stride()) : x;
-        Tensor y = bn.forward(conv.forward(in));
+        Tensor z = FewChannelGroupConv.appliesTo(spec) ? FewChannelGroupConv.forward(in, conv.weight(), spec)
+                : conv.forward(in);
+        Tensor y = bn.forward(z);
         return prelu == null ? y : prelu.forward(y);
     }
 }

@@ -1,6 +1,7 @@
 package org.plscj.model;
 
 import static org.plscj.model.ConvSpec.conv;
+import static org.plscj.model.NormStyle.ARCFACE;
 
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -16,11 +17,10 @@ final class DepthWise extends Block {
     DepthWise(long in, long out, long hidden, long stride, boolean residual) {
         super("DepthWise");
         this.residual = residual;
-        double eps = Layers.TORCH_BN_EPS;
         layers = List.of(
-                new ConvBn(conv(in, hidden, 1), eps, Activation.PRELU_PER_CHANNEL),
-                new ConvBn(conv(hidden, hidden, 3).stride(stride).pad(1).groups(hidden), eps, Activation.PRELU_PER_CHANNEL),
-                new ConvBn(conv(hidden, out, 1), eps, Activation.NONE));
+                ARCFACE.activated(conv(in, hidden, 1)),
+                ARCFACE.activated(conv(hidden, hidden, 3).stride(stride).pad(1).groups(hidden)),
+                ARCFACE.linear(conv(hidden, out, 1)));
         for (int i = 0; i < layers.size(); i++) {
             register_module("conv" + (i + 1), layers.get(i));
         }

@@ -1,6 +1,7 @@
 package org.plscj.model;
 
 import static org.plscj.model.ConvSpec.conv;
+import static org.plscj.model.NormStyle.ARCFACE;
 
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.LinearImpl;
@@ -17,8 +18,7 @@ final class GlobalDepthwiseEmbedding extends Block {
 
     GlobalDepthwiseEmbedding(long channels, int embDim) {
         super("GDC");
-        pool = register_module("pool", new ConvBn(conv(channels, channels, 7).groups(channels), Layers.TORCH_BN_EPS,
-                Activation.NONE));
+        pool = register_module("pool", ARCFACE.linear(conv(channels, channels, 7).groups(channels)));
         fc = register_module("fc", Layers.linear(channels, embDim, false));
         features = register_module("features", Layers.batchNorm1d(embDim, Layers.TORCH_BN_EPS));
     }

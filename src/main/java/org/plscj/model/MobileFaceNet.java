@@ -1,6 +1,7 @@
 package org.plscj.model;
 
 import static org.plscj.model.ConvSpec.conv;
+import static org.plscj.model.NormStyle.ARCFACE;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,19 +33,19 @@ public final class MobileFaceNet extends Backbone {
         long c64 = 64L * shape.scale();
         long c128 = 128L * shape.scale();
         int[] blocks = shape.blocks();
-        add(new ConvBn(conv(3, c64, 3).stride(2).pad(1), Layers.TORCH_BN_EPS, Activation.PRELU_PER_CHANNEL));
+        add(ARCFACE.activated(conv(3, c64, 3).stride(2).pad(1))); // 112 → 56
         if (blocks[0] == 1) {
-            add(new ConvBn(conv(c64, c64, 3).pad(1).groups(STEM_GROUPS), Layers.TORCH_BN_EPS, Activation.PRELU_PER_CHANNEL));
+            add(ARCFACE.activated(conv(c64, c64, 3).pad(1).groups(STEM_GROUPS)));
         } else {
             addResiduals(c64, 128, blocks[0]);
         }
-        add(new DepthWise(c64, c64, 128, 2, false));
+        add(new DepthWise(c64, c64, 128, 2, false)); // 56 → 28
         addResiduals(c64, 128, blocks[1]);
-        add(new DepthWise(c64, c128, 256, 2, false));
+        add(new DepthWise(c64, c128, 256, 2, false)); // 28 → 14
         addResiduals(c128, 256, blocks[2]);
-        add(new DepthWise(c128, c128, 512, 2, false));
+        add(new DepthWise(c128, c128, 512, 2, false)); // 14 → 7
         addResiduals(c128, 256, blocks[3]);
-        add(new ConvBn(conv(c128, FEATURE_CHANNELS, 1), Layers.TORCH_BN_EPS, Activation.PRELU_PER_CHANNEL));
+        add(ARCFACE.activated(conv(c128, FEATURE_CHANNELS, 1)));
         add(new GlobalDepthwiseEmbedding(FEATURE_CHANNELS, embDim));
         WeightInit.FAN_OUT_NORMAL.apply(this);
     }

@@ -1,6 +1,6 @@
 package org.plscj.model;
 
-/** The BatchNorm epsilon and PReLU kind a residual network uses throughout. */
+/** The BatchNorm epsilon and PReLU kind a network uses throughout. */
 record NormStyle(double eps, Activation activation) {
     /** arcface_torch: eps 1e-5, one PReLU slope per channel. */
     static final NormStyle ARCFACE = new NormStyle(Layers.TORCH_BN_EPS, Activation.PRELU_PER_CHANNEL);

@@ -17,7 +17,12 @@ record ResNetRecipe(int[] depths, boolean bottleneck, NormStyle style, double dr
     static final ResNetRecipe IRESNET50 = iresnet(3, 4, 14, 3);
     static final ResNetRecipe IRESNET100 = iresnet(3, 13, 30, 3);
 
-    /** PLSC v1 ResNet: basic blocks below 101 layers, bottlenecks from 101; dropout 0.4. */
+    /**
+     * PLSC v1 ResNet (its Paddle fluid code): basic blocks below 101 layers, bottlenecks from 101;
+     * dropout 0.4. The bottlenecks are only 16…128 channels wide inside, so ResNet101/152 have
+     * fewer parameters than ResNet50 (15.5 M, 16.5 M vs 43.6 M), as in PLSC v1; PLSC's later
+     * Paddle 2 code builds basic blocks at every depth instead.
+     */
     static ResNetRecipe plsc(int layers, int... depths) {
         return new ResNetRecipe(depths, layers >= 101, NormStyle.PLSC, 0.4, false, WeightInit.FAN_OUT_NORMAL);
     }

@@ -1,12 +1,11 @@
 package org.plscj.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.plscj.model.ModelTesting.EMB_DIM;
 import static org.plscj.model.ModelTesting.assertEmbeddings;
 import static org.plscj.model.ModelTesting.images;
-
 
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -85,13 +84,28 @@ class BackboneForwardTest {
         assertTrue(withGradient > 0, name + " has no trainable parameters");
     }
 
-    @Test
-    void evalModeIsDeterministic() {
+    /** ResNet50 also covers PLSC's dropout 0.4, which eval mode must switch off. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"IResNet18", "ResNet50"})
+    void evalModeIsDeterministic(String name) {
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            Backbone backbone = Backbones.create("IResNet18", EMB_DIM);
+            Backbone backbone = Backbones.create(name, EMB_DIM);
             backbone.eval();
             Tensor x = images(2, 3);
-            assertEquals(0.0, Tensors.maxAbs(backbone.forward(x).sub(backbone.forward(x))));
+            Tensor first = backbone.forward(x);
+            assertTrue(Tensors.allFinite(first), name + " eval output not finite");
+            assertEquals(0.0, Tensors.maxAbs(first.sub(backbone.forward(x))), name);
+        }
+    }
+
+    @Test
+    void plscResNetDropsOutInTrainMode() {
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            Backbone backbone = Backbones.create("ResNet50", EMB_DIM);
+            backbone.train(true);
+            Tensor x = images(2, 3);
+            // same batch, so same BatchNorm statistics: only dropout can make the two differ
+            assertTrue(Tensors.maxAbs(backbone.forward(x).sub(backbone.forward(x))) > 1e-3);
         }
     }
 
