@@ -43,16 +43,16 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--identities", defaultValue = "1000", description = "Training identities (default ${DEFAULT-VALUE}).")
     int identities;
 
-    @Option(names = "--views", defaultValue = "24", description = "Images per training identity (default ${DEFAULT-VALUE}).")
+    @Option(names = "--views", defaultValue = "16", description = "Images per training identity (default ${DEFAULT-VALUE}).")
     int views;
 
     @Option(names = "--pairs", defaultValue = "1200", description = "Held-out verification pairs (default ${DEFAULT-VALUE}).")
     int pairs;
 
-    @Option(names = "--steps", defaultValue = "600", description = "Training steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "300", description = "Training steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--model", defaultValue = "MobileFaceNetLite", description = "Backbone (default ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "TinyFaceNet", description = "Backbone (default ${DEFAULT-VALUE}).")
     String model;
 
     @Override
@@ -109,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
         return List.of("train", "model_name=" + this.model, "loss_type=dist_arcface", "margin=0.3", "scale=32", "emb_dim=128",
                 "num_classes=" + identities, "train_batch_size=64", "lr=1.6", "lr_steps=[" + steps * 3 / 4 + "]",
                 "warmup_epochs=0", "train_steps=" + steps, "log_period=50", "calc_acc=true", "val_targets=[heldout]",
-                "test_period=" + steps, "save_steps=" + steps / 2, "test_batch_size=100", "dataset_dir=" + data,
+                "test_period=" + steps / 2, "save_steps=" + steps / 2, "test_batch_size=100", "dataset_dir=" + data,
                 "model_save_dir=" + model, "seed=7");
     }
 

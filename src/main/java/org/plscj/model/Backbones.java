@@ -35,6 +35,7 @@ public final class Backbones {
         resnet("IResNet100", ResNetRecipe.IRESNET100, "r100");
         register("MobileFaceNet", emb -> new MobileFaceNet("MobileFaceNet", emb, MobileFaceNet.STANDARD), "mbf");
         register("MobileFaceNetLite", emb -> new MobileFaceNet("MobileFaceNetLite", emb, MobileFaceNet.LITE));
+        register("TinyFaceNet", TinyFaceNet::new);
     }
 
     private Backbones() {}

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.bytedeco.javacpp.PointerScope;
@@ -25,6 +24,7 @@ import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 import org.plscj.tensor.Native;
+import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
 import org.plscj.train.StepPhases.Phase;
 
@@ -142,7 +142,7 @@ public final class Trainer implements AutoCloseable {
 
     private long reduceMax(long value) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor t = Tensors.longs(org.plscj.tensor.Placement.CPU_FLOAT, new long[] {value});
+            Tensor t = Tensors.longs(Placement.CPU_FLOAT, new long[] {value});
             comm.allReduce(t, Communicator.Reduction.MAX);
             return Tensors.toLongArray(t)[0];
         }
@@ -150,74 +150,63 @@ public final class Trainer implements AutoCloseable {
 
     /** Trains to train_steps (or train_epochs) and returns the last numbers. */
     public Summary run() throws InterruptedException, IOException {
-        MetricsLog metrics = comm.rank() == 0 ? MetricsLog.open(Path.of(config.modelSaveDir()), firstStep) : null;
-        ProgressReporter progress = comm.rank() == 0
-                ? out == System.out ? new ProgressReporter(totalSteps, firstStep) : new ProgressReporter(totalSteps, firstStep, out)
-                : null;
+        Path saveDir = Path.of(config.modelSaveDir());
+        TrainingLog log = null;
         if (comm.rank() == 0) {
-            Files.createDirectories(Path.of(config.modelSaveDir()));
-            Files.writeString(Path.of(config.modelSaveDir()).resolve("config.yaml"), TrainConfigLoader.toYaml(config));
+            Files.createDirectories(saveDir);
+            Files.writeString(saveDir.resolve("config.yaml"), TrainConfigLoader.toYaml(config));
             out.println("plsc train: " + backbone.modelName() + " + " + config.lossType().plscName() + ", " + config.numClasses()
-                    + " classes over " + comm.worldSize() + " worker(s), global batch " + (long) config.trainBatchSize() * comm.worldSize()
-                    + ", " + stepsPerEpoch + " steps/epoch, steps " + firstStep + " → " + totalSteps);
+                    + " classes over " + comm.worldSize() + " worker(s), global batch " + globalBatch() + ", " + stepsPerEpoch
+                    + " steps/epoch, steps " + firstStep + " → " + totalSteps);
+            log = new TrainingLog(saveDir, firstStep, totalSteps, globalBatch(), out);
         }
-        double loss = Double.NaN;
-        double accuracy = Double.NaN;
-        Map<String, VerificationReport> lastValidation = new LinkedHashMap<>();
+        HeadResult last = null;
+        Map<String, VerificationReport> lastTested = Map.of();
         Path lastCheckpoint = null;
-        long windowStart = System.nanoTime();
-        long windowSteps = 0;
         for (long s = firstStep; s < totalSteps; s++) {
             double lr = schedule.at(s);
-            try (PointerScope scope = new PointerScope()) {
-                long t = System.nanoTime();
-                ShardLoader.Batch batch = loader.next();
-                Tensor images = BatchTensor.of(batch.images(), config.trainBatchSize(), ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE);
-                Tensor labels = Tensors.longs(org.plscj.tensor.Placement.CPU_FLOAT, batch.labels());
-                t = step.phases().lap(Phase.DATA, t);
-                HeadResult r = step.run(images, labels, lr, t);
-                loss = r.loss();
-                accuracy = r.accuracy();
-            }
-            windowSteps++;
+            last = trainOneStep(lr);
             long done = s + 1;
             int epoch = (int) (done / stepsPerEpoch);
+            boolean end = done == totalSteps;
             boolean epochEnd = done % stepsPerEpoch == 0;
-            boolean last = done == totalSteps;
-            if (done % config.logPeriod() == 0 || last) {
-                double seconds = (System.nanoTime() - windowStart) / 1e9;
-                double imagesPerSecond = windowSteps * (double) config.trainBatchSize() * comm.worldSize() / seconds;
-                if (comm.rank() == 0) {
-                    progress.report(done, epoch, loss, config.calcAcc() ? accuracy : null, lr, imagesPerSecond);
-                    metrics.append(new MetricsEntry(done, epoch, loss, config.calcAcc() ? accuracy : null, lr, imagesPerSecond,
-                            progress.etaSeconds()));
-                }
-                windowStart = System.nanoTime();
-                windowSteps = 0;
+            boolean testDue = validation.hasTargets() && (end || (config.testPeriod() > 0 ? done % config.testPeriod() == 0 : epochEnd));
+            Map<String, VerificationReport> tested = testDue ? validation.run(backbone, done, out) : Map.of();
+            lastTested = testDue ? tested : lastTested;
+            if (log != null) {
+                log.stepDone(done, epoch, last.loss(), config.calcAcc() ? last.accuracy() : null, lr,
+                        end || done % config.logPeriod() == 0, tested);
             }
-            boolean test = config.testPeriod() > 0 ? done % config.testPeriod() == 0 : epochEnd;
-            if ((test || last) && validation.hasTargets()) {
-                lastValidation = validation.run(backbone, done, out);
-                if (comm.rank() == 0) {
-                    Map<String, Double> extra = new LinkedHashMap<>();
-                    lastValidation.forEach((k, v) -> extra.put(k + "_acc", v.accuracy()));
-                    metrics.append(new MetricsEntry(done, epoch, loss, config.calcAcc() ? accuracy : null, lr, Double.NaN,
-                            progress.etaSeconds(), extra));
-                }
-            }
-            boolean save = config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd;
-            if (save || last) {
-                lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), backbone, sgd.momentum(), head), comm);
-                if (comm.rank() == 0) {
-                    metrics.writeCurves();
+            if (end || (config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd)) {
+                lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), backbone, sgd.momentum(), head),
+                        comm);
+                if (log != null) {
+                    log.checkpointSaved();
                 }
             }
         }
-        if (comm.rank() == 0) {
-            progress.close();
-            metrics.close();
+        if (log != null) {
+            log.close();
         }
-        return new Summary(totalSteps, loss, accuracy, lastValidation, lastCheckpoint);
+        return new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? Double.NaN : last.accuracy(), lastTested,
+                lastCheckpoint);
+    }
+
+    private long globalBatch() {
+        return (long) config.trainBatchSize() * comm.worldSize();
+    }
+
+    /** One step in its own PointerScope; the result keeps only numbers. */
+    private HeadResult trainOneStep(double lr) throws InterruptedException {
+        try (PointerScope scope = new PointerScope()) {
+            long t = System.nanoTime();
+            ShardLoader.Batch batch = loader.next();
+            Tensor images = BatchTensor.of(batch.images(), config.trainBatchSize(), ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE);
+            Tensor labels = Tensors.longs(Placement.CPU_FLOAT, batch.labels());
+            t = step.phases().lap(Phase.DATA, t);
+            HeadResult r = step.run(images, labels, lr, t);
+            return new HeadResult(r.loss(), r.accuracy(), null);
+        }
     }
 
     public TrainStep step() {
