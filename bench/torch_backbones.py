@@ -216,6 +216,23 @@ class MobileFaceNet(nn.Module):
         return self.layers(images)
 
 
+class TinyFaceNet(nn.Module):
+    """Four stride-2 conv-BN-PReLU stages (112 -> 7; widths 32, 64, 128, 128), then FlatEmbedding."""
+
+    def __init__(self, emb):
+        super().__init__()
+        layers, cin = [], 3
+        for width in (32, 64, 128, 128):
+            layers.append(ConvBn(cin, width, 3, stride=2, pad=1, activation=PRELU_PER_CHANNEL))
+            cin = width
+        layers.append(FlatEmbedding(cin, FINAL_PIXELS, emb, TORCH_BN_EPS, 0.0, False))
+        self.layers = nn.Sequential(*layers)
+        init_fan_out_normal(self)
+
+    def forward(self, images):
+        return self.layers(images)
+
+
 # ---- WeightInit ---------------------------------------------------------------------------------
 @torch.no_grad()
 def init_iresnet(model):
@@ -239,7 +256,7 @@ def init_fan_out_normal(model):
 
 # ---- Backbones ----------------------------------------------------------------------------------
 NAMES = ("ResNet50", "ResNet101", "ResNet152", "IResNet18", "IResNet34", "IResNet50", "IResNet100",
-         "MobileFaceNet", "MobileFaceNetLite")
+         "MobileFaceNet", "MobileFaceNetLite", "TinyFaceNet")
 ALIASES = {"r18": "IResNet18", "r34": "IResNet34", "r50": "IResNet50", "r100": "IResNet100",
            "mbf": "MobileFaceNet"}
 
@@ -261,6 +278,8 @@ def build(name, emb_dim):
         return FaceResNet(emb_dim, RECIPES[name])
     if name == "MobileFaceNet":
         return MobileFaceNet(emb_dim, MBF_STANDARD)
+    if name == "TinyFaceNet":
+        return TinyFaceNet(emb_dim)
     return MobileFaceNet(emb_dim, MBF_LITE)
 
 
