@@ -1,6 +1,7 @@
 package org.plscj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,10 +10,12 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.plscj.tensor.Native;
+import org.plscj.testing.Jvm;
 import org.plscj.testing.TinyRun;
 import org.plscj.train.Trainer;
 import picocli.CommandLine;
@@ -66,6 +69,21 @@ class EvalCommandTest {
         assertEquals(trained.lastCheckpoint().toString(), written.path("checkpoint").asText());
         assertTrue(Files.isRegularFile(dir.resolve("roc").resolve(TinyRun.TARGET + "-roc.png")));
         assertTrue(Files.isRegularFile(dir.resolve("roc").resolve(TinyRun.TARGET + "-roc.csv")));
+    }
+
+    @Test
+    void twoLaunchedWorkersSplitTheImagesAndRankZeroAloneReports(@TempDir Path dir) throws Exception {
+        double expected = trained.validation().get(TinyRun.TARGET).accuracy();
+        Path json = dir.resolve("eval.json");
+
+        Jvm.Running launch = Jvm.plsc(List.of("launch", "--nproc", "2", "--master-port", "0", "--", "eval", "--timeout", "120",
+                "--model", saved.toString(), "--targets", TinyRun.TARGET, "--data-dir", data.toString(), "--json-out", json.toString()));
+
+        assertEquals(0, launch.waitFor(300), launch.output());
+        assertTrue(launch.output().contains("[rank 0] " + TinyRun.TARGET), launch.output());
+        assertFalse(launch.output().contains("[rank 1] " + TinyRun.TARGET), launch.output());
+        assertEquals(expected, new ObjectMapper().readTree(json.toFile()).path("targets").path(TinyRun.TARGET).path("accuracy")
+                .doubleValue());
     }
 
     @Test
