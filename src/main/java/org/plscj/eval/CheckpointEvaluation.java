@@ -84,6 +84,18 @@ public final class CheckpointEvaluation {
         }
     }
 
+    /** The checkpoint's backbone (model_name and emb_dim of its manifest) with its saved weights; the caller closes it. */
+    public static Backbone loadBackbone(Checkpoint checkpoint) {
+        Backbone backbone = Backbones.create(checkpoint.meta().modelName(), checkpoint.meta().embDim());
+        try {
+            checkpoint.loadBackbone(backbone);
+            return backbone;
+        } catch (RuntimeException e) {
+            backbone.close();
+            throw e;
+        }
+    }
+
     /**
      * Builds the checkpoint's backbone (model_name, emb_dim of its manifest), loads its weights and scores
      * every target. A collective: with several ranks each calls it and the images are split among them;
@@ -91,8 +103,7 @@ public final class CheckpointEvaluation {
      */
     public static EvaluationResult evaluate(Checkpoint checkpoint, Map<String, Path> targets, int batchSize, Communicator comm)
             throws IOException {
-        try (Backbone backbone = Backbones.create(checkpoint.meta().modelName(), checkpoint.meta().embDim())) {
-            checkpoint.loadBackbone(backbone);
+        try (Backbone backbone = loadBackbone(checkpoint)) {
             VerificationEvaluator evaluator = new VerificationEvaluator(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm));
             List<VerificationReport> reports = new ArrayList<>();
             for (Map.Entry<String, Path> target : targets.entrySet()) {

@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Jvm;
 import org.plscj.testing.TinyRun;
@@ -111,5 +112,32 @@ class EvalCommandTest {
 
         assertEquals(Plsc.BAD_INPUT, run.exit());
         assertTrue(run.err().contains(empty + " is not a checkpoint: it has no meta.json"), run.err());
+    }
+
+    @Test
+    void identifiesProbesAgainstAGalleryHoldingTheSameImages(@TempDir Path dir) throws Exception {
+        Path faces = dir.resolve("faces");
+        DataConvert.fromGenerator(TinyRun.CLASSES, 2, 11, 0, faces, 1);
+        Path json = dir.resolve("identify.json");
+
+        Run run = eval("--model", saved.toString(), "--identify", "--gallery", faces.toString(), "--probes", faces.toString(),
+                "--json-out", json.toString());
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("top-1 1.00000, top-5 1.00000 over " + 2 * TinyRun.CLASSES + " probes"), run.out());
+        JsonNode written = new ObjectMapper().readTree(json.toFile());
+        assertEquals(1.0, written.path("top1").doubleValue(), "each probe's own image is in the gallery");
+        assertEquals(Math.min(TinyRun.CLASSES, 20), written.path("cmc").size());
+    }
+
+    @Test
+    void eachModeNamesTheOptionItLacks() {
+        Run identify = eval("--model", saved.toString(), "--identify", "--probes", data.toString());
+        assertEquals(CommandLine.ExitCode.USAGE, identify.exit());
+        assertTrue(identify.err().contains("plsc eval needs --gallery with --identify"), identify.err());
+
+        Run verify = eval("--model", saved.toString(), "--targets", TinyRun.TARGET);
+        assertEquals(CommandLine.ExitCode.USAGE, verify.exit());
+        assertTrue(verify.err().contains("plsc eval needs --data-dir without --identify"), verify.err());
     }
 }
