@@ -43,16 +43,17 @@ final class BestCheckpoint {
     }
 
     /**
-     * @param firstStep the step the run starts at: a resumed run (firstStep &gt; 0) continues to beat the
-     *     best kept up to then; a fresh run starts from nothing and overwrites a stale {@code best/}
+     * @param resumedStep the step a run resumed from in this model_save_dir continues at: it must beat the
+     *     best kept up to then; 0 for a fresh run (also one started from another run's checkpoint_dir),
+     *     which starts from nothing and overwrites a stale {@code best/}
      */
-    static BestCheckpoint open(Path saveDir, String target, long firstStep) throws IOException {
+    static BestCheckpoint open(Path saveDir, String target, long resumedStep) throws IOException {
         BestCheckpoint best = new BestCheckpoint(saveDir, target);
         Path file = saveDir.resolve(DIRECTORY).resolve(FILE);
-        if (firstStep > 0 && Files.isRegularFile(file)) {
+        if (resumedStep > 0 && Files.isRegularFile(file)) {
             Record kept = JSON.readValue(file.toFile(), Record.class);
             // why the step check: a best saved after the resumed checkpoint belongs to the interrupted future
-            if (target.equals(kept.target()) && kept.step() <= firstStep) {
+            if (target.equals(kept.target()) && kept.step() <= resumedStep) {
                 best.bestAccuracy = kept.accuracy();
             }
         }

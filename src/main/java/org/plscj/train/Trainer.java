@@ -84,7 +84,7 @@ public final class Trainer implements AutoCloseable {
                 .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
         this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
         this.best = config.bestTarget() == null ? null
-                : BestCheckpoint.open(Path.of(config.modelSaveDir()), config.bestTarget(), firstStep);
+                : BestCheckpoint.open(Path.of(config.modelSaveDir()), config.bestTarget(), resume ? firstStep : 0);
         if (start.isPresent()) {
             Checkpoint c = start.get();
             c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName());

@@ -36,7 +36,7 @@ class EvalCommandTest {
         data = shared.resolve("data");
         saved = shared.resolve("saved");
         TinyRun.writeData(data);
-        trained = TinyRun.train(TinyRun.config(data, saved, "test_period=6"));
+        trained = TinyRun.train(TinyRun.config(data, saved, "test_period=6"), false);
     }
 
     private record Run(int exit, String out, String err) {}

@@ -41,10 +41,10 @@ public final class TinyRun {
         return TrainConfigLoader.load(null, overrides);
     }
 
-    /** Trains in this process, its log discarded. */
-    public static Trainer.Summary train(TrainConfig config) throws Exception {
+    /** Trains in this process, its log discarded; {@code resume} continues from model_save_dir's newest checkpoint. */
+    public static Trainer.Summary train(TrainConfig config, boolean resume) throws Exception {
         try (Communicator comm = Communicator.single();
-                Trainer trainer = new Trainer(config, comm, false, new PrintStream(new ByteArrayOutputStream()))) {
+                Trainer trainer = new Trainer(config, comm, resume, new PrintStream(new ByteArrayOutputStream()))) {
             return trainer.run();
         }
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,16 +21,29 @@ import org.plscj.testing.TinyRun;
 
 /** best_target: the checkpoint with the highest tested accuracy is kept in model_save_dir/best. */
 class BestCheckpointTest {
+    private static TrainConfig everyStepTested(Path data, Path saved, String... extra) {
+        List<String> overrides = new ArrayList<>(List.of("test_period=1", "best_target=" + TinyRun.TARGET, "max_last_checkpoint_num=1"));
+        overrides.addAll(List.of(extra));
+        return TinyRun.config(data, saved, overrides.toArray(new String[0]));
+    }
+
     @Test
     void bestHoldsTheCheckpointOfTheFirstStepWithTheHighestLoggedAccuracy(@TempDir Path dir) throws Exception {
         Native.load();
         Path data = dir.resolve("data");
-        Path saved = dir.resolve("saved");
         TinyRun.writeData(data);
+        Path straight = dir.resolve("straight");
+        TinyRun.train(everyStepTested(data, straight), false);
+        assertBestIsTheFirstMaximum(straight);
+
+        Path resumed = dir.resolve("resumed");
+        TinyRun.train(everyStepTested(data, resumed, "train_steps=3"), false);
+        TinyRun.train(everyStepTested(data, resumed), true);
+        assertBestIsTheFirstMaximum(resumed);
+    }
+
+    private static void assertBestIsTheFirstMaximum(Path saved) throws Exception {
         String key = TinyRun.TARGET + "_acc";
-
-        TinyRun.train(TinyRun.config(data, saved, "test_period=1", "best_target=" + TinyRun.TARGET, "max_last_checkpoint_num=1"));
-
         List<MetricsEntry> tested = MetricsLog.read(saved).stream().filter(e -> e.extra().containsKey(key)).toList();
         assertEquals(6, tested.size(), "a test at every step");
         double max = tested.stream().mapToDouble(e -> e.extra().get(key)).max().orElseThrow();
