@@ -42,6 +42,8 @@ import org.plscj.head.Margin;
  * @param checkpointDir        a checkpoint to start from; null = from scratch
  * @param valTargets           verification sets (lfw, cfp_fp, agedb_30, ...); empty = none
  * @param valDataDir           where the verification sets live; null = datasetDir
+ * @param bestTarget           one of valTargets: keep the checkpoint that scored best on it in
+ *                             {@code <model_save_dir>/best/}; null = off
  * @param logPeriod            steps between log lines
  * @param testPeriod           steps between evaluations; 0 = at each epoch end only
  * @param saveSteps            steps between checkpoints; 0 = at each epoch end
@@ -79,6 +81,7 @@ public record TrainConfig(
         String checkpointDir,
         List<String> valTargets,
         String valDataDir,
+        String bestTarget,
         int logPeriod,
         int testPeriod,
         long saveSteps,
@@ -107,6 +110,7 @@ public record TrainConfig(
         requireText("dataset_dir", datasetDir);
         requireText("model_save_dir", modelSaveDir);
         valTargets = checkedTargets(valTargets);
+        checkBestTarget(bestTarget, valTargets);
         requirePositive("log_period", logPeriod);
         requireNonNegative("test_period", testPeriod);
         requireNonNegative("save_steps", saveSteps);
@@ -121,7 +125,7 @@ public record TrainConfig(
                 512, 85742, 128, 120,
                 0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
                 1.0, 0.9, 5e-4,
-                "./train_data", "./saved_model", null, List.of("lfw"), null,
+                "./train_data", "./saved_model", null, List.of("lfw"), null, null,
                 200, 0, 0, false, false, 5, 0, false, 0);
     }
 
@@ -215,6 +219,14 @@ public record TrainConfig(
             throw new ConfigException("val_targets", "val_targets must be a list of names (empty for none), got " + targets);
         }
         return List.copyOf(targets);
+    }
+
+    // why: the best checkpoint is chosen by a test result, and only val_targets are ever tested
+    private static void checkBestTarget(String bestTarget, List<String> valTargets) {
+        if (bestTarget != null && !valTargets.contains(bestTarget)) {
+            throw new ConfigException("best_target", "best_target '" + bestTarget + "' must be one of val_targets "
+                    + valTargets + " (or left unset to keep no best checkpoint)");
+        }
     }
 
     private static void requireText(String key, String value) {

@@ -45,6 +45,8 @@ public final class Trainer implements AutoCloseable {
     private final LrSchedule schedule;
     private final CheckpointStore store;
     private final Validation validation;
+    /** best_target's keeper; null when best_target is off. */
+    private final BestCheckpoint best;
     private final long stepsPerEpoch;
     private final long totalSteps;
     private final long firstStep;
@@ -81,6 +83,8 @@ public final class Trainer implements AutoCloseable {
                 .withMargin(config.margin()).withSampleRatio(config.sampleRatio()).withSeed(config.seed())
                 .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
         this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
+        this.best = config.bestTarget() == null ? null
+                : BestCheckpoint.open(Path.of(config.modelSaveDir()), config.bestTarget(), resume ? firstStep : 0);
         if (start.isPresent()) {
             Checkpoint c = start.get();
             c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName());
@@ -177,12 +181,17 @@ public final class Trainer implements AutoCloseable {
                 log.stepDone(done, epoch, last.loss(), config.calcAcc() ? last.accuracy() : null, lr,
                         end || done % config.logPeriod() == 0, tested);
             }
-            if (end || (config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd)) {
+            // why save on an improvement: best/ is a copy of a real checkpoint of exactly the tested weights
+            boolean improved = best != null && best.improves(tested);
+            if (end || improved || (config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd)) {
                 lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), backbone, sgd.momentum(), head),
                         comm);
                 if (log != null) {
                     log.checkpointSaved();
                 }
+            }
+            if (improved && comm.rank() == 0) {
+                best.keep(lastCheckpoint, done);
             }
         }
         if (log != null) {

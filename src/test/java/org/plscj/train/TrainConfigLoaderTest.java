@@ -134,8 +134,8 @@ class TrainConfigLoaderTest {
     @Test
     void toYamlRoundTrips() throws IOException {
         TrainConfig c = TrainConfigLoader.load(null, List.of("loss_type=combined", "margin1=0.9", "scale=30.5",
-                "lr_steps=[5,6,7]", "val_targets=[]", "checkpoint_dir=/x y/z", "model_name=007", "weight_decay=1e-10",
-                "lr_scheduler=cosine", "mixed_precision=true", "val_data_dir=/val"));
+                "lr_steps=[5,6,7]", "val_targets=[lfw]", "checkpoint_dir=/x y/z", "model_name=007", "weight_decay=1e-10",
+                "lr_scheduler=cosine", "mixed_precision=true", "val_data_dir=/val", "best_target=lfw"));
         String text = TrainConfigLoader.toYaml(c);
         assertTrue(text.contains("train_batch_size: 128"), text);
         assertTrue(text.contains("loss_type: dist_combined"), text);

@@ -40,6 +40,7 @@ class TrainConfigTest {
         assertNull(c.checkpointDir());
         assertEquals(List.of("lfw"), c.valTargets());
         assertEquals("./train_data", c.validationDir());
+        assertNull(c.bestTarget());
         assertEquals(200, c.logPeriod());
         assertEquals(0, c.testPeriod());
         assertEquals(0, c.saveSteps());
@@ -87,6 +88,16 @@ class TrainConfigTest {
         assertRejected("momentum must be in [0, 1), got 1.0", "momentum=1");
         assertRejected("emb_dim must be positive, got -3", "emb_dim=-3");
         assertRejected("scale", "scale=0");
+    }
+
+    @Test
+    void bestTargetMustBeATestedTarget() {
+        assertEquals("cfp_fp", with("val_targets=lfw,cfp_fp", "best_target=cfp_fp").bestTarget());
+        assertNull(with("best_target=").bestTarget());
+        ConfigException e = assertThrows(ConfigException.class, () -> with("val_targets=lfw", "best_target=agedb_30"));
+        assertEquals("best_target", e.key());
+        assertTrue(e.getMessage().contains("best_target 'agedb_30' must be one of val_targets [lfw]"), e.getMessage());
+        assertRejected("best_target 'lfw' must be one of val_targets []", "val_targets=[]", "best_target=lfw");
     }
 
     @Test

@@ -1,0 +1,143 @@
+package org.plscj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.plscj.data.DataConvert;
+import org.plscj.tensor.Native;
+import org.plscj.testing.Jvm;
+import org.plscj.testing.TinyRun;
+import org.plscj.train.Trainer;
+import picocli.CommandLine;
+
+/** {@code plsc eval} in-process on the checkpoint of a tiny training run. */
+class EvalCommandTest {
+    @TempDir
+    static Path shared;
+
+    private static Path data;
+    private static Path saved;
+    private static Trainer.Summary trained;
+
+    @BeforeAll
+    static void train() throws Exception {
+        Native.load();
+        data = shared.resolve("data");
+        saved = shared.resolve("saved");
+        TinyRun.writeData(data);
+        trained = TinyRun.train(TinyRun.config(data, saved, "test_period=6"), false);
+    }
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run eval(String... args) {
+        CommandLine cl = Plsc.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        String[] all = new String[args.length + 1];
+        all[0] = "eval";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return new Run(cl.execute(all), out.toString(), err.toString());
+    }
+
+    @Test
+    void scoresTheNewestCheckpointAsTheTrainersFinalTestDid(@TempDir Path dir) throws Exception {
+        double expected = trained.validation().get(TinyRun.TARGET).accuracy();
+        Path json = dir.resolve("out").resolve("eval.json");
+
+        Run run = eval("--model", saved.toString(), "--targets", TinyRun.TARGET, "--data-dir", data.toString(),
+                "--json-out", json.toString(), "--roc-dir", dir.resolve("roc").toString());
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains(String.format("%.5f ± ", expected)), run.out());
+        JsonNode written = new ObjectMapper().readTree(json.toFile());
+        assertEquals(expected, written.path("targets").path(TinyRun.TARGET).path("accuracy").doubleValue(),
+                "same weights, same code: the same accuracy");
+        assertEquals(6, written.path("step").longValue());
+        assertEquals(trained.lastCheckpoint().toString(), written.path("checkpoint").asText());
+        assertTrue(Files.isRegularFile(dir.resolve("roc").resolve(TinyRun.TARGET + "-roc.png")));
+        assertTrue(Files.isRegularFile(dir.resolve("roc").resolve(TinyRun.TARGET + "-roc.csv")));
+    }
+
+    @Test
+    void twoLaunchedWorkersSplitTheImagesAndRankZeroAloneReports(@TempDir Path dir) throws Exception {
+        double expected = trained.validation().get(TinyRun.TARGET).accuracy();
+        Path json = dir.resolve("eval.json");
+
+        Jvm.Running launch = Jvm.plsc(List.of("launch", "--nproc", "2", "--master-port", "0", "--", "eval", "--timeout", "120",
+                "--model", saved.toString(), "--targets", TinyRun.TARGET, "--data-dir", data.toString(), "--json-out", json.toString()));
+
+        assertEquals(0, launch.waitFor(300), launch.output());
+        assertTrue(launch.output().contains("[rank 0] " + TinyRun.TARGET), launch.output());
+        assertFalse(launch.output().contains("[rank 1] " + TinyRun.TARGET), launch.output());
+        assertEquals(expected, new ObjectMapper().readTree(json.toFile()).path("targets").path(TinyRun.TARGET).path("accuracy")
+                .doubleValue());
+    }
+
+    @Test
+    void aCheckpointDirectoryWritesItsJsonAndRocBesideItsFiles() throws Exception {
+        Path checkpoint = trained.lastCheckpoint();
+
+        Run run = eval("--model", checkpoint.toString(), "--targets", TinyRun.TARGET, "--data-dir", data.toString());
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("wrote " + checkpoint.resolve("eval.json")), run.out());
+        assertTrue(Files.isRegularFile(checkpoint.resolve(TinyRun.TARGET + "-roc.csv")));
+    }
+
+    @Test
+    void aMissingTargetIsNamedWithTheSetsThatExist() {
+        Run run = eval("--model", saved.toString(), "--targets", TinyRun.TARGET + ",lfw", "--data-dir", data.toString());
+
+        assertEquals(Plsc.BAD_INPUT, run.exit());
+        assertTrue(run.err().contains(data + " has no lfw.bin; the verification sets there are " + TinyRun.TARGET), run.err());
+    }
+
+    @Test
+    void aDirectoryThatIsNoCheckpointIsRefused(@TempDir Path empty) {
+        Run run = eval("--model", empty.toString(), "--targets", TinyRun.TARGET, "--data-dir", data.toString());
+
+        assertEquals(Plsc.BAD_INPUT, run.exit());
+        assertTrue(run.err().contains(empty + " is not a checkpoint: it has no meta.json"), run.err());
+    }
+
+    @Test
+    void identifiesProbesAgainstAGalleryHoldingTheSameImages(@TempDir Path dir) throws Exception {
+        Path faces = dir.resolve("faces");
+        DataConvert.fromGenerator(TinyRun.CLASSES, 2, 11, 0, faces, 1);
+        Path json = dir.resolve("identify.json");
+
+        Run run = eval("--model", saved.toString(), "--identify", "--gallery", faces.toString(), "--probes", faces.toString(),
+                "--json-out", json.toString());
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("top-1 1.00000, top-5 1.00000 over " + 2 * TinyRun.CLASSES + " probes"), run.out());
+        JsonNode written = new ObjectMapper().readTree(json.toFile());
+        assertEquals(1.0, written.path("top1").doubleValue(), "each probe's own image is in the gallery");
+        assertEquals(Math.min(TinyRun.CLASSES, 20), written.path("cmc").size());
+    }
+
+    @Test
+    void eachModeNamesTheOptionItLacks() {
+        Run identify = eval("--model", saved.toString(), "--identify", "--probes", data.toString());
+        assertEquals(CommandLine.ExitCode.USAGE, identify.exit());
+        assertTrue(identify.err().contains("plsc eval needs --gallery with --identify"), identify.err());
+
+        Run verify = eval("--model", saved.toString(), "--targets", TinyRun.TARGET);
+        assertEquals(CommandLine.ExitCode.USAGE, verify.exit());
+        assertTrue(verify.err().contains("plsc eval needs --data-dir without --identify"), verify.err());
+    }
+}
