@@ -33,6 +33,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the newest complete checkpoint under model_save_dir.")
     boolean resume;
 
+    @Option(names = "--add-classes", paramLabel = "K", defaultValue = "0",
+            description = {"Grow the starting checkpoint's head by K classes (random rows, zero momentum) to fine-tune on new",
+                "identities; num_classes becomes the checkpoint's + K. Pass it only on the run that grows, not on later resumes."})
+    long addClasses;
+
     @Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Overrides of config keys, e.g. lr=0.05 lr_steps=[1000,2000].")
     List<String> overrides = new ArrayList<>();
 
@@ -42,7 +47,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig resolved = TrainConfigLoader.load(config, overrides);
-        try (Communicator comm = worker.connect(); Trainer trainer = new Trainer(resolved, comm, resume, System.out)) {
+        try (Communicator comm = worker.connect(); Trainer trainer = new Trainer(resolved, comm, resume, addClasses, System.out)) {
             Trainer.Summary summary = trainer.run();
             if (comm.rank() == 0) {
                 System.out.printf("plsc train: done after %d steps, loss %.4f; checkpoint %s%n", summary.steps(), summary.loss(),
