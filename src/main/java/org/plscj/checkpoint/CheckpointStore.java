@@ -152,7 +152,7 @@ public final class CheckpointStore {
         force(partial);
         deleteRecursively(target);
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-        force(target.getParent());
+        force(target.toAbsolutePath().getParent());
     }
 
     private static void pauseIfTesting(long step) {
