@@ -30,8 +30,10 @@ class CrashResumeTest {
     private static final int CLASSES = 12;
     private static final int STEPS = 8;
 
-    private static List<String> train(Path data, Path save, boolean resume) {
-        List<String> args = new ArrayList<>(List.of("train"));
+    /** {@code plsc train} on one worker, or under {@code plsc launch} on {@code workers}. */
+    private static List<String> train(int workers, Path data, Path save, boolean resume) {
+        List<String> args = new ArrayList<>(workers == 1 ? List.of("train")
+                : List.of("launch", "--nproc", Integer.toString(workers), "--master-port", "0", "--", "train", "--timeout", "120"));
         if (resume) {
             args.add("--resume");
         }
@@ -41,10 +43,11 @@ class CrashResumeTest {
         return args;
     }
 
-    /** Starts the run paused inside the save of {@code step}, waits until it is there, and SIGKILLs it. */
+    /** Starts the run paused inside the save of {@code step}, waits until it is there, and SIGKILLs every process of it. */
     private static void killInsideSave(List<String> args, long step) throws InterruptedException {
         Jvm.Running run = Jvm.start("org.plscj.cli.Plsc", Map.of(CheckpointStore.PAUSE_HOOK, "600000@" + step), args);
         run.awaitLine("in the save of step " + step, 180);
+        run.process.descendants().forEach(ProcessHandle::destroyForcibly);
         run.process.destroyForcibly();
         run.waitFor(30);
     }
@@ -63,30 +66,55 @@ class CrashResumeTest {
 
     @Test
     void killedRunsResumeFromTheNewestCompleteCheckpointLikeAnUninterruptedRun(@TempDir Path dir) throws Exception {
-        Native.load();
-        Path data = dir.resolve("data");
-        DataConvert.fromGenerator(CLASSES, 8, 11, 0, data, 1);
+        Path data = data(dir);
         Path straight = dir.resolve("straight");
-        runToEnd(train(data, straight, false), "steps 0 ");
+        runToEnd(train(1, data, straight, false), "steps 0 ");
 
         Path crashed = dir.resolve("crashed");
         CheckpointStore store = new CheckpointStore(crashed, 5);
-        killInsideSave(train(data, crashed, false), 2);
+        killInsideSave(train(1, data, crashed, false), 2);
         assertEquals(Optional.empty(), store.newest(), "the first save never completed");
         assertEquals(List.of(".step-00000002.partial"), partials(crashed));
         Path firstPartial = store.root().resolve(".step-00000002.partial");
         assertTrue(Files.isRegularFile(firstPartial.resolve("head-rank-0-of-1.pt")), "the kill landed after the shards were written");
         assertFalse(Files.exists(firstPartial.resolve(CheckpointMeta.FILE)));
 
-        killInsideSave(train(data, crashed, true), 6);
+        killInsideSave(train(1, data, crashed, true), 6);
         assertEquals(Optional.of(store.root().resolve("step-00000004")), store.newest());
         assertEquals(4, Checkpoint.open(store.newest().orElseThrow()).meta().step());
         assertEquals(List.of(".step-00000006.partial"), partials(crashed), "the step-2 leftover was cleaned by the next save");
 
-        runToEnd(train(data, crashed, true), "steps 4 ");
+        runToEnd(train(1, data, crashed, true), "steps 4 ");
         assertEquals(List.of(), partials(crashed));
         assertEquals(STEPS, Checkpoint.open(store.newest().orElseThrow()).meta().step());
+        assertSameLosses(straight, crashed);
+    }
 
+    @Test
+    void twoWorkersKilledInsideASaveResumeLikeAnUninterruptedRun(@TempDir Path dir) throws Exception {
+        Path data = data(dir);
+        Path straight = dir.resolve("straight");
+        runToEnd(train(2, data, straight, false), "steps 0 ");
+
+        Path crashed = dir.resolve("crashed");
+        killInsideSave(train(2, data, crashed, false), 4);
+        assertEquals(List.of(".step-00000004.partial"), partials(crashed));
+        Path partial = new CheckpointStore(crashed, 5).root().resolve(".step-00000004.partial");
+        assertTrue(Files.isRegularFile(partial.resolve("head-rank-1-of-2.pt")), "both workers had written their shards");
+
+        runToEnd(train(2, data, crashed, true), "steps 2 ");
+        assertEquals(List.of(), partials(crashed));
+        assertSameLosses(straight, crashed);
+    }
+
+    private static Path data(Path dir) throws Exception {
+        Native.load();
+        Path data = dir.resolve("data");
+        DataConvert.fromGenerator(CLASSES, 8, 11, 0, data, 1);
+        return data;
+    }
+
+    private static void assertSameLosses(Path straight, Path crashed) throws Exception {
         List<MetricsEntry> expected = MetricsLog.read(straight);
         List<MetricsEntry> actual = MetricsLog.read(crashed);
         assertEquals(expected.stream().map(MetricsEntry::step).toList(), actual.stream().map(MetricsEntry::step).toList(),
