@@ -123,7 +123,7 @@ public final class Checkpoint {
         }
         if (meta.numClasses() != numClasses && !(growClasses && meta.numClasses() < numClasses)) {
             problems.add("num_classes " + meta.numClasses() + " (this run: " + numClasses
-                    + (meta.numClasses() < numClasses ? "; to add classes pass --add-classes" : "") + ")");
+                    + (meta.numClasses() < numClasses ? "; to add classes set grow_classes=true" : "") + ")");
         }
         if (!meta.lossType().equals(lossType)) {
             problems.add("loss_type " + meta.lossType() + " (this run: " + lossType + ")");

@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
             "One process trains alone; under 'plsc launch --nproc N' (or torchrun-style variables) N workers train together.",
             "",
             "  plsc train --config recipes/demo.yaml train_steps=200 lr=0.05",
-            "  plsc launch --nproc 2 -- train --config my.yaml --resume"
+            "  plsc launch --nproc 2 -- train --config my.yaml --resume",
+            "  plsc train --config my.yaml checkpoint_dir=old/checkpoints/step-00090000 num_classes=95000 grow_classes=true"
         })
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The YAML config; keys it leaves out take PLSC's defaults (README: Configuration).")
@@ -32,11 +33,6 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "Continue from the newest complete checkpoint under model_save_dir.")
     boolean resume;
-
-    @Option(names = "--add-classes", paramLabel = "K", defaultValue = "0",
-            description = {"Grow the starting checkpoint's head by K classes (random rows, zero momentum) to fine-tune on new",
-                "identities; num_classes becomes the checkpoint's + K. Pass it only on the run that grows, not on later resumes."})
-    long addClasses;
 
     @Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Overrides of config keys, e.g. lr=0.05 lr_steps=[1000,2000].")
     List<String> overrides = new ArrayList<>();
@@ -47,7 +43,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig resolved = TrainConfigLoader.load(config, overrides);
-        try (Communicator comm = worker.connect(); Trainer trainer = new Trainer(resolved, comm, resume, addClasses, System.out)) {
+        try (Communicator comm = worker.connect(); Trainer trainer = new Trainer(resolved, comm, resume, System.out)) {
             Trainer.Summary summary = trainer.run();
             if (comm.rank() == 0) {
                 System.out.printf("plsc train: done after %d steps, loss %.4f; checkpoint %s%n", summary.steps(), summary.loss(),

@@ -51,6 +51,8 @@ import org.plscj.head.Margin;
  * @param seed                 seeds weights, sampling and shuffling
  * @param recomputeLogits      trade one GEMM per step for the [N, n] logits buffer
  * @param numThreads           intra-op threads; 0 = automatic
+ * @param growClasses          a starting checkpoint may hold fewer classes than num_classes: its rows are kept and
+ *                             the new classes' rows appended (fine-tuning on new identities); idempotent on resume
  */
 public record TrainConfig(
         String modelName,
@@ -87,7 +89,8 @@ public record TrainConfig(
         int maxLastCheckpointNum,
         long seed,
         boolean recomputeLogits,
-        int numThreads) {
+        int numThreads,
+        boolean growClasses) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
@@ -122,7 +125,7 @@ public record TrainConfig(
                 0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null,
-                200, 0, 0, false, false, 5, 0, false, 0);
+                200, 0, 0, false, false, 5, 0, false, 0, false);
     }
 
     /**

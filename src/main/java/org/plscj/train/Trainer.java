@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bytedeco.javacpp.PointerScope;
@@ -55,29 +54,23 @@ public final class Trainer implements AutoCloseable {
     public record Summary(long steps, double loss, double accuracy, Map<String, VerificationReport> validation,
             Path lastCheckpoint) {}
 
-    /** A run that starts fresh or resumes with the checkpoint's class set; see the full constructor. */
-    public Trainer(TrainConfig config, Communicator comm, boolean resume, PrintStream out) throws IOException {
-        this(config, comm, resume, 0, out);
-    }
-
     /**
      * Builds everything a run needs and checks the inputs first: dataset_dir exists and its labels fit
-     * num_classes, the backbone name resolves, the val sets exist, a checkpoint to resume is of this model.
+     * num_classes, the backbone name resolves, the val sets exist, a checkpoint to resume is of this model
+     * (with grow_classes, one with fewer classes is grown to num_classes).
      *
-     * @param resume     continue from the newest checkpoint under model_save_dir (if any)
-     * @param addClasses classes appended to the starting checkpoint's head for fine-tuning on new identities
-     *                   ({@code --add-classes}); num_classes becomes the checkpoint's plus these. 0 = none
+     * @param resume continue from the newest checkpoint under model_save_dir (if any)
      */
-    public Trainer(TrainConfig requested, Communicator comm, boolean resume, long addClasses, PrintStream out) throws IOException {
+    public Trainer(TrainConfig config, Communicator comm, boolean resume, PrintStream out) throws IOException {
         Native.load();
-        if (requested.numThreads() > 0) {
-            torch.set_num_threads(requested.numThreads());
+        if (config.numThreads() > 0) {
+            torch.set_num_threads(config.numThreads());
         }
+        this.config = config;
         this.comm = comm;
         this.out = out;
-        this.store = new CheckpointStore(Path.of(requested.modelSaveDir()), requested.maxLastCheckpointNum());
-        Optional<Checkpoint> start = startingCheckpoint(requested, resume);
-        this.config = withAddedClasses(requested, start, addClasses);
+        this.store = new CheckpointStore(Path.of(config.modelSaveDir()), config.maxLastCheckpointNum());
+        Optional<Checkpoint> start = startingCheckpoint(resume);
         Path data = Path.of(config.datasetDir());
         if (!Files.isDirectory(data)) {
             throw new ConfigException("dataset_dir", "dataset_dir " + data + " does not exist or is not a directory");
@@ -92,11 +85,11 @@ public final class Trainer implements AutoCloseable {
         this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
         if (start.isPresent()) {
             Checkpoint c = start.get();
-            c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName(), addClasses > 0);
+            c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName(), config.growClasses());
             c.loadBackbone(backbone);
             try (PointerScope scope = new PointerScope()) {
                 ClassShard shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
-                Checkpoint.HeadState h = addClasses > 0 ? c.grownHeadShard(shard, config.seed()) : c.headShard(shard);
+                Checkpoint.HeadState h = config.growClasses() ? c.grownHeadShard(shard, config.seed()) : c.headShard(shard);
                 this.head = new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
             }
             head.startAtStep(firstStep);
@@ -117,21 +110,7 @@ public final class Trainer implements AutoCloseable {
         this.schedule = LrSchedule.of(config, comm.worldSize(), stepsPerEpoch, totalSteps);
     }
 
-    private static TrainConfig withAddedClasses(TrainConfig requested, Optional<Checkpoint> start, long addClasses) {
-        if (addClasses == 0) {
-            return requested;
-        }
-        if (addClasses < 0) {
-            throw new ConfigException("num_classes", "--add-classes must be positive, got " + addClasses);
-        }
-        if (start.isEmpty()) {
-            throw new ConfigException("num_classes", "--add-classes " + addClasses + " needs a checkpoint to grow: pass --resume "
-                    + "(with checkpoints under " + requested.modelSaveDir() + ") or checkpoint_dir");
-        }
-        return TrainConfigLoader.override(requested, List.of("num_classes=" + (start.get().meta().numClasses() + addClasses)));
-    }
-
-    private Optional<Checkpoint> startingCheckpoint(TrainConfig config, boolean resume) {
+    private Optional<Checkpoint> startingCheckpoint(boolean resume) {
         Optional<Path> dir = resume ? store.newest() : Optional.empty();
         if (dir.isEmpty() && config.checkpointDir() != null) {
             dir = Optional.of(Path.of(config.checkpointDir()));

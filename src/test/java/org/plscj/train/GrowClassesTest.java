@@ -25,9 +25,10 @@ import org.plscj.tensor.Tensors;
 import org.plscj.testing.TinyBackbone;
 
 /**
- * {@code plsc train --add-classes K}: a checkpoint of 12 classes fine-tunes on 16 identities; the saved rows
+ * {@code grow_classes=true num_classes=16}: a checkpoint of 12 classes fine-tunes on 16 identities; the saved rows
  * and their momentum load unchanged, the new rows start as a fresh 16-class run would start them with zero
- * momentum, on any world size; without the flag a larger num_classes is refused.
+ * momentum, on any world size; a resume of the grown run grows nothing more; without the flag a larger
+ * num_classes is refused, and a smaller one always.
  */
 class GrowClassesTest {
     private static final long SEED = 7;
@@ -44,8 +45,8 @@ class GrowClassesTest {
         return TrainConfigLoader.load(null, overrides);
     }
 
-    private static Trainer trainer(TrainConfig config, long addClasses) throws Exception {
-        return new Trainer(config, Communicator.single(), false, addClasses, new PrintStream(new ByteArrayOutputStream()));
+    private static Trainer trainer(TrainConfig config, boolean resume) throws Exception {
+        return new Trainer(config, Communicator.single(), resume, new PrintStream(new ByteArrayOutputStream()));
     }
 
     @BeforeAll
@@ -53,16 +54,17 @@ class GrowClassesTest {
         Native.load();
         DataConvert.fromGenerator(12, 4, 5, 0, shared.resolve("old"), 1);
         DataConvert.fromGenerator(16, 4, 5, 0, shared.resolve("new"), 1);
-        try (Trainer t = trainer(config(shared.resolve("base")), 0)) {
+        try (Trainer t = trainer(config(shared.resolve("base")), false)) {
             saved = t.run().lastCheckpoint();
         }
     }
 
     @Test
     void addedClassesAppendFreshRowsAndKeepTheSavedOnes(@TempDir Path dir) throws Exception {
-        TrainConfig grow = config(dir, "checkpoint_dir=" + saved, "dataset_dir=" + shared.resolve("new"), "train_steps=5");
+        TrainConfig grow = config(dir, "checkpoint_dir=" + saved, "dataset_dir=" + shared.resolve("new"), "num_classes=16",
+                "grow_classes=true", "train_steps=5");
         Checkpoint checkpoint = Checkpoint.open(saved);
-        try (Trainer t = trainer(grow, 4); PointerScope scope = new PointerScope()) {
+        try (Trainer t = trainer(grow, false); PointerScope scope = new PointerScope()) {
             Checkpoint.HeadState old = checkpoint.headShard(ClassShard.of(12, 1, 0));
             Tensor w = t.step().head().weights().weight();
             Tensor m = t.step().head().weights().momentum();
@@ -76,6 +78,10 @@ class GrowClassesTest {
             Trainer.Summary summary = t.run();
             assertTrue(Double.isFinite(summary.loss()));
             assertEquals(16, Checkpoint.open(summary.lastCheckpoint()).meta().numClasses());
+        }
+        try (Trainer resumed = trainer(TrainConfigLoader.override(grow, List.of("train_steps=6")), true)) {
+            assertEquals(16, resumed.step().head().weights().weight().size(0), "resuming the grown run grows nothing more");
+            assertEquals(16, Checkpoint.open(resumed.run().lastCheckpoint()).meta().numClasses());
         }
     }
 
@@ -93,12 +99,15 @@ class GrowClassesTest {
     }
 
     @Test
-    void refusesMoreClassesUnlessAsked(@TempDir Path dir) {
+    void refusesMoreClassesUnlessAskedAndFewerAlways(@TempDir Path dir) {
         CheckpointException refused = assertThrows(CheckpointException.class,
-                () -> trainer(config(dir, "checkpoint_dir=" + saved, "num_classes=16", "dataset_dir=" + shared.resolve("new")), 0));
-        assertTrue(refused.getMessage().contains("num_classes 12 (this run: 16; to add classes pass --add-classes)"), refused.getMessage());
+                () -> trainer(config(dir, "checkpoint_dir=" + saved, "num_classes=16", "dataset_dir=" + shared.resolve("new")), false));
+        assertTrue(refused.getMessage().contains("num_classes 12 (this run: 16; to add classes set grow_classes=true)"),
+                refused.getMessage());
 
-        ConfigException nothingToGrow = assertThrows(ConfigException.class, () -> trainer(config(dir), 4));
-        assertTrue(nothingToGrow.getMessage().contains("--add-classes 4 needs a checkpoint to grow"), nothingToGrow.getMessage());
+        CheckpointException shrink = assertThrows(CheckpointException.class,
+                () -> trainer(config(dir, "checkpoint_dir=" + saved, "num_classes=10", "grow_classes=true"), false));
+        assertTrue(shrink.getMessage().contains(saved + " belongs to another model") && shrink.getMessage().contains("num_classes 12 (this run: 10)"),
+                shrink.getMessage());
     }
 }
