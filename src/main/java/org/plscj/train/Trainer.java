@@ -89,7 +89,7 @@ public final class Trainer implements AutoCloseable {
             c.loadBackbone(backbone);
             try (PointerScope scope = new PointerScope()) {
                 ClassShard shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
-                Checkpoint.HeadState h = config.growClasses() ? c.grownHeadShard(shard, config.seed()) : c.headShard(shard);
+                Checkpoint.HeadState h = savedHead(c, shard, data);
                 this.head = new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
             }
             head.startAtStep(firstStep);
@@ -108,6 +108,21 @@ public final class Trainer implements AutoCloseable {
         this.stepsPerEpoch = agreedStepsPerEpoch();
         this.totalSteps = config.totalSteps(stepsPerEpoch);
         this.schedule = LrSchedule.of(config, comm.worldSize(), stepsPerEpoch, totalSteps);
+    }
+
+    /** This worker's rows from the checkpoint; with grow_classes the new classes' rows appended (grow_init: random or mean). */
+    private Checkpoint.HeadState savedHead(Checkpoint c, ClassShard shard, Path data) throws IOException {
+        long saved = c.meta().numClasses();
+        if (!config.growClasses() || saved == config.numClasses()) {
+            return c.headShard(shard);
+        }
+        Checkpoint.HeadState grown = c.grownHeadShard(shard, config.seed());
+        if (comm.rank() == 0) {
+            out.println("plsc train: growing " + c.directory() + " from " + saved + " to " + config.numClasses() + " classes ("
+                    + config.growInit() + " rows)");
+        }
+        return config.growInit().equals("mean")
+                ? ClassImprinting.imprint(grown, shard, saved, data, backbone, comm, config.testBatchSize()) : grown;
     }
 
     private Optional<Checkpoint> startingCheckpoint(boolean resume) {

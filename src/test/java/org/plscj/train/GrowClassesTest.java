@@ -18,6 +18,10 @@ import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
+import org.plscj.data.ImageDecoder;
+import org.plscj.data.PlscDataset;
+import org.plscj.data.PlscRecord;
+import org.plscj.eval.Embedder;
 import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
 import org.plscj.tensor.Native;
@@ -27,7 +31,7 @@ import org.plscj.testing.TinyBackbone;
 /**
  * {@code grow_classes=true num_classes=16}: a checkpoint of 12 classes fine-tunes on 16 identities; the saved rows
  * and their momentum load unchanged, the new rows start as a fresh 16-class run would start them with zero
- * momentum, on any world size; a resume of the grown run grows nothing more; without the flag a larger
+ * momentum (or, with grow_init=mean, at the mean embedding of their images), on any world size; a resume of the grown run grows nothing more; without the flag a larger
  * num_classes is refused, and a smaller one always.
  */
 class GrowClassesTest {
@@ -86,6 +90,45 @@ class GrowClassesTest {
     }
 
     @Test
+    void meanInitStartsEachNewClassAtItsImagesMeanEmbedding(@TempDir Path dir) throws Exception {
+        TrainConfig grow = config(dir, "checkpoint_dir=" + saved, "dataset_dir=" + shared.resolve("new"), "num_classes=16",
+                "grow_classes=true", "grow_init=mean");
+        double[] expected = meanEmbedding(13);
+        try (Trainer t = trainer(grow, false); PointerScope scope = new PointerScope()) {
+            Tensor w = t.step().head().weights().weight();
+            double[] row = Tensors.toDoubleArray(w.narrow(0, 13, 1));
+            for (int k = 0; k < row.length; k++) {
+                assertEquals(expected[k], row[k], 1e-6, "W[13][" + k + "]");
+            }
+            Checkpoint.HeadState old = Checkpoint.open(saved).headShard(ClassShard.of(12, 1, 0));
+            assertEquals(0.0, Tensors.maxAbs(w.narrow(0, 0, 12).sub(old.weight())), "saved rows untouched");
+        }
+    }
+
+    /** The normalised mean of class {@code label}'s images' embeddings under the saved backbone, computed here independently. */
+    private static double[] meanEmbedding(int label) throws Exception {
+        List<PlscRecord> images = new ArrayList<>();
+        PlscDataset.open(shared.resolve("new")).scan(PlscDataset.ReadOptions.strict(), (r, text) -> {
+            if (r.label() == label) {
+                images.add(r);
+            }
+        });
+        TinyBackbone backbone = new TinyBackbone(16);
+        Checkpoint.open(saved).loadBackbone(backbone);
+        ImageDecoder decoder = ImageDecoder.plsc();
+        double[][] e = new Embedder(backbone, 3).embed(images.size(), (i, out, offset) -> decoder.decodeInto(images.get(i), false, out, offset))
+                .embeddings();
+        double[] mean = new double[16];
+        for (double[] v : e) {
+            for (int k = 0; k < mean.length; k++) {
+                mean[k] += v[k];
+            }
+        }
+        double norm = Math.sqrt(java.util.Arrays.stream(mean).map(x -> x * x).sum());
+        return java.util.Arrays.stream(mean).map(x -> x / norm).toArray();
+    }
+
+    @Test
     void grownShardsAgreeOnAnyWorldSize() throws Exception {
         Checkpoint checkpoint = Checkpoint.open(saved);
         try (PointerScope scope = new PointerScope()) {
@@ -109,5 +152,8 @@ class GrowClassesTest {
                 () -> trainer(config(dir, "checkpoint_dir=" + saved, "num_classes=10", "grow_classes=true"), false));
         assertTrue(shrink.getMessage().contains(saved + " belongs to another model") && shrink.getMessage().contains("num_classes 12 (this run: 10)"),
                 shrink.getMessage());
+
+        ConfigException init = assertThrows(ConfigException.class, () -> config(dir, "grow_init=zeros"));
+        assertTrue(init.getMessage().contains("grow_init must be one of [random, mean], got zeros"), init.getMessage());
     }
 }
