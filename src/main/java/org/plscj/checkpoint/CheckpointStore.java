@@ -161,10 +161,18 @@ public final class CheckpointStore {
             return;
         }
         String[] parts = hook.trim().split("@");
-        if (parts.length == 2 && Long.parseLong(parts[1]) != step) {
-            return;
+        long millis;
+        try {
+            millis = Long.parseLong(parts[0]);
+            if (parts.length > 2) {
+                throw new NumberFormatException("more than one @");
+            }
+            if (parts.length == 2 && Long.parseLong(parts[1]) != step) {
+                return;
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(PAUSE_HOOK + " must be <millis>[@<step>], got '" + hook + "'", e);
         }
-        long millis = Long.parseLong(parts[0]);
         System.err.println(PAUSE_HOOK + ": pausing " + millis + " ms in the save of step " + step + " before publishing it");
         System.err.flush();
         try {
