@@ -221,7 +221,7 @@ public final class CheckpointStore {
         return JSON;
     }
 
-    private static void force(Path path) {
+    static void force(Path path) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {

@@ -48,7 +48,10 @@ public final class Reshard {
             }
             for (String name : meta.sha256().keySet()) {
                 if (!CheckpointLayout.isHeadShard(name)) {
-                    Files.copy(from.resolve(name), partial.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
+                    Path copy = partial.resolve(name);
+                    Files.copy(from.resolve(name), copy, StandardCopyOption.COPY_ATTRIBUTES);
+                    // why: TorchFile.write syncs what it writes; a copy must be as durable before the manifest names it
+                    CheckpointStore.force(copy);
                 }
             }
             CheckpointStore.publish(meta.withWorldSize(nranks).withSha256(Map.of()), partial, to);
