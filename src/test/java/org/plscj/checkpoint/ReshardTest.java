@@ -31,7 +31,8 @@ import org.plscj.train.Trainer;
 /**
  * A softmax head (W, bias and both momenta) trained on 2 workers through {@code plsc launch}, resharded offline
  * to 3 and to 1 worker: the new shards are exact cuts of the old ones, and a 1-worker continuation from the
- * offline reshard equals one from the original 2-shard checkpoint (which the Trainer reshards on load).
+ * offline reshard equals one from the original 2-shard checkpoint (which the Trainer reshards on load), and so
+ * does a 3-worker continuation from the offline 3-shard reshard.
  */
 class ReshardTest {
     private static final int CLASSES = 13;
@@ -114,6 +115,27 @@ class ReshardTest {
         for (int s = 0; s < fromOriginal.size(); s++) {
             assertEquals(fromOriginal.get(s), fromReshard.get(s), 1e-6, "loss of step " + (5 + s));
         }
+    }
+
+    @Test
+    void threeWorkersContinueFromTheOfflineReshardAsFromTheOriginal(@TempDir Path dir) throws Exception {
+        Path offline = dir.resolve("three-shards");
+        Reshard.run(original, offline, 3);
+        List<Double> fromOriginal = continueOnThreeWorkers(original, dir.resolve("a"));
+        List<Double> fromReshard = continueOnThreeWorkers(offline, dir.resolve("b"));
+        assertEquals(2, fromOriginal.size());
+        for (int s = 0; s < fromOriginal.size(); s++) {
+            assertEquals(fromOriginal.get(s), fromReshard.get(s), 1e-6, "loss of step " + (5 + s));
+        }
+        assertEquals(3, Checkpoint.open(dir.resolve("a").resolve("checkpoints").resolve("step-00000006")).meta().worldSize());
+    }
+
+    private static List<Double> continueOnThreeWorkers(Path checkpoint, Path save) throws Exception {
+        List<String> args = new ArrayList<>(List.of("launch", "--nproc", "3", "--master-port", "0", "--", "train", "--timeout", "120"));
+        args.addAll(overrides(save, 6, "checkpoint_dir=" + checkpoint));
+        Jvm.Running launch = Jvm.plsc(args);
+        assertEquals(0, launch.waitFor(300), launch.output());
+        return MetricsLog.read(save).stream().map(MetricsEntry::loss).toList();
     }
 
     private static List<Double> continueOnOneWorker(Path checkpoint, Path save) throws Exception {
