@@ -69,13 +69,13 @@ public final class Trainer implements AutoCloseable {
         this.config = config;
         this.comm = comm;
         this.out = out;
-        this.store = new CheckpointStore(Path.of(config.modelSaveDir()), config.maxLastCheckpointNum());
-        Optional<Checkpoint> start = startingCheckpoint(resume);
         Path data = Path.of(config.datasetDir());
         if (!Files.isDirectory(data)) {
             throw new ConfigException("dataset_dir", "dataset_dir " + data + " does not exist or is not a directory");
         }
         this.validation = Validation.open(config, comm);
+        this.store = new CheckpointStore(Path.of(config.modelSaveDir()), config.maxLastCheckpointNum());
+        Optional<Checkpoint> start = startingCheckpoint(resume);
         // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
         torch.manual_seed(config.seed());
         this.backbone = Backbones.create(config.modelName(), config.embDim());
