@@ -10,7 +10,9 @@ import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.head.ClassShard;
+import org.plscj.head.ShardWeights;
 import org.plscj.model.Backbone;
+import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -30,7 +32,34 @@ public final class Checkpoint {
     /** One worker's rows of the classifier with their optimizer state; bias fields are null for margin losses. */
     public record HeadState(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum) {}
 
+    /** Whether one file of a checkpoint matches the manifest's checksum. */
+    public enum FileState { OK, BAD, MISSING, UNREADABLE }
+
+    /** One file the manifest lists, with its size in bytes (-1 when missing) and its state. */
+    public record FileCheck(Path file, long bytes, FileState state, String detail) {}
+
+    /** Opens {@code dir} for loading: reads the manifest and verifies every file, naming the first bad one. */
     public static Checkpoint open(Path dir) {
+        CheckpointMeta meta = readMeta(dir);
+        List<String> expected = new ArrayList<>(List.of(CheckpointLayout.BACKBONE, CheckpointLayout.OPTIMIZER));
+        for (int r = 0; r < meta.worldSize(); r++) {
+            expected.add(CheckpointLayout.headShard(r, meta.worldSize()));
+        }
+        for (String name : expected) {
+            if (!meta.sha256().containsKey(name)) {
+                throw new CheckpointException(dir.resolve(CheckpointMeta.FILE) + " lists no " + name + "; the checkpoint is incomplete");
+            }
+        }
+        for (FileCheck check : checkFiles(dir, meta)) {
+            if (check.state() != FileState.OK) {
+                throw new CheckpointException(check.detail());
+            }
+        }
+        return new Checkpoint(dir, meta);
+    }
+
+    /** The manifest of {@code dir}, without verifying the files (see {@link #checkFiles}). */
+    public static CheckpointMeta readMeta(Path dir) {
         Path metaFile = dir.resolve(CheckpointMeta.FILE);
         if (!Files.isRegularFile(metaFile)) {
             throw new CheckpointException(dir + " is not a checkpoint: it has no " + CheckpointMeta.FILE
@@ -45,34 +74,29 @@ public final class Checkpoint {
         if (meta.format() != CheckpointMeta.FORMAT) {
             throw new CheckpointException(metaFile + " has format " + meta.format() + "; this version reads format " + CheckpointMeta.FORMAT);
         }
-        verify(dir, meta);
-        return new Checkpoint(dir, meta);
+        return meta;
     }
 
-    private static void verify(Path dir, CheckpointMeta meta) {
-        List<String> expected = new ArrayList<>(List.of(CheckpointLayout.BACKBONE, CheckpointLayout.OPTIMIZER));
-        for (int r = 0; r < meta.worldSize(); r++) {
-            expected.add(CheckpointLayout.headShard(r, meta.worldSize()));
-        }
-        for (String name : expected) {
-            if (!meta.sha256().containsKey(name)) {
-                throw new CheckpointException(dir.resolve(CheckpointMeta.FILE) + " lists no " + name + "; the checkpoint is incomplete");
-            }
-        }
+    /** Every file the manifest lists, hashed and compared with its checksum; the detail names the file and the fault. */
+    public static List<FileCheck> checkFiles(Path dir, CheckpointMeta meta) {
+        List<FileCheck> out = new ArrayList<>();
         for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
             Path file = dir.resolve(e.getKey());
             if (!Files.isRegularFile(file)) {
-                throw new CheckpointException(file + " is missing from the checkpoint");
+                out.add(new FileCheck(file, -1, FileState.MISSING, file + " is missing from the checkpoint"));
+                continue;
             }
             try {
+                long bytes = Files.size(file);
                 String actual = CheckpointStore.sha256(file);
-                if (!actual.equals(e.getValue())) {
-                    throw new CheckpointException(file + " is damaged: its SHA-256 is " + actual + ", the manifest says " + e.getValue());
-                }
+                out.add(actual.equals(e.getValue()) ? new FileCheck(file, bytes, FileState.OK, "")
+                        : new FileCheck(file, bytes, FileState.BAD,
+                                file + " is damaged: its SHA-256 is " + actual + ", the manifest says " + e.getValue()));
             } catch (IOException ex) {
-                throw new CheckpointException("cannot read " + file + ": " + ex.getMessage(), ex);
+                out.add(new FileCheck(file, -1, FileState.UNREADABLE, "cannot read " + file + ": " + ex.getMessage()));
             }
         }
+        return out;
     }
 
     public Path directory() {
@@ -83,8 +107,13 @@ public final class Checkpoint {
         return meta;
     }
 
-    /** Refuses to continue a run of another model: backbone, embedding size, class count, loss type. */
-    public void checkCompatible(String modelName, int embDim, long numClasses, String lossType) {
+    /**
+     * Refuses to continue a run of another model: backbone, embedding size, class count, loss type.
+     *
+     * @param growClasses accept a run with MORE classes than the checkpoint (new rows are appended, see
+     *                    {@link #grownHeadShard}); fewer classes are always refused
+     */
+    public void checkCompatible(String modelName, int embDim, long numClasses, String lossType, boolean growClasses) {
         List<String> problems = new ArrayList<>();
         if (!meta.modelName().equals(modelName)) {
             problems.add("model_name " + meta.modelName() + " (this run: " + modelName + ")");
@@ -92,8 +121,9 @@ public final class Checkpoint {
         if (meta.embDim() != embDim) {
             problems.add("emb_dim " + meta.embDim() + " (this run: " + embDim + ")");
         }
-        if (meta.numClasses() != numClasses) {
-            problems.add("num_classes " + meta.numClasses() + " (this run: " + numClasses + ")");
+        if (meta.numClasses() != numClasses && !(growClasses && meta.numClasses() < numClasses)) {
+            problems.add("num_classes " + meta.numClasses() + " (this run: " + numClasses
+                    + (meta.numClasses() < numClasses ? "; to add classes set grow_classes=true" : "") + ")");
         }
         if (!meta.lossType().equals(lossType)) {
             problems.add("loss_type " + meta.lossType() + " (this run: " + lossType + ")");
@@ -130,12 +160,48 @@ public final class Checkpoint {
 
     /** The rows of {@code target}'s class range, cut from the saved shards that overlap it (any old world size). */
     public HeadState headShard(ClassShard target) {
+        if (target.numClasses() != meta.numClasses()) {
+            throw new CheckpointException(dir + " holds " + meta.numClasses() + " classes, not " + target.numClasses()
+                    + " (growing the class set goes through grownHeadShard)");
+        }
+        return cut(target.start(), target.start() + target.size());
+    }
+
+    /**
+     * {@code target}'s rows when the run has more classes than the checkpoint: the saved classes are cut from
+     * the old shards, each new class c ≥ num_classes(checkpoint) starts as a fresh run with target's class count
+     * would start it ({@link ShardWeights#initialRows}, so any world size agrees) with zero momentum and bias.
+     */
+    public HeadState grownHeadShard(ClassShard target, long seed) {
+        long start = target.start();
+        long end = start + target.size();
+        long saved = meta.numClasses();
+        if (target.numClasses() < saved) {
+            throw new CheckpointException(dir + " holds " + saved + " classes; a run with " + target.numClasses() + " cannot shrink it");
+        }
+        HeadState old = cut(start, Math.min(end, saved));
+        long firstNew = Math.max(start, saved);
+        if (firstNew >= end) {
+            return old;
+        }
+        Tensor fresh = ShardWeights.initialRows(target.numClasses(), meta.embDim(), seed, firstNew, end - firstNew);
+        Tensor zeroRows = Tensors.zeros(Placement.CPU_FLOAT, end - firstNew, meta.embDim());
+        Tensor zeros = Tensors.zeros(Placement.CPU_FLOAT, end - firstNew);
+        return new HeadState(append(old.weight(), fresh), append(old.momentum(), zeroRows),
+                old.bias() == null ? null : append(old.bias(), zeros), old.biasMomentum() == null ? null : append(old.biasMomentum(), zeros));
+    }
+
+    private static Tensor append(Tensor head, Tensor tail) {
+        return head == null ? tail : Tensors.cat0(head, tail);
+    }
+
+    /** Global classes [start, end) of the saved head, joined from the old shards that hold them; all null when empty. */
+    private HeadState cut(long start, long end) {
         String[] names = {"weight", "momentum", "bias", "bias_momentum"};
         List<List<Tensor>> pieces = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-        long end = target.start() + target.size();
         for (int q = 0; q < meta.worldSize(); q++) {
             ClassShard old = ClassShard.of(meta.numClasses(), meta.worldSize(), q);
-            long from = Math.max(target.start(), old.start());
+            long from = Math.max(start, old.start());
             long to = Math.min(end, old.start() + old.size());
             if (from >= to) {
                 continue;

@@ -1,5 +1,6 @@
 package org.plscj.checkpoint;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** File names inside one checkpoint directory; one place so saving and loading cannot drift apart. */
@@ -7,6 +8,7 @@ final class CheckpointLayout {
     static final String BACKBONE = "backbone.pt";
     static final String OPTIMIZER = "optimizer.pt";
     static final String DIRECTORY_PREFIX = "step-";
+    private static final String PARTIAL_SUFFIX = ".partial";
 
     private CheckpointLayout() {}
 
@@ -22,6 +24,21 @@ final class CheckpointLayout {
 
     /** Where a save is written before it becomes visible; a dot name, never mistaken for a checkpoint. */
     static Path partial(Path root, long step) {
-        return root.resolve("." + directoryName(step) + ".partial");
+        return partial(root.resolve(directoryName(step)));
+    }
+
+    /** The partial directory of any checkpoint directory, beside it: {@code dir/../.NAME.partial}. */
+    static Path partial(Path checkpoint) {
+        return checkpoint.resolveSibling("." + checkpoint.getFileName() + PARTIAL_SUFFIX);
+    }
+
+    static boolean isPartial(Path dir) {
+        String name = dir.getFileName().toString();
+        return name.startsWith(".") && name.endsWith(PARTIAL_SUFFIX) && Files.isDirectory(dir);
+    }
+
+    /** Whether {@code name} is a head shard file of any world size. */
+    static boolean isHeadShard(String name) {
+        return name.matches("head-rank-\\d+-of-\\d+\\.pt");
     }
 }

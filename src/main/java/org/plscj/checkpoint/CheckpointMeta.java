@@ -24,4 +24,14 @@ public record CheckpointMeta(
         @JsonProperty("sha256") Map<String, String> sha256) {
     public static final int FORMAT = 1;
     public static final String FILE = "meta.json";
+
+    /** The same manifest with other checksums. */
+    public CheckpointMeta withSha256(Map<String, String> sums) {
+        return new CheckpointMeta(format, modelName, lossType, worldSize, embDim, numClasses, step, epoch, lr, config, sums);
+    }
+
+    /** The same manifest for another world size (a reshard); checksums are recomputed on publishing. */
+    public CheckpointMeta withWorldSize(int newWorldSize) {
+        return new CheckpointMeta(format, modelName, lossType, newWorldSize, embDim, numClasses, step, epoch, lr, config, sha256);
+    }
 }

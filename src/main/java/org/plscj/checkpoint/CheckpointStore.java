@@ -25,7 +25,6 @@ import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.comm.Communicator;
 import org.plscj.head.ClassShard;
-import org.plscj.head.PartialFC;
 import org.plscj.head.ShardWeights;
 import org.plscj.model.Backbone;
 
@@ -40,9 +39,16 @@ import org.plscj.model.Backbone;
  * the directory into place. A checkpoint directory is therefore complete or absent; the newest
  * {@code step-*} with a manifest is the one to resume from. Only the last {@code keep} are kept.
  * The directory must be shared by all workers (one machine, or a shared file system).
+ *
+ * <p>Test hook: {@code PLSC_TEST_PAUSE_IN_SAVE=<millis>[@<step>]} makes rank 0 print a line and sleep
+ * after every shard is written but before the manifest is published (only in the save of {@code step}
+ * when given), so a crash test can kill a worker inside a save deterministically. Unset in real runs.
  */
 public final class CheckpointStore {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The test hook's environment variable (see the class comment). */
+    public static final String PAUSE_HOOK = "PLSC_TEST_PAUSE_IN_SAVE";
 
     private final Path root;
     private final int keep;
@@ -70,7 +76,9 @@ public final class CheckpointStore {
             }
             comm.barrier();
             try (PointerScope scope = new PointerScope()) {
-                TorchFile.write(partial.resolve(CheckpointLayout.headShard(comm.rank(), comm.worldSize())), headEntries(s.head()));
+                ShardWeights w = s.head().weights();
+                TorchFile.write(partial.resolve(CheckpointLayout.headShard(comm.rank(), comm.worldSize())),
+                        headEntries(s.head().shard(), new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum())));
                 if (comm.rank() == 0) {
                     TorchFile.write(partial.resolve(CheckpointLayout.BACKBONE), new LinkedHashMap<>(stateDict(s.backbone())));
                     TorchFile.write(partial.resolve(CheckpointLayout.OPTIMIZER), new LinkedHashMap<>(s.momentum()));
@@ -78,7 +86,8 @@ public final class CheckpointStore {
             }
             comm.barrier();
             if (comm.rank() == 0) {
-                publish(s, comm.worldSize(), partial, target);
+                pauseIfTesting(s.step());
+                publish(manifest(s, comm.worldSize()), partial, target);
                 prune();
             }
             comm.barrier();
@@ -104,15 +113,14 @@ public final class CheckpointStore {
         return out;
     }
 
-    private static Map<String, Object> headEntries(PartialFC head) {
-        ShardWeights w = head.weights();
-        ClassShard shard = head.shard();
+    /** A head shard file's entries: its rows, their optimizer state (bias only for softmax) and its class range. */
+    static Map<String, Object> headEntries(ClassShard shard, Checkpoint.HeadState h) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("weight", w.weight());
-        out.put("momentum", w.momentum());
-        if (w.bias() != null) {
-            out.put("bias", w.bias());
-            out.put("bias_momentum", w.biasMomentum());
+        out.put("weight", h.weight());
+        out.put("momentum", h.momentum());
+        if (h.bias() != null) {
+            out.put("bias", h.bias());
+            out.put("bias_momentum", h.biasMomentum());
         }
         out.put("class_start", shard.start());
         out.put("class_count", shard.size());
@@ -120,31 +128,70 @@ public final class CheckpointStore {
         return out;
     }
 
-    private void publish(Snapshot s, int worldSize, Path partial, Path target) throws IOException {
+    private static CheckpointMeta manifest(Snapshot s, int worldSize) {
+        return new CheckpointMeta(CheckpointMeta.FORMAT, s.backbone().modelName(), s.head().config().lossType().plscName(), worldSize,
+                s.head().config().embDim(), s.head().config().numClasses(), s.step(), s.epoch(), s.lr(), s.configYaml(), Map.of());
+    }
+
+    /**
+     * Completes a checkpoint written into {@code partial}: hashes every file into {@code meta}'s checksums, writes
+     * the manifest last and renames the directory to {@code target} in one step (any old {@code target} replaced).
+     */
+    static void publish(CheckpointMeta meta, Path partial, Path target) throws IOException {
         Map<String, String> sums = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(partial)) {
             for (Path f : files.sorted().toList()) {
                 sums.put(f.getFileName().toString(), sha256(f));
             }
         }
-        CheckpointMeta meta = new CheckpointMeta(CheckpointMeta.FORMAT, s.backbone().modelName(),
-                s.head().config().lossType().plscName(), worldSize, s.head().config().embDim(), s.head().config().numClasses(),
-                s.step(), s.epoch(), s.lr(), s.configYaml(), sums);
         Path metaFile = partial.resolve(CheckpointMeta.FILE);
         Path metaTemp = partial.resolve(CheckpointMeta.FILE + ".tmp");
-        Files.write(metaTemp, JSON.writeValueAsBytes(meta));
+        Files.write(metaTemp, JSON.writeValueAsBytes(meta.withSha256(sums)));
         force(metaTemp);
         Files.move(metaTemp, metaFile, StandardCopyOption.ATOMIC_MOVE);
         force(partial);
         deleteRecursively(target);
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-        force(root);
+        force(target.toAbsolutePath().getParent());
     }
 
+    private static void pauseIfTesting(long step) {
+        String hook = System.getenv(PAUSE_HOOK);
+        if (hook == null || hook.isBlank()) {
+            return;
+        }
+        String[] parts = hook.trim().split("@");
+        long millis;
+        try {
+            millis = Long.parseLong(parts[0]);
+            if (parts.length > 2) {
+                throw new NumberFormatException("more than one @");
+            }
+            if (parts.length == 2 && Long.parseLong(parts[1]) != step) {
+                return;
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(PAUSE_HOOK + " must be <millis>[@<step>], got '" + hook + "'", e);
+        }
+        System.err.println(PAUSE_HOOK + ": pausing " + millis + " ms in the save of step " + step + " before publishing it");
+        System.err.flush();
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Drops all but the last {@code keep} checkpoints, and the partial saves a crash left (no save is in flight now). */
     private void prune() throws IOException {
         List<Path> all = complete();
         for (int i = 0; i < all.size() - keep; i++) {
             deleteRecursively(all.get(i));
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path d : dirs.filter(CheckpointLayout::isPartial).toList()) {
+                deleteRecursively(d);
+            }
         }
     }
 
@@ -174,7 +221,7 @@ public final class CheckpointStore {
         return JSON;
     }
 
-    private static void force(Path path) {
+    static void force(Path path) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
@@ -182,7 +229,7 @@ public final class CheckpointStore {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
             "Multi-process jobs follow the torchrun contract (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK,",
             "LOCAL_RANK, LOCAL_WORLD_SIZE): start them with 'plsc launch', torchrun-style schedulers, or by hand."
         },
-        subcommands = {TrainCommand.class, EvalCommand.class, PlanCommand.class, CheckCommand.class, BenchCommand.class, LaunchCommand.class, DataCommand.class, DemoCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, PlanCommand.class, ReshardCommand.class, InspectCommand.class,
+            CheckCommand.class, BenchCommand.class, LaunchCommand.class, DataCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class})
 public final class Plsc {
     /** Exit code for unusable input (bad options, labels, shapes). */

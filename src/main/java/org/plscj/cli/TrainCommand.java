@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
             "One process trains alone; under 'plsc launch --nproc N' (or torchrun-style variables) N workers train together.",
             "",
             "  plsc train --config recipes/demo.yaml train_steps=200 lr=0.05",
-            "  plsc launch --nproc 2 -- train --config my.yaml --resume"
+            "  plsc launch --nproc 2 -- train --config my.yaml --resume",
+            "  plsc train --config my.yaml checkpoint_dir=old/checkpoints/step-00090000 num_classes=95000 grow_classes=true"
         })
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The YAML config; keys it leaves out take PLSC's defaults (README: Configuration).")

@@ -47,24 +47,37 @@ public final class ShardWeights implements AutoCloseable {
      * same matrix. Momentum and bias start at zero.
      */
     static ShardWeights initial(ClassShard shard, HeadConfig config) {
-        Placement at = config.placement();
-        Tensor w = Tensors.empty(at, shard.size(), config.embDim());
-        long firstChunk = shard.start() / INIT_CHUNK;
-        long lastChunk = (shard.start() + shard.size() - 1) / INIT_CHUNK;
+        Tensor w = initialRows(shard.numClasses(), config.embDim(), config.seed(), shard.start(), shard.size())
+                .to(config.placement().floats(), false, false, null);
+        return create(w, Tensors.zeros(config.placement(), shard.size(), config.embDim()), null, null, config);
+    }
+
+    /**
+     * Rows [start, start + count) of the initial W [numClasses, D] of a run with this seed (on the CPU):
+     * the same values whichever worker draws them, so a grown class set starts its new classes as a fresh
+     * run with that many classes would.
+     */
+    public static Tensor initialRows(long numClasses, int embDim, long seed, long start, long count) {
+        Tensor w = Tensors.empty(Placement.CPU_FLOAT, count, embDim);
+        if (count == 0) {
+            return w;
+        }
+        long firstChunk = start / INIT_CHUNK;
+        long lastChunk = (start + count - 1) / INIT_CHUNK;
         for (long chunk = firstChunk; chunk <= lastChunk; chunk++) {
             // why a scope per chunk: otherwise every chunk's draw stays allocated until the caller's
             // scope closes, doubling the peak memory of a million-class shard
             try (PointerScope scope = new PointerScope()) {
                 long chunkStart = chunk * INIT_CHUNK;
-                long chunkRows = Math.min(INIT_CHUNK, shard.numClasses() - chunkStart);
-                Tensor values = torch.empty(new long[] {chunkRows, config.embDim()}, Placement.CPU_FLOAT.floats(), null)
-                        .normal_(0, 0.01, new GeneratorOptional(torch.createCPUGenerator(config.seed() * 1_000_003L + chunk)));
-                long lo = Math.max(chunkStart, shard.start());
-                long hi = Math.min(chunkStart + chunkRows, shard.start() + shard.size());
-                rows(w, lo - shard.start(), hi - lo).copy_(rows(values, lo - chunkStart, hi - lo));
+                long chunkRows = Math.min(INIT_CHUNK, numClasses - chunkStart);
+                Tensor values = torch.empty(new long[] {chunkRows, embDim}, Placement.CPU_FLOAT.floats(), null)
+                        .normal_(0, 0.01, new GeneratorOptional(torch.createCPUGenerator(seed * 1_000_003L + chunk)));
+                long lo = Math.max(chunkStart, start);
+                long hi = Math.min(chunkStart + chunkRows, start + count);
+                rows(w, lo - start, hi - lo).copy_(rows(values, lo - chunkStart, hi - lo));
             }
         }
-        return create(w, Tensors.zeros(at, shard.size(), config.embDim()), null, null, config);
+        return w;
     }
 
     /**

@@ -53,6 +53,10 @@ import org.plscj.head.Margin;
  * @param seed                 seeds weights, sampling and shuffling
  * @param recomputeLogits      trade one GEMM per step for the [N, n] logits buffer
  * @param numThreads           intra-op threads; 0 = automatic
+ * @param growClasses          a starting checkpoint may hold fewer classes than num_classes: its rows are kept and
+ *                             the new classes' rows appended (fine-tuning on new identities); idempotent on resume
+ * @param growInit             how grown classes' rows start: {@code random} (N(0, 0.01) as a fresh run) or {@code mean}
+ *                             (the normalised mean embedding of the class's training images, weight imprinting)
  */
 public record TrainConfig(
         String modelName,
@@ -90,10 +94,15 @@ public record TrainConfig(
         int maxLastCheckpointNum,
         long seed,
         boolean recomputeLogits,
-        int numThreads) {
+        int numThreads,
+        boolean growClasses,
+        String growInit) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
+
+    /** How grown classes' rows start (grow_init). */
+    public static final List<String> GROW_INITS = List.of("random", "mean");
 
     public TrainConfig {
         requireText("model_name", modelName);
@@ -116,6 +125,9 @@ public record TrainConfig(
         requireNonNegative("save_steps", saveSteps);
         requirePositive("max_last_checkpoint_num", maxLastCheckpointNum);
         requireNonNegative("num_threads", numThreads);
+        if (!GROW_INITS.contains(growInit)) {
+            throw new ConfigException("grow_init", "grow_init must be one of " + GROW_INITS + ", got " + growInit);
+        }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -126,7 +138,7 @@ public record TrainConfig(
                 0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null, null,
-                200, 0, 0, false, false, 5, 0, false, 0);
+                200, 0, 0, false, false, 5, 0, false, 0, false, "random");
     }
 
     /**

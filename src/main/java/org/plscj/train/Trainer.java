@@ -18,6 +18,7 @@ import org.plscj.data.BatchTensor;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.ShardLoader;
 import org.plscj.eval.VerificationReport;
+import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.HeadResult;
 import org.plscj.head.PartialFC;
@@ -57,7 +58,8 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Builds everything a run needs and checks the inputs first: dataset_dir exists and its labels fit
-     * num_classes, the backbone name resolves, the val sets exist, a checkpoint to resume is of this model.
+     * num_classes, the backbone name resolves, the val sets exist, a checkpoint to resume is of this model
+     * (with grow_classes, one with fewer classes is grown to num_classes).
      *
      * @param resume continue from the newest checkpoint under model_save_dir (if any)
      */
@@ -87,10 +89,11 @@ public final class Trainer implements AutoCloseable {
                 : BestCheckpoint.open(Path.of(config.modelSaveDir()), config.bestTarget(), resume ? firstStep : 0);
         if (start.isPresent()) {
             Checkpoint c = start.get();
-            c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName());
+            c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName(), config.growClasses());
             c.loadBackbone(backbone);
             try (PointerScope scope = new PointerScope()) {
-                Checkpoint.HeadState h = c.headShard(org.plscj.head.ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank()));
+                ClassShard shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
+                Checkpoint.HeadState h = savedHead(c, shard, data);
                 this.head = new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
             }
             head.startAtStep(firstStep);
@@ -109,6 +112,21 @@ public final class Trainer implements AutoCloseable {
         this.stepsPerEpoch = agreedStepsPerEpoch();
         this.totalSteps = config.totalSteps(stepsPerEpoch);
         this.schedule = LrSchedule.of(config, comm.worldSize(), stepsPerEpoch, totalSteps);
+    }
+
+    /** This worker's rows from the checkpoint; with grow_classes the new classes' rows appended (grow_init: random or mean). */
+    private Checkpoint.HeadState savedHead(Checkpoint c, ClassShard shard, Path data) throws IOException {
+        long saved = c.meta().numClasses();
+        if (!config.growClasses() || saved == config.numClasses()) {
+            return c.headShard(shard);
+        }
+        Checkpoint.HeadState grown = c.grownHeadShard(shard, config.seed());
+        if (comm.rank() == 0) {
+            out.println("plsc train: growing " + c.directory() + " from " + saved + " to " + config.numClasses() + " classes ("
+                    + config.growInit() + " rows)");
+        }
+        return config.growInit().equals("mean")
+                ? ClassImprinting.imprint(grown, shard, saved, data, backbone, comm, config.testBatchSize()) : grown;
     }
 
     private Optional<Checkpoint> startingCheckpoint(boolean resume) {

@@ -1,0 +1,63 @@
+package org.plscj.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.plscj.head.ClassShard;
+
+/**
+ * {@code plsc reshard}: rewrites a checkpoint saved by N workers for M workers, offline, in one process.
+ * Each new {@code head-rank-r-of-M.pt} is cut from the old shards that overlap its class range (W, momentum,
+ * bias, bias momentum), every other file is copied, and the result is published with the same protocol as a
+ * training save (a {@code .partial} directory, checksums recomputed, the manifest last, one rename), so the
+ * target is complete or absent. A 1-worker run then loads it exactly as it loads the original, which the
+ * Trainer reshards on load the same way.
+ */
+public final class Reshard {
+    private Reshard() {}
+
+    /**
+     * @param from    a complete checkpoint (verified before anything is written)
+     * @param to      the new checkpoint directory; must not exist (nothing is overwritten)
+     * @param nranks  the new world size M ≥ 1, at most num_classes
+     * @return the manifest of the new checkpoint
+     */
+    public static CheckpointMeta run(Path from, Path to, int nranks) {
+        Checkpoint source = Checkpoint.open(from);
+        CheckpointMeta meta = source.meta();
+        if (nranks < 1 || nranks > meta.numClasses()) {
+            throw new IllegalArgumentException("--nranks must lie in [1, " + meta.numClasses() + "] (the checkpoint's num_classes), got "
+                    + nranks);
+        }
+        if (Files.exists(to)) {
+            throw new CheckpointException(to + " already exists; reshard writes a new checkpoint and overwrites nothing");
+        }
+        Path partial = CheckpointLayout.partial(to);
+        try {
+            CheckpointStore.deleteRecursively(partial);
+            Files.createDirectories(partial);
+            for (int r = 0; r < nranks; r++) {
+                ClassShard shard = ClassShard.of(meta.numClasses(), nranks, r);
+                try (PointerScope scope = new PointerScope()) {
+                    TorchFile.write(partial.resolve(CheckpointLayout.headShard(r, nranks)),
+                            CheckpointStore.headEntries(shard, source.headShard(shard)));
+                }
+            }
+            for (String name : meta.sha256().keySet()) {
+                if (!CheckpointLayout.isHeadShard(name)) {
+                    Path copy = partial.resolve(name);
+                    Files.copy(from.resolve(name), copy, StandardCopyOption.COPY_ATTRIBUTES);
+                    // why: TorchFile.write syncs what it writes; a copy must be as durable before the manifest names it
+                    CheckpointStore.force(copy);
+                }
+            }
+            CheckpointStore.publish(meta.withWorldSize(nranks).withSha256(Map.of()), partial, to);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot write the resharded checkpoint " + to + " (from " + from + "): " + e.getMessage(), e);
+        }
+        return Checkpoint.open(to).meta();
+    }
+}
