@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,6 +24,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.plscj.comm.Communicator;
 import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
+import org.plscj.io.FileTrees;
 import org.plscj.model.Backbone;
 
 /**
@@ -71,7 +70,7 @@ public final class CheckpointStore {
         Path target = root.resolve(CheckpointLayout.directoryName(s.step()));
         try {
             if (comm.rank() == 0) {
-                deleteRecursively(partial);
+                FileTrees.deleteRecursively(partial);
                 Files.createDirectories(partial);
             }
             comm.barrier();
@@ -147,12 +146,12 @@ public final class CheckpointStore {
         Path metaFile = partial.resolve(CheckpointMeta.FILE);
         Path metaTemp = partial.resolve(CheckpointMeta.FILE + ".tmp");
         Files.write(metaTemp, JSON.writeValueAsBytes(meta.withSha256(sums)));
-        force(metaTemp);
+        FileTrees.force(metaTemp);
         Files.move(metaTemp, metaFile, StandardCopyOption.ATOMIC_MOVE);
-        force(partial);
-        deleteRecursively(target);
+        FileTrees.force(partial);
+        FileTrees.deleteRecursively(target);
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-        force(target.toAbsolutePath().getParent());
+        FileTrees.force(target.toAbsolutePath().getParent());
     }
 
     private static void pauseIfTesting(long step) {
@@ -186,11 +185,11 @@ public final class CheckpointStore {
     private void prune() throws IOException {
         List<Path> all = complete();
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteRecursively(all.get(i));
+            FileTrees.deleteRecursively(all.get(i));
         }
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path d : dirs.filter(CheckpointLayout::isPartial).toList()) {
-                deleteRecursively(d);
+                FileTrees.deleteRecursively(d);
             }
         }
     }
@@ -221,22 +220,5 @@ public final class CheckpointStore {
         return JSON;
     }
 
-    static void force(Path path) {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // why ignored: some platforms cannot open a directory for sync; its entries are then as durable as the OS makes them
-        }
-    }
 
-    static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

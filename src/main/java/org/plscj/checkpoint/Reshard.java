@@ -7,6 +7,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.plscj.head.ClassShard;
+import org.plscj.io.FileTrees;
 
 /**
  * {@code plsc reshard}: rewrites a checkpoint saved by N workers for M workers, offline, in one process.
@@ -37,7 +38,7 @@ public final class Reshard {
         }
         Path partial = CheckpointLayout.partial(to);
         try {
-            CheckpointStore.deleteRecursively(partial);
+            FileTrees.deleteRecursively(partial);
             Files.createDirectories(partial);
             for (int r = 0; r < nranks; r++) {
                 ClassShard shard = ClassShard.of(meta.numClasses(), nranks, r);
@@ -51,7 +52,7 @@ public final class Reshard {
                     Path copy = partial.resolve(name);
                     Files.copy(from.resolve(name), copy, StandardCopyOption.COPY_ATTRIBUTES);
                     // why: TorchFile.write syncs what it writes; a copy must be as durable before the manifest names it
-                    CheckpointStore.force(copy);
+                    FileTrees.force(copy);
                 }
             }
             CheckpointStore.publish(meta.withWorldSize(nranks).withSha256(Map.of()), partial, to);

@@ -6,16 +6,15 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.plscj.comm.LocalLauncher;
 import org.plscj.data.DataConvert;
 import org.plscj.data.IdentityGenerator;
 import org.plscj.eval.HeldOutPairs;
 import org.plscj.eval.VerificationBinWriter;
+import org.plscj.io.FileTrees;
 import org.plscj.train.MetricsEntry;
 import org.plscj.train.MetricsLog;
 import picocli.CommandLine.Command;
@@ -65,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("== plsc demo 2/3: training " + this.model + " + dist_arcface on " + nproc + " local workers, "
                 + steps + " steps ==");
-        deleteRecursively(model);
+        FileTrees.deleteRecursively(model);
         Files.createDirectories(model);
         int code;
         try (OutputStream log = new FileOutputStream(model.resolve("train.log").toFile());
@@ -96,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("reusing " + data);
             return;
         }
-        deleteRecursively(data);
+        FileTrees.deleteRecursively(data);
         long start = System.nanoTime();
         DataConvert.fromGenerator(identities, views, DATA_SEED, 0, data, 1);
         VerificationBinWriter.write(data.resolve("heldout.bin"),
@@ -124,16 +123,6 @@ final class DemoCommand implements Callable<Integer> {
         throw new IllegalStateException("training wrote no held-out accuracy into " + model.resolve(MetricsLog.FILE_NAME));
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 
     /** Writes to two streams: the terminal and the log file. */
     private static final class TeeStream extends OutputStream {

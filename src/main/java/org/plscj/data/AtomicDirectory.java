@@ -1,16 +1,13 @@
 package org.plscj.data;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
+import org.plscj.io.FileTrees;
 
 /**
  * Builds a directory atomically: everything goes into a temporary sibling {@code TARGET.tmp-<random>}
@@ -45,7 +42,7 @@ final class AtomicDirectory implements AutoCloseable {
 
     /** Renames the temporary directory to the target, forcing both directories' entries to disk. */
     void commit() throws IOException {
-        syncDirectory(temp);
+        FileTrees.force(temp);
         // rename(2) would silently replace an empty directory created meanwhile: check once more.
         refuseExisting(target);
         try {
@@ -55,17 +52,13 @@ final class AtomicDirectory implements AutoCloseable {
             throw e;
         }
         committed = true;
-        syncDirectory(target.getParent());
+        FileTrees.force(target.getParent());
     }
 
     @Override
     public void close() throws IOException {
         if (!committed && Files.exists(temp)) {
-            try (Stream<Path> walk = Files.walk(temp)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            FileTrees.deleteRecursively(temp);
         }
     }
 
@@ -75,11 +68,4 @@ final class AtomicDirectory implements AutoCloseable {
         }
     }
 
-    private static void syncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // Some platforms (Windows) cannot open a directory; its entries are then as durable as the OS makes them.
-        }
-    }
 }

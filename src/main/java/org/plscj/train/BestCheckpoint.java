@@ -4,15 +4,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.plscj.eval.VerificationReport;
+import org.plscj.io.FileTrees;
 
 /**
  * best_target: keeps a copy of the checkpoint that scored the highest accuracy on one verification
@@ -75,42 +73,25 @@ final class BestCheckpoint {
         Path partial = saveDir.resolve("." + DIRECTORY + ".partial");
         Path old = saveDir.resolve("." + DIRECTORY + ".old");
         Path best = saveDir.resolve(DIRECTORY);
-        deleteRecursively(partial);
+        FileTrees.deleteRecursively(partial);
         Files.createDirectories(partial);
         try (Stream<Path> files = Files.list(checkpoint)) {
             for (Path f : files.toList()) {
                 Files.copy(f, partial.resolve(f.getFileName()));
-                force(partial.resolve(f.getFileName()));
+                FileTrees.force(partial.resolve(f.getFileName()));
             }
         }
         Files.write(partial.resolve(FILE), JSON.writeValueAsBytes(new Record(target, step, bestAccuracy)));
-        force(partial.resolve(FILE));
-        force(partial);
-        deleteRecursively(old);
+        FileTrees.force(partial.resolve(FILE));
+        FileTrees.force(partial);
+        FileTrees.deleteRecursively(old);
         if (Files.exists(best)) {
             Files.move(best, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(partial, best, StandardCopyOption.ATOMIC_MOVE);
-        force(saveDir);
-        deleteRecursively(old);
+        FileTrees.force(saveDir);
+        FileTrees.deleteRecursively(old);
     }
 
-    private static void force(Path path) {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // why ignored: some platforms cannot open a directory for sync; its entries are then as durable as the OS makes them
-        }
-    }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }
