@@ -12,7 +12,6 @@ Prints ONE JSON line on stdout; everything else goes to stderr.
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -41,7 +40,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from arcface_head_ops import DistCrossEntropyFunc, arcface_margin  # noqa: E402
+from peer_common import DistCrossEntropyFunc, arcface_margin, blas_string, peak_rss_mb  # noqa: E402
 
 # never let a warning reach stdout
 warnings.showwarning = lambda msg, cat, fn, ln, file=None, line=None: \
@@ -61,41 +60,6 @@ def step(x, weight, labels, optimizer):
     optimizer.zero_grad(set_to_none=True)
     # x.grad would flow into the backbone; a fresh x is made each step.
     return loss
-
-
-def blas_string():
-    """Short description: the BLAS named in torch's build config, else the
-    BLAS library actually mapped into this process (after a matmul ran)."""
-    cfg = torch.__config__.show()
-    m = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
-    info = m.group(1) if m else "?"
-    if "OpenBLAS" in cfg or info == "open":
-        return "OpenBLAS"
-    if info == "mkl":
-        return "MKL"
-    libs = set()
-    try:
-        with open("/proc/self/maps") as f:
-            for line in f:
-                name = os.path.basename(line.split()[-1])
-                if re.search(r"openblas|mkl_rt|libmkl|blis|libblas", name, re.I):
-                    libs.add(name)
-    except OSError:
-        pass
-    lib = next((l for l in sorted(libs) if "openblas" in l.lower()), None) \
-        or (sorted(libs)[0] if libs else "unknown")
-    kind = "OpenBLAS" if "openblas" in lib.lower() else lib
-    return f"{kind} (BLAS_INFO={info}, {lib})"
-
-
-def peak_rss_mb():
-    """VmHWM of this process. Not ru_maxrss: Linux carries that across exec, so a script started
-    from a big JVM would report the JVM's peak; VmHWM belongs to the new address space."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def main():

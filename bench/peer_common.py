@@ -1,6 +1,10 @@
-"""The pieces of insightface arcface_torch's head that both peer benchmarks run (world size 1):
-DistCrossEntropyFunc (hand-written backward) and CombinedMarginLoss's arcface branch.
-Import it after torch's thread variables are set (the scripts do so before importing torch)."""
+"""What both PyTorch peer benchmarks share: insightface arcface_torch's head at world size 1
+(DistCrossEntropyFunc with its hand-written backward, CombinedMarginLoss's arcface branch) and the
+facts they report (the BLAS in use, peak RSS). Import it after torch's thread variables are set
+(the scripts do so before importing torch)."""
+import os
+import re
+
 import torch
 
 
@@ -46,3 +50,38 @@ def arcface_margin(logits, labels, m2=0.5, s=64.0):
         logits[index_positive, labels[index_positive].view(-1)] = final_target_logit
         logits.cos_()
     return logits * s
+
+
+def blas_string():
+    """Short description: the BLAS named in torch's build config, else the
+    BLAS library actually mapped into this process (after a matmul ran)."""
+    cfg = torch.__config__.show()
+    m = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
+    info = m.group(1) if m else "?"
+    if "OpenBLAS" in cfg or info == "open":
+        return "OpenBLAS"
+    if info == "mkl":
+        return "MKL"
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                name = os.path.basename(line.split()[-1])
+                if re.search(r"openblas|mkl_rt|libmkl|blis|libblas", name, re.I):
+                    libs.add(name)
+    except OSError:
+        pass
+    lib = next((l for l in sorted(libs) if "openblas" in l.lower()), None) \
+        or (sorted(libs)[0] if libs else "unknown")
+    kind = "OpenBLAS" if "openblas" in lib.lower() else lib
+    return f"{kind} (BLAS_INFO={info}, {lib})"
+
+
+def peak_rss_mb():
+    """VmHWM of this process. Not ru_maxrss: Linux carries that across exec, so a script started
+    from a big JVM would report the JVM's peak; VmHWM belongs to the new address space."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    raise RuntimeError("no VmHWM in /proc/self/status")
