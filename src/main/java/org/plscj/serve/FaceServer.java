@@ -1,0 +1,221 @@
+package org.plscj.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.plscj.eval.NearestCentres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code plsc serve}: embeddings, verification and identification over HTTP (Javalin on Jetty).
+ *
+ * <ul>
+ *   <li>{@code POST /v1/embed} {"images": [base64, …], "normalize": true} → {"embeddings": [[…], …]}
+ *   <li>{@code POST /FaceClassifyService/inference} {"base64_string": […]} → {"instance": [{"embedding": […]}, …]} (PLSC v1)
+ *   <li>{@code POST /v1/verify} {"image1": b64, "image2": b64} → {"similarity", "threshold", "same"}
+ *   <li>{@code POST /v1/identify} {"images": […], "k": 5} → {"results": [[{"class", "score"}, …], …]}
+ *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text)
+ * </ul>
+ * Errors: 400 (malformed JSON, base64 or image, naming the field and index), 413 (too large), 503
+ * (queue full or timed out), each with {"error": message}.
+ */
+public final class FaceServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FaceServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_K = 1000;
+
+    private final ServeConfig config;
+    private final String modelName;
+    private final Double threshold;
+    private final Tensor centres;
+    private final ServeMetrics metrics = new ServeMetrics();
+    private final DynamicBatcher batcher;
+    private final RequestImages images;
+    private final Javalin app;
+
+    /** {@code centres}: normalised class centres [C, D] for /v1/identify, or null. */
+    public FaceServer(EmbeddingEngine engine, String modelName, Double threshold, Tensor centres, ServeConfig config) {
+        this.config = config;
+        this.modelName = modelName;
+        this.threshold = threshold;
+        this.centres = centres;
+        this.batcher = new DynamicBatcher(engine, config.maxBatch(), config.maxWaitMillis(), config.queueCapacity(), metrics);
+        this.images = new RequestImages(config.maxImages());
+        app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.http.maxRequestSize = config.maxRequestBytes();
+        });
+        post("/v1/embed", this::embed);
+        post("/FaceClassifyService/inference", this::plscInference);
+        post("/v1/verify", this::verify);
+        post("/v1/identify", this::identify);
+        app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "model", modelName, "classes", centres == null ? 0 : centres.size(0))));
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.render()));
+    }
+
+    /** Starts listening; returns the port (useful with port 0). */
+    public int start() {
+        app.start(config.host(), config.port());
+        return app.port();
+    }
+
+    /** Requests answered with {@code status} so far. */
+    public long requestsWithStatus(int status) {
+        return metrics.requestsWithStatus(status);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        app.stop();
+        batcher.close();
+    }
+
+    private interface Endpoint {
+        Object answer(JsonNode body) throws Exception;
+    }
+
+    private void post(String path, Endpoint endpoint) {
+        app.post(path, ctx -> {
+            long t0 = System.nanoTime();
+            try {
+                reply(ctx, 200, endpoint.answer(parse(ctx)));
+            } catch (BadRequest e) {
+                reply(ctx, e.status(), Map.of("error", e.getMessage()));
+            } catch (HttpResponseException e) {
+                reply(ctx, e.getStatus(), Map.of("error", "the request body exceeds " + config.maxRequestBytes() + " bytes"));
+            } catch (Exception e) {
+                LOG.error("{} failed", path, e);
+                reply(ctx, 500, Map.of("error", "internal error: " + e));
+            } finally {
+                metrics.request(path, ctx.statusCode(), (System.nanoTime() - t0) / 1e9);
+            }
+        });
+    }
+
+    private static JsonNode parse(Context ctx) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.bodyAsBytes());
+        } catch (JsonProcessingException e) {
+            throw new BadRequest("the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new BadRequest("the body cannot be read: " + e.getMessage());
+        }
+        if (body == null || !body.isObject()) {
+            throw new BadRequest("the body must be a JSON object");
+        }
+        return body;
+    }
+
+    private static void reply(Context ctx, int status, Object value) throws JsonProcessingException {
+        ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(value));
+    }
+
+    private Object embed(JsonNode body) throws Exception {
+        float[][] e = embeddings(images.array(body, "images"));
+        if (!body.has("normalize") || body.get("normalize").asBoolean(true)) {
+            for (float[] row : e) {
+                normalise(row);
+            }
+        }
+        return Map.of("model", modelName, "embeddings", e);
+    }
+
+    private Object plscInference(JsonNode body) throws Exception {
+        List<Map<String, float[]>> instances = new ArrayList<>();
+        for (float[] e : embeddings(images.array(body, "base64_string"))) {
+            instances.add(Map.of("embedding", e));
+        }
+        return Map.of("instance", instances);
+    }
+
+    private Object verify(JsonNode body) throws Exception {
+        float[][] e = embeddings(List.of(images.single(body, "image1"), images.single(body, "image2")));
+        double similarity = dot(normalise(e[0]), normalise(e[1]));
+        Double t = body.has("threshold") ? Double.valueOf(body.get("threshold").asDouble()) : threshold;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("similarity", similarity);
+        out.put("threshold", t);
+        out.put("same", t == null ? null : similarity >= t);
+        return out;
+    }
+
+    private Object identify(JsonNode body) throws Exception {
+        if (centres == null) {
+            throw new BadRequest("this model has no class centres to identify against (exported with --centres none, or imported)");
+        }
+        int k = body.has("k") ? body.get("k").asInt(-1) : 5;
+        if (k < 1 || k > Math.min(MAX_K, centres.size(0))) {
+            throw new BadRequest("field 'k' must be an integer in 1.." + Math.min(MAX_K, centres.size(0)) + ", got " + body.get("k"));
+        }
+        float[][] e = embeddings(images.array(body, "images"));
+        NearestCentres.Result r;
+        try (PointerScope scope = new PointerScope()) {
+            Tensor q = torch.empty(e.length, e[0].length);
+            for (int i = 0; i < e.length; i++) {
+                q.select(0, i).data_ptr_float().put(e[i]);
+            }
+            r = NearestCentres.topK(centres, q, k);
+        }
+        List<List<Map<String, Object>>> results = new ArrayList<>();
+        for (int i = 0; i < e.length; i++) {
+            List<Map<String, Object>> top = new ArrayList<>();
+            for (int j = 0; j < k; j++) {
+                top.add(Map.of("class", r.indices()[i][j], "score", r.scores()[i][j]));
+            }
+            results.add(top);
+        }
+        return Map.of("results", results);
+    }
+
+    /** The embeddings of {@code batch}, computed by the batcher; 503 when it is full or too slow. */
+    private float[][] embeddings(List<float[]> batch) throws InterruptedException, ExecutionException {
+        List<CompletableFuture<float[]>> futures = batcher.submit(batch);
+        if (futures == null) {
+            throw new BadRequest(503, "the server is busy: its queue of " + batcher.capacity() + " images is full; retry later");
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+        float[][] out = new float[batch.size()][];
+        try {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (TimeoutException e) {
+            throw new BadRequest(503, "no embeddings within " + config.timeoutMillis() + " ms; the server is overloaded");
+        }
+        return out;
+    }
+
+    static float[] normalise(float[] v) {
+        double n = Math.sqrt(dot(v, v));
+        if (n > 0) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] /= n;
+            }
+        }
+        return v;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
+}
