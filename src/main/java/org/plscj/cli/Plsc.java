@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
             "LOCAL_RANK, LOCAL_WORLD_SIZE): start them with 'plsc launch', torchrun-style schedulers, or by hand."
         },
         subcommands = {TrainCommand.class, PlanCommand.class, CheckCommand.class, BenchCommand.class, LaunchCommand.class, DataCommand.class, DemoCommand.class,
-            ExportCommand.class, ImportCommand.class, ServeCommand.class,
+            ExportCommand.class, ImportCommand.class, ServeCommand.class, PredictCommand.class,
             CommandLine.HelpCommand.class})
 public final class Plsc {
     /** Exit code for unusable input (bad options, labels, shapes). */

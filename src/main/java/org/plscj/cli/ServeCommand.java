@@ -4,13 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.plscj.serve.BundleMeta;
-import org.plscj.serve.EmbeddingEngine;
 import org.plscj.serve.FaceServer;
 import org.plscj.serve.ModelBundle;
 import org.plscj.serve.OnnxEngine;
 import org.plscj.serve.ServeConfig;
-import org.plscj.serve.TorchEngine;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,12 +65,7 @@ final class ServeCommand implements Callable<Integer> {
             server = new FaceServer(new OnnxEngine(model), model.getFileName().toString(), null, null, config);
         } else {
             ModelBundle bundle = ModelBundle.open(model);
-            EmbeddingEngine e = switch (engine) {
-                case "torch" -> new TorchEngine(bundle.backbone());
-                case "onnx" -> new OnnxEngine(model.resolve(BundleMeta.ONNX));
-                default -> throw new IllegalArgumentException("--engine must be torch or onnx, got '" + engine + "'");
-            };
-            server = new FaceServer(e, bundle.meta().modelName(), bundle.meta().verificationThreshold(), bundle.centres(), config);
+            server = new FaceServer(bundle.engine(engine), bundle.meta().modelName(), bundle.meta().verificationThreshold(), bundle.centres(), config);
         }
         int bound = server.start();
         spec.commandLine().getOut().printf("serving %s on http://%s:%d (POST /v1/embed, /v1/verify, /v1/identify, "

@@ -35,6 +35,15 @@ public record ModelBundle(Path dir, BundleMeta meta, Backbone backbone, Tensor c
         return new ModelBundle(dir, meta, backbone, readCentres(dir, meta));
     }
 
+    /** The engine that runs this bundle: {@code torch} (the backbone on libtorch) or {@code onnx} (backbone.onnx on onnxruntime). */
+    public EmbeddingEngine engine(String kind) throws ai.onnxruntime.OrtException {
+        return switch (kind) {
+            case "torch" -> new TorchEngine(backbone);
+            case "onnx" -> new OnnxEngine(dir.resolve(BundleMeta.ONNX));
+            default -> throw new IllegalArgumentException("--engine must be torch or onnx, got '" + kind + "'");
+        };
+    }
+
     private static Tensor readCentres(Path dir, BundleMeta meta) throws IOException {
         Path file = dir.resolve(BundleMeta.CENTRES);
         if (meta.numClasses() == 0 || !Files.isRegularFile(file)) {
