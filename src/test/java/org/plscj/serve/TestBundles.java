@@ -13,14 +13,14 @@ import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 
 /** Checkpoints and bundles of small untrained models, for the serve tests. */
-final class TestBundles {
-    static final String MODEL = "TinyFaceNet";
-    static final int EMB_DIM = 64;
+public final class TestBundles {
+    public static final String MODEL = "TinyFaceNet";
+    public static final int EMB_DIM = 64;
 
     private TestBundles() {}
 
     /** A single-worker checkpoint of a calibrated TinyFaceNet with {@code classes} classes; returns its directory. */
-    static Path checkpoint(Path root, long classes) throws IOException {
+    public static Path checkpoint(Path root, long classes) throws IOException {
         Backbone backbone = Backbones.create(MODEL, EMB_DIM);
         ServeTesting.calibrate(backbone, ServeTesting.images(8, 7));
         try (Communicator comm = Communicator.single();
@@ -30,7 +30,7 @@ final class TestBundles {
     }
 
     /** A bundle exported from a fresh checkpoint with {@code classes} classes. */
-    static Path bundle(Path root, long classes, CentresPrecision precision) throws IOException {
+    public static Path bundle(Path root, long classes, CentresPrecision precision) throws IOException {
         Path out = root.resolve("bundle-" + precision);
         BundleWriter.fromCheckpoint(checkpoint(root.resolve("run"), classes), out, precision, 0.3);
         return out;
