@@ -36,7 +36,7 @@ class OnnxExportTest {
     void onnxRuntimeMatchesTheEngine(String name) throws Exception {
         try (PointerScope scope = new PointerScope()) {
             Backbone backbone = Backbones.create(name, EMB_DIM);
-            ServeTesting.calibrate(backbone, ServeTesting.images(8, 1));
+            BatchNormCalibration.calibrate(backbone, ServeTesting.images(8, 1));
             Tensor images = ServeTesting.images(3, 2);
             float[][] ours = ServeTesting.embed(backbone, images);
             Path file = dir.resolve(name + ".onnx");

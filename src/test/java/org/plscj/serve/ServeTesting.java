@@ -7,15 +7,12 @@ import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
-import org.bytedeco.pytorch.BatchNorm1dImpl;
-import org.bytedeco.pytorch.BatchNorm2dImpl;
-import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.model.Backbone;
 
-/** Shared helpers of the serve tests: images, BatchNorm statistics that keep deep nets finite, onnxruntime. */
+/** Shared helpers of the serve tests: images, embeddings as arrays, onnxruntime. */
 final class ServeTesting {
     private ServeTesting() {}
 
@@ -23,31 +20,6 @@ final class ServeTesting {
     static Tensor images(int n, long seed) {
         torch.manual_seed(seed);
         return torch.rand(n, 3, 112, 112).mul(new org.bytedeco.pytorch.Scalar(2.0)).sub(new org.bytedeco.pytorch.Scalar(1.0));
-    }
-
-    /**
-     * Sets every BatchNorm's running statistics to those of one train-mode pass over {@code images}
-     * (momentum 1), then switches to eval mode.
-     *
-     * <p>why: an untrained deep net in eval mode (running variance 1) overflows — IResNet's convs grow
-     * activations ~20× per layer — so an eval-mode comparison of fresh weights would compare infinities.
-     */
-    static void calibrate(Backbone backbone, Tensor images) {
-        for (Module m : backbone.modules(false).get()) {
-            BatchNorm2dImpl bn2 = m.asBatchNorm2d();
-            if (bn2 != null && !bn2.isNull()) {
-                bn2.options().momentum().put(1.0);
-            }
-            BatchNorm1dImpl bn1 = m.asBatchNorm1d();
-            if (bn1 != null && !bn1.isNull()) {
-                bn1.options().momentum().put(1.0);
-            }
-        }
-        try (NoGradGuard noGrad = new NoGradGuard()) {
-            backbone.train(true);
-            backbone.forward(images);
-        }
-        backbone.eval();
     }
 
     /** {@code backbone}'s eval-mode embeddings of {@code images}. */

@@ -22,7 +22,7 @@ public final class TestBundles {
     /** A single-worker checkpoint of a calibrated TinyFaceNet with {@code classes} classes; returns its directory. */
     public static Path checkpoint(Path root, long classes) throws IOException {
         Backbone backbone = Backbones.create(MODEL, EMB_DIM);
-        ServeTesting.calibrate(backbone, ServeTesting.images(8, 7));
+        BatchNormCalibration.calibrate(backbone, ServeTesting.images(8, 7));
         try (Communicator comm = Communicator.single();
                 PartialFC head = new PartialFC(HeadConfig.of(classes, EMB_DIM, LossType.ARCFACE), comm)) {
             return new CheckpointStore(root, 1).save(new Snapshot(5, 0, 0.1, "", backbone, Map.of(), head), comm);
