@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/embed} {"images": [base64, …], "normalize": true} → {"embeddings": [[…], …]}
  *   <li>{@code POST /FaceClassifyService/inference} {"base64_string": […]} → {"instance": [{"embedding": […]}, …]} (PLSC v1)
  *   <li>{@code POST /v1/verify} {"image1": b64, "image2": b64} → {"similarity", "threshold", "same"}
- *   <li>{@code POST /v1/identify} {"images": […], "k": 5} → {"results": [[{"class", "score"}, …], …]}
+ *   <li>{@code POST /v1/identify} {"images": […], "k": 5} → {"results": [[{"class", "score"}, …], …]} among the
+ *       class centres, or with {"gallery": true} → [[{"id", "score"}, …], …] among the enrolled identities
+ *   <li>{@code POST /v1/gallery} {"id": "alice", "images": […]} → {"id", "gallery_size"}: enrols (or replaces) an identity
  *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text)
  * </ul>
  * Errors: 400 (malformed JSON, base64 or image, naming the field and index), 413 (too large), 503
@@ -46,6 +48,7 @@ public final class FaceServer implements AutoCloseable {
     private final ServeMetrics metrics = new ServeMetrics();
     private final DynamicBatcher batcher;
     private final RequestImages images;
+    private final Gallery gallery = new Gallery();
     private final Javalin app;
 
     /** {@code centres}: normalised class centres [C, D] for /v1/identify, or null. */
@@ -64,6 +67,7 @@ public final class FaceServer implements AutoCloseable {
         post("/FaceClassifyService/inference", this::plscInference);
         post("/v1/verify", this::verify);
         post("/v1/identify", this::identify);
+        post("/v1/gallery", this::enrol);
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "model", modelName, "classes", centres == null ? 0 : centres.size(0))));
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.render()));
     }
@@ -155,32 +159,54 @@ public final class FaceServer implements AutoCloseable {
         return out;
     }
 
-    private Object identify(JsonNode body) throws Exception {
-        if (centres == null) {
-            throw new BadRequest("this model has no class centres to identify against (exported with --centres none, or imported)");
+    private Object enrol(JsonNode body) throws Exception {
+        JsonNode id = body.get("id");
+        if (id == null || !id.isTextual() || id.textValue().isBlank()) {
+            throw new BadRequest("field 'id' must be a non-empty string naming the identity");
         }
-        int k = body.has("k") ? body.get("k").asInt(-1) : 5;
-        if (k < 1 || k > Math.min(MAX_K, centres.size(0))) {
-            throw new BadRequest("field 'k' must be an integer in 1.." + Math.min(MAX_K, centres.size(0)) + ", got " + body.get("k"));
+        int size = gallery.enrol(id.textValue(), embeddings(images.array(body, "images")));
+        return Map.of("id", id.textValue(), "gallery_size", size);
+    }
+
+    private Object identify(JsonNode body) throws Exception {
+        boolean inGallery = body.path("gallery").asBoolean(false);
+        Gallery.Snapshot enrolled = inGallery ? gallery.snapshot() : null;
+        long candidates = inGallery ? enrolled.ids().size() : centres == null ? 0 : centres.size(0);
+        if (candidates == 0) {
+            throw new BadRequest(inGallery ? "the gallery is empty: enrol identities with POST /v1/gallery first"
+                    : "this model has no class centres (exported with --centres none, or imported): use \"gallery\": true");
+        }
+        int k = body.has("k") ? body.get("k").asInt(-1) : (int) Math.min(5, candidates);
+        if (k < 1 || k > Math.min(MAX_K, candidates)) {
+            throw new BadRequest("field 'k' must be an integer in 1.." + Math.min(MAX_K, candidates) + ", got " + body.get("k"));
         }
         float[][] e = embeddings(images.array(body, "images"));
         NearestCentres.Result r;
         try (PointerScope scope = new PointerScope()) {
-            Tensor q = torch.empty(e.length, e[0].length);
+            Tensor targets = inGallery ? matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()) : centres;
+            float[] packed = new float[e.length * e[0].length];
             for (int i = 0; i < e.length; i++) {
-                q.select(0, i).data_ptr_float().put(e[i]);
+                System.arraycopy(e[i], 0, packed, i * e[0].length, e[0].length);
             }
-            r = NearestCentres.topK(centres, q, k);
+            r = NearestCentres.topK(targets, matrix(packed, e.length, e[0].length), k);
         }
         List<List<Map<String, Object>>> results = new ArrayList<>();
         for (int i = 0; i < e.length; i++) {
             List<Map<String, Object>> top = new ArrayList<>();
             for (int j = 0; j < k; j++) {
-                top.add(Map.of("class", r.indices()[i][j], "score", r.scores()[i][j]));
+                long index = r.indices()[i][j];
+                top.add(inGallery ? Map.of("id", enrolled.ids().get((int) index), "score", r.scores()[i][j])
+                        : Map.of("class", index, "score", r.scores()[i][j]));
             }
             results.add(top);
         }
         return Map.of("results", results);
+    }
+
+    private static Tensor matrix(float[] values, int rows, int cols) {
+        Tensor t = torch.empty(rows, cols);
+        t.data_ptr_float().put(values, 0, rows * cols);
+        return t;
     }
 
     /** The embeddings of {@code batch}, computed by the batcher; 503 when it is full or too slow. */

@@ -91,6 +91,20 @@ class FaceServerTest {
     }
 
     @Test
+    void enrolledIdentitiesAreFoundInTheGallery() throws Exception {
+        ok("/v1/gallery", "{\"id\": \"alice\", \"images\": [\"" + FACES.get(0) + "\", \"" + FACES.get(2) + "\"]}");
+        JsonNode bob = ok("/v1/gallery", "{\"id\": \"bob\", \"images\": [\"" + FACES.get(4) + "\"]}");
+        assertEquals(2, bob.get("gallery_size").asInt());
+        JsonNode found = ok("/v1/identify", "{\"images\": [\"" + FACES.get(4) + "\"], \"gallery\": true, \"k\": 2}");
+        JsonNode top = found.get("results").get(0);
+        assertEquals("bob", top.get(0).get("id").asText());
+        assertEquals(1.0, top.get(0).get("score").asDouble(), 1e-5);
+        assertEquals("alice", top.get(1).get("id").asText());
+        assertError("/v1/gallery", "{\"images\": [\"" + FACES.get(0) + "\"]}", 400, "field 'id'");
+        assertError("/v1/identify", "{\"images\": [\"" + FACES.get(0) + "\"], \"gallery\": true, \"k\": 3}", 400, "1..2");
+    }
+
+    @Test
     void badRequestsGet4xxNamingTheFieldAndIndex() throws Exception {
         assertError("/v1/embed", "{\"images\": [", 400, "not valid JSON");
         assertError("/v1/embed", "[1, 2]", 400, "JSON object");
