@@ -119,10 +119,30 @@ class FaceServerTest {
         assertError("/v1/embed", "{\"images\": [\"" + "A".repeat(300_000) + "\"]}", 413, "exceeds");
     }
 
-    /** Concurrent clients, valid and malformed requests mixed: every answer is 200 or 4xx, and batches form. */
+    /** Concurrent clients, valid and malformed requests mixed: every answer is 200 or 4xx, batches form, memory stays flat. */
     @Test
     void concurrentLoadHasNoServerErrorsAndBatches() throws Exception {
         long before5xx = server.requestsWithStatus(500) + server.requestsWithStatus(503);
+        load();
+        long rssAfterFirst = rssKiB();
+        for (int round = 0; round < 3; round++) {
+            load();
+        }
+        long growth = rssKiB() - rssAfterFirst;
+        System.out.printf("load: RSS %d MiB after the first round, %+d MiB after three more%n", rssAfterFirst >> 10, growth >> 10);
+        assertTrue(growth < 150 << 10, "RSS grew by " + (growth >> 10) + " MiB over three rounds of 320 requests");
+        assertEquals(before5xx, server.requestsWithStatus(500) + server.requestsWithStatus(503));
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("plsc_requests_total{endpoint=\"/v1/embed\",status=\"200\"}"), metrics);
+        long batches = metricValue(metrics, "plsc_batch_size_count");
+        long images = metricValue(metrics, "plsc_images_total");
+        System.out.printf("load: %d images in %d batches%n", images, batches);
+        assertTrue(batches < images, "concurrent single-image requests must share batches: " + batches + " batches for " + images + " images");
+        assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    /** 16 clients × 20 requests, every fifth malformed: 256 answers 200, 64 answer 400. */
+    private static void load() throws Exception {
         ExecutorService clients = Executors.newFixedThreadPool(16);
         List<Future<int[]>> results = new ArrayList<>();
         for (int c = 0; c < 16; c++) {
@@ -149,14 +169,11 @@ class FaceServerTest {
         clients.shutdown();
         assertEquals(256, ok);
         assertEquals(64, bad);
-        assertEquals(before5xx, server.requestsWithStatus(500) + server.requestsWithStatus(503));
-        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        assertTrue(metrics.contains("plsc_requests_total{endpoint=\"/v1/embed\",status=\"200\"}"), metrics);
-        long batches = metricValue(metrics, "plsc_batch_size_count");
-        long images = metricValue(metrics, "plsc_images_total");
-        System.out.printf("load: %d images in %d batches%n", images, batches);
-        assertTrue(batches < images, "concurrent single-image requests must share batches: " + batches + " batches for " + images + " images");
-        assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    private static long rssKiB() throws Exception {
+        return java.nio.file.Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
     }
 
     private static long metricValue(String metrics, String name) {
