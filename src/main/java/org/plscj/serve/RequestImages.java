@@ -11,6 +11,7 @@ import org.plscj.data.ImageDecoder;
  * image is another size), with errors that name the field and the index.
  */
 final class RequestImages {
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
     private final ImageDecoder decoder = new ImageDecoder(ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, true);
     private final int maxImages;
 
@@ -48,7 +49,8 @@ final class RequestImages {
         }
         byte[] bytes;
         try {
-            bytes = Base64.getMimeDecoder().decode(stripDataUrl(value.textValue()));
+            // why strict after dropping whitespace: the MIME decoder skips any foreign character, so "@@" would pass as no bytes
+            bytes = Base64.getDecoder().decode(WHITESPACE.matcher(stripDataUrl(value.textValue())).replaceAll(""));
         } catch (IllegalArgumentException e) {
             throw new BadRequest(where + " is not valid base64: " + e.getMessage());
         }
@@ -56,7 +58,8 @@ final class RequestImages {
             return decoder.decode(bytes, where, false);
         } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
             // PlscFormatException is an IllegalArgumentException; the other kinds: ImageIO readers throw them on some corrupt files
-            throw new BadRequest(where + " is not a decodable image: " + e.getMessage());
+            String reason = String.valueOf(e.getMessage());
+            throw new BadRequest(where + " is not a decodable image: " + (reason.startsWith(where + ": ") ? reason.substring(where.length() + 2) : reason));
         }
     }
 

@@ -111,6 +111,7 @@ class FaceServerTest {
         assertError("/v1/embed", "{\"pictures\": []}", 400, "field 'images'");
         assertError("/v1/embed", "{\"images\": [\"" + FACES.get(0) + "\", \"%%%not-base64\"]}", 400, "images[1] is not valid base64");
         assertError("/v1/embed", "{\"images\": [\"" + FACES.get(0) + "\", 7]}", 400, "images[1] must be a base64 string");
+        assertError("/v1/embed", "{\"images\": [\"" + FACES.get(0) + "\", \"@@\"]}", 400, "images[1] is not valid base64");
         String notAnImage = Base64.getEncoder().encodeToString("hello, this is text".getBytes());
         assertError("/FaceClassifyService/inference", "{\"base64_string\": [\"" + notAnImage + "\"]}", 400, "base64_string[0] is not a decodable image");
         assertError("/v1/verify", "{\"image1\": \"" + FACES.get(0) + "\"}", 400, "image2");
