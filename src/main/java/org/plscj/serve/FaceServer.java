@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/gallery} {"id": "alice", "images": […]} → {"id", "gallery_size"}: enrols (or replaces) an identity
  *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text)
  * </ul>
+ * Every POST also takes multipart/form-data: files under the same field names (several {@code images}
+ * parts make the array), other fields as form values ({@code k}, {@code gallery}, {@code id}).
  * Errors: 400 (malformed JSON, base64 or image, naming the field and index), 413 (too large), 503
  * (queue full or timed out), each with {"error": message}.
  */
@@ -40,6 +42,8 @@ public final class FaceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FaceServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_K = 1000;
+    /** Fields that hold lists of images. */
+    private static final java.util.Set<String> LIST_FIELDS = java.util.Set.of("images", "base64_string");
 
     private final ServeConfig config;
     private final String modelName;
@@ -62,6 +66,8 @@ public final class FaceServer implements AutoCloseable {
         app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxRequestBytes();
+            c.jetty.multipartConfig.maxTotalRequestSize(config.maxRequestBytes(), io.javalin.config.SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxFileSize(config.maxRequestBytes(), io.javalin.config.SizeUnit.BYTES);
         });
         post("/v1/embed", this::embed);
         post("/FaceClassifyService/inference", this::plscInference);
@@ -112,6 +118,9 @@ public final class FaceServer implements AutoCloseable {
     }
 
     private static JsonNode parse(Context ctx) {
+        if (ctx.isMultipartFormData()) {
+            return multipart(ctx);
+        }
         JsonNode body;
         try {
             body = JSON.readTree(ctx.bodyAsBytes());
@@ -122,6 +131,37 @@ public final class FaceServer implements AutoCloseable {
         }
         if (body == null || !body.isObject()) {
             throw new BadRequest("the body must be a JSON object");
+        }
+        return body;
+    }
+
+    /**
+     * The JSON request a multipart form stands for: each file base64-encoded under its field name (an
+     * array for the list fields), form values as strings; so both kinds share one validation path.
+     */
+    private static JsonNode multipart(Context ctx) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+        try {
+            // file parts appear here too, without values
+            ctx.formParamMap().forEach((name, values) -> values.stream().findFirst().ifPresent(v -> body.put(name, v)));
+            ctx.uploadedFileMap().forEach((name, files) -> {
+                List<String> encoded = new ArrayList<>();
+                for (io.javalin.http.UploadedFile f : files) {
+                    try (java.io.InputStream in = f.content()) {
+                        encoded.add(java.util.Base64.getEncoder().encodeToString(in.readAllBytes()));
+                    } catch (java.io.IOException e) {
+                        throw new BadRequest("part '" + name + "' (" + f.filename() + ") cannot be read: " + e.getMessage());
+                    }
+                }
+                if (LIST_FIELDS.contains(name)) {
+                    encoded.forEach(body.putArray(name)::add);
+                } else {
+                    body.put(name, encoded.get(0));
+                }
+            });
+        } catch (IllegalStateException e) {
+            // why: Jetty reports a form over its size limits this way
+            throw new BadRequest(413, "the multipart request exceeds a size limit: " + e.getMessage());
         }
         return body;
     }

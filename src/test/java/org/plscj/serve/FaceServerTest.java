@@ -105,6 +105,47 @@ class FaceServerTest {
     }
 
     @Test
+    void multipartFormsWorkLikeJson() throws Exception {
+        byte[] a = Base64.getDecoder().decode(FACES.get(0));
+        byte[] b = Base64.getDecoder().decode(FACES.get(1));
+        HttpResponse<String> r = multipart("/v1/embed", List.of(part("images", a), part("images", b), field("normalize", "false")));
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode e = JSON.readTree(r.body()).get("embeddings");
+        assertEquals(2, e.size());
+        assertEquals(direct(FACES.get(1))[0][7], e.get(1).get(7).floatValue(), 1e-5);
+        HttpResponse<String> id = multipart("/v1/identify", List.of(part("images", a), field("k", "2")));
+        assertEquals(2, JSON.readTree(id.body()).get("results").get(0).size(), id.body());
+        HttpResponse<String> big = multipart("/v1/embed", List.<byte[][]>of(part("images", new byte[300_000])));
+        assertEquals(413, big.statusCode(), big.body());
+        HttpResponse<String> junk = multipart("/v1/embed", List.of(part("images", a), part("images", "junk".getBytes())));
+        assertEquals(400, junk.statusCode(), junk.body());
+        assertTrue(junk.body().contains("images[1] is not a decodable image"), junk.body());
+    }
+
+    private static byte[][] part(String name, byte[] content) {
+        return new byte[][] {("Content-Disposition: form-data; name=\"" + name + "\"; filename=\"f.png\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(), content};
+    }
+
+    private static byte[][] field(String name, String value) {
+        return new byte[][] {("Content-Disposition: form-data; name=\"" + name + "\"\r\n\r\n").getBytes(), value.getBytes()};
+    }
+
+    private static HttpResponse<String> multipart(String path, List<byte[][]> parts) throws Exception {
+        String boundary = "plscBoundary42";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (byte[][] p : parts) {
+            body.write(("--" + boundary + "\r\n").getBytes());
+            body.write(p[0]);
+            body.write(p[1]);
+            body.write("\r\n".getBytes());
+        }
+        body.write(("--" + boundary + "--\r\n").getBytes());
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void badRequestsGet4xxNamingTheFieldAndIndex() throws Exception {
         assertError("/v1/embed", "{\"images\": [", 400, "not valid JSON");
         assertError("/v1/embed", "[1, 2]", 400, "JSON object");
