@@ -29,7 +29,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The bundle directory to create.")
     Path out;
 
-    @Option(names = "--centres", defaultValue = "fp32", paramLabel = "fp32|fp16|none",
+    @Option(names = "--centres", defaultValue = "fp32", paramLabel = "fp32|fp16|int8|none",
             converter = CentresConverter.class, description = "How to store the class centres (default ${DEFAULT-VALUE}).")
     CentresPrecision centres;
 
@@ -49,14 +49,14 @@ final class ExportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Accepts fp32, fp16 or none in any case. */
+    /** Accepts fp32, fp16, int8 or none in any case. */
     static final class CentresConverter implements picocli.CommandLine.ITypeConverter<CentresPrecision> {
         @Override
         public CentresPrecision convert(String value) {
             try {
                 return CentresPrecision.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("--centres must be fp32, fp16 or none, got '" + value + "'");
+                throw new picocli.CommandLine.TypeConversionException("--centres must be fp32, fp16, int8 or none, got '" + value + "'");
             }
         }
     }

@@ -7,6 +7,7 @@ import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 import org.plscj.serve.BundleMeta;
 import org.plscj.serve.BundleWriter;
+import org.plscj.serve.CentresPrecision;
 import org.plscj.serve.PyTorchImport;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
@@ -47,7 +48,7 @@ final class ImportCommand implements Callable<Integer> {
         Native.load();
         Backbone backbone = Backbones.create(model, embDim);
         int tensors = PyTorchImport.load(backbone, file).size();
-        BundleWriter.write(out, backbone, null, new BundleMeta(BundleMeta.FORMAT, backbone.modelName(), embDim, 0, "none",
+        BundleWriter.write(out, backbone, null, CentresPrecision.NONE, new BundleMeta(BundleMeta.FORMAT, backbone.modelName(), embDim, 0, "none",
                 "none", threshold, "pytorch " + file.toAbsolutePath().normalize()));
         spec.commandLine().getOut().printf("wrote %s: %s, emb_dim %d, %d tensors imported%n", out, backbone.modelName(), embDim, tensors);
         return 0;

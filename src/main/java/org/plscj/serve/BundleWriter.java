@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.checkpoint.Checkpoint;
@@ -36,23 +35,23 @@ public final class BundleWriter {
             Backbone backbone = Backbones.create(cm.modelName(), cm.embDim());
             checkpoint.loadBackbone(backbone);
             Tensor centres = precision == CentresPrecision.NONE ? null
-                    : normalisedRows(checkpoint.headShard(ClassShard.of(cm.numClasses(), 1, 0)).weight()).to(precision.dtype());
+                    : normalisedRows(checkpoint.headShard(ClassShard.of(cm.numClasses(), 1, 0)).weight());
             BundleMeta meta = new BundleMeta(BundleMeta.FORMAT, cm.modelName(), cm.embDim(),
                     centres == null ? 0 : cm.numClasses(), cm.lossType(), precision.name().toLowerCase(Locale.ROOT),
                     threshold, "checkpoint " + checkpointDir.toAbsolutePath().normalize() + " (step " + cm.step() + ")");
-            write(out, backbone, centres, meta);
+            write(out, backbone, centres, precision, meta);
             return meta;
         }
     }
 
-    /** Writes a bundle of {@code backbone} (its current weights) and optional {@code centres} [C, D]. */
-    public static void write(Path out, Backbone backbone, Tensor centres, BundleMeta meta) throws IOException {
+    /** Writes a bundle of {@code backbone} (its current weights) and optional unit-row {@code centres} [C, D] in {@code precision}. */
+    public static void write(Path out, Backbone backbone, Tensor centres, CentresPrecision precision, BundleMeta meta) throws IOException {
         backbone.eval();
         try (AtomicDirectory dir = AtomicDirectory.begin(out)) {
             TorchFile.write(dir.path().resolve(BundleMeta.BACKBONE), new LinkedHashMap<>(CheckpointStore.stateDict(backbone)));
             OnnxExport.write(backbone, dir.path().resolve(BundleMeta.ONNX));
             if (centres != null) {
-                TorchFile.write(dir.path().resolve(BundleMeta.CENTRES), Map.of(BundleMeta.CENTRES_KEY, centres));
+                TorchFile.write(dir.path().resolve(BundleMeta.CENTRES), precision.encode(centres));
             }
             json().writeValue(dir.path().resolve(BundleMeta.FILE).toFile(), meta);
             dir.commit();

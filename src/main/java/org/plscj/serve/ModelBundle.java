@@ -3,9 +3,7 @@ package org.plscj.serve;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.TorchFile;
 import org.plscj.model.Backbone;
@@ -49,12 +47,11 @@ public record ModelBundle(Path dir, BundleMeta meta, Backbone backbone, Tensor c
         if (meta.numClasses() == 0 || !Files.isRegularFile(file)) {
             return null;
         }
-        Map<String, Object> saved = TorchFile.read(file);
-        if (!(saved.get(BundleMeta.CENTRES_KEY) instanceof Tensor t) || t.dim() != 2 || t.size(0) != meta.numClasses()
-                || t.size(1) != meta.embDim()) {
-            throw new IllegalArgumentException(file + ": expected a tensor '" + BundleMeta.CENTRES_KEY + "' of shape ["
-                    + meta.numClasses() + ", " + meta.embDim() + "] (model.json's num_classes, emb_dim)");
+        Tensor t = CentresPrecision.decode(TorchFile.read(file), file);
+        if (t.dim() != 2 || t.size(0) != meta.numClasses() || t.size(1) != meta.embDim()) {
+            throw new IllegalArgumentException(file + ": expected centres of shape [" + meta.numClasses() + ", " + meta.embDim()
+                    + "] (model.json's num_classes, emb_dim), got " + java.util.Arrays.toString(org.plscj.tensor.Tensors.shape(t)));
         }
-        return t.to(ScalarType.Float).contiguous();
+        return t;
     }
 }

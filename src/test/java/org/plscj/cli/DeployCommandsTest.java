@@ -41,7 +41,7 @@ class DeployCommandsTest {
         assertEquals(2, run("export", "--checkpoint", checkpoint.toString(), "--out", bundle.toString()));
         assertTrue(err.toString().contains("already exists"), err.toString());
         assertEquals(2, run("export", "--checkpoint", checkpoint.toString(), "--out", root.resolve("b2").toString(), "--centres", "int4"));
-        assertTrue(err.toString().contains("--centres must be fp32, fp16 or none"), err.toString());
+        assertTrue(err.toString().contains("--centres must be fp32, fp16, int8 or none"), err.toString());
 
         Path images = Files.createDirectories(root.resolve("images"));
         for (int i = 0; i < 3; i++) {

@@ -58,11 +58,20 @@ class BundleWriterTest {
     }
 
     @Test
-    void fp16CentresAreHalfTheSizeAndNoneLeavesThemOut() throws Exception {
+    void fp16AndInt8CentresShrinkTheFileAndNoneLeavesThemOut() throws Exception {
         Path half = TestBundles.bundle(root.resolve("a"), 500, CentresPrecision.FP16);
         Tensor stored = (Tensor) TorchFile.read(half.resolve(BundleMeta.CENTRES)).get(BundleMeta.CENTRES_KEY);
         assertEquals(ScalarType.Half, stored.scalar_type().intern());
         assertEquals(500, ModelBundle.open(half).centres().size(0));
+
+        Path int8 = TestBundles.bundle(root.resolve("c"), 500, CentresPrecision.INT8);
+        java.util.Map<String, Object> quantised = TorchFile.read(int8.resolve(BundleMeta.CENTRES));
+        assertEquals(ScalarType.Char, ((Tensor) quantised.get(BundleMeta.CENTRES_KEY)).scalar_type().intern());
+        Tensor scales = (Tensor) quantised.get(CentresPrecision.SCALES_KEY);
+        Tensor exact = ModelBundle.open(TestBundles.bundle(root.resolve("d"), 500, CentresPrecision.FP32)).centres();
+        Tensor error = ModelBundle.open(int8).centres().sub(exact).abs();
+        // both bundles come from checkpoints with the same seed, hence the same head
+        assertTrue(Tensors.maxAbs(error.div(Tensors.col(scales))) <= 0.5 + 1e-3, "int8 error beyond half a step");
 
         Path none = TestBundles.bundle(root.resolve("b"), 500, CentresPrecision.NONE);
         assertFalse(Files.exists(none.resolve(BundleMeta.CENTRES)));
