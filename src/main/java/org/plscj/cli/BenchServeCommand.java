@@ -2,6 +2,7 @@ package org.plscj.cli;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
@@ -67,7 +69,7 @@ final class BenchServeCommand implements Callable<Integer> {
         out.printf("%-14s %6s %9s %9s %9s %5s%n", "model", "conc", "req/s", "p50 ms", "p99 ms", "fail");
         for (String name : models) {
             Backbone backbone = Backbones.create(name, 512);
-            BatchNormCalibration.calibrate(backbone, torch.rand(8, 3, 112, 112).mul_(new org.bytedeco.pytorch.Scalar(2)).sub_(new org.bytedeco.pytorch.Scalar(1)));
+            BatchNormCalibration.calibrate(backbone, torch.rand(8, 3, 112, 112).mul_(new Scalar(2)).sub_(new Scalar(1)));
             ServeConfig config = new ServeConfig("127.0.0.1", 0, maxBatch, maxWaitMillis, 4096, 64, 16L << 20, 120_000);
             try (FaceServer server = new FaceServer(new TorchEngine(backbone), name, null, null, config)) {
                 String base = "http://127.0.0.1:" + server.start();
@@ -93,7 +95,7 @@ final class BenchServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<String> randomImages(int n) throws java.io.IOException {
+    private static List<String> randomImages(int n) throws IOException {
         Random random = new Random(1);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {

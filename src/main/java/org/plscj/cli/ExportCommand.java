@@ -2,15 +2,18 @@ package org.plscj.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.plscj.serve.BundleMeta;
 import org.plscj.serve.BundleWriter;
 import org.plscj.serve.CentresPrecision;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code plsc export}: a checkpoint → an inference bundle (weights, ONNX graph, class centres, config). */
 @Command(
@@ -50,13 +53,13 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     /** Accepts fp32, fp16, int8 or none in any case. */
-    static final class CentresConverter implements picocli.CommandLine.ITypeConverter<CentresPrecision> {
+    static final class CentresConverter implements ITypeConverter<CentresPrecision> {
         @Override
         public CentresPrecision convert(String value) {
             try {
-                return CentresPrecision.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+                return CentresPrecision.valueOf(value.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("--centres must be fp32, fp16, int8 or none, got '" + value + "'");
+                throw new TypeConversionException("--centres must be fp32, fp16, int8 or none, got '" + value + "'");
             }
         }
     }

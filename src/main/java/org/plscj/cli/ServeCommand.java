@@ -73,11 +73,7 @@ final class ServeCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            server.close();
             stopped.countDown();
         }));
         stopped.await();

@@ -2,6 +2,7 @@ package org.plscj.serve;
 
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
+import org.bytedeco.pytorch.BatchNormOptions;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -34,7 +35,7 @@ public final class BatchNormCalibration {
     /** Sets each BatchNorm's momentum to {@code values[i]} (1 when null), first storing the old ones in {@code old}. */
     private static void setMomentum(Module[] modules, double[] values, double[] old) {
         for (int i = 0; i < modules.length; i++) {
-            org.bytedeco.pytorch.BatchNormOptions o = options(modules[i]);
+            BatchNormOptions o = options(modules[i]);
             if (o == null) {
                 continue;
             }
@@ -45,7 +46,7 @@ public final class BatchNormCalibration {
         }
     }
 
-    private static org.bytedeco.pytorch.BatchNormOptions options(Module m) {
+    private static BatchNormOptions options(Module m) {
         BatchNorm2dImpl bn2 = m.asBatchNorm2d();
         if (bn2 != null && !bn2.isNull()) {
             return bn2.options();

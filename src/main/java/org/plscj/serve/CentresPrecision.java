@@ -51,5 +51,4 @@ public enum CentresPrecision {
         }
         return t.to(ScalarType.Float).mul(Tensors.col(scales.to(ScalarType.Float))).contiguous();
     }
-
 }

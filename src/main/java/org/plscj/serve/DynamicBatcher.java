@@ -106,13 +106,17 @@ final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    /** Stops taking work; queued images fail. */
+    /** Stops taking work, lets the running batch finish; queued images fail. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         synchronized (this) {
             running = false;
         }
-        worker.join(TimeUnit.SECONDS.toMillis(30));
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         queue.forEach(j -> j.result().completeExceptionally(new IllegalStateException("the server is shutting down")));
     }
 }

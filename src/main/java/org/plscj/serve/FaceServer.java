@@ -3,13 +3,20 @@ package org.plscj.serve;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +50,7 @@ public final class FaceServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_K = 1000;
     /** Fields that hold lists of images. */
-    private static final java.util.Set<String> LIST_FIELDS = java.util.Set.of("images", "base64_string");
+    private static final Set<String> LIST_FIELDS = Set.of("images", "base64_string");
 
     private final ServeConfig config;
     private final String modelName;
@@ -66,8 +73,8 @@ public final class FaceServer implements AutoCloseable {
         app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxRequestBytes();
-            c.jetty.multipartConfig.maxTotalRequestSize(config.maxRequestBytes(), io.javalin.config.SizeUnit.BYTES);
-            c.jetty.multipartConfig.maxFileSize(config.maxRequestBytes(), io.javalin.config.SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxTotalRequestSize(config.maxRequestBytes(), SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxFileSize(config.maxRequestBytes(), SizeUnit.BYTES);
         });
         post("/v1/embed", this::embed);
         post("/FaceClassifyService/inference", this::plscInference);
@@ -90,7 +97,7 @@ public final class FaceServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         app.stop();
         batcher.close();
     }
@@ -126,7 +133,7 @@ public final class FaceServer implements AutoCloseable {
             body = JSON.readTree(ctx.bodyAsBytes());
         } catch (JsonProcessingException e) {
             throw new BadRequest("the body is not valid JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new BadRequest("the body cannot be read: " + e.getMessage());
         }
         if (body == null || !body.isObject()) {
@@ -140,16 +147,16 @@ public final class FaceServer implements AutoCloseable {
      * array for the list fields), form values as strings; so both kinds share one validation path.
      */
     private static JsonNode multipart(Context ctx) {
-        com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+        ObjectNode body = JSON.createObjectNode();
         try {
             // file parts appear here too, without values
             ctx.formParamMap().forEach((name, values) -> values.stream().findFirst().ifPresent(v -> body.put(name, v)));
             ctx.uploadedFileMap().forEach((name, files) -> {
                 List<String> encoded = new ArrayList<>();
-                for (io.javalin.http.UploadedFile f : files) {
-                    try (java.io.InputStream in = f.content()) {
-                        encoded.add(java.util.Base64.getEncoder().encodeToString(in.readAllBytes()));
-                    } catch (java.io.IOException e) {
+                for (UploadedFile f : files) {
+                    try (InputStream in = f.content()) {
+                        encoded.add(Base64.getEncoder().encodeToString(in.readAllBytes()));
+                    } catch (IOException e) {
                         throw new BadRequest("part '" + name + "' (" + f.filename() + ") cannot be read: " + e.getMessage());
                     }
                 }

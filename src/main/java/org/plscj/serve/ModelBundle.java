@@ -3,11 +3,13 @@ package org.plscj.serve;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.TorchFile;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
+import org.plscj.tensor.Tensors;
 
 /**
  * An inference bundle opened for use: its {@code model.json}, the backbone in eval mode with the
@@ -50,7 +52,7 @@ public record ModelBundle(Path dir, BundleMeta meta, Backbone backbone, Tensor c
         Tensor t = CentresPrecision.decode(TorchFile.read(file), file);
         if (t.dim() != 2 || t.size(0) != meta.numClasses() || t.size(1) != meta.embDim()) {
             throw new IllegalArgumentException(file + ": expected centres of shape [" + meta.numClasses() + ", " + meta.embDim()
-                    + "] (model.json's num_classes, emb_dim), got " + java.util.Arrays.toString(org.plscj.tensor.Tensors.shape(t)));
+                    + "] (model.json's num_classes, emb_dim), got " + Arrays.toString(Tensors.shape(t)));
         }
         return t;
     }

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -26,7 +27,7 @@ public final class OnnxEngine implements EmbeddingEngine {
         NodeInfo output = session.getOutputInfo().values().iterator().next();
         long[] shape = ((TensorInfo) output.getInfo()).getShape();
         if (shape.length != 2 || shape[1] <= 0) {
-            throw new IllegalArgumentException(model + ": expected one output of shape [N, D], got " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(model + ": expected one output of shape [N, D], got " + Arrays.toString(shape));
         }
         embDim = (int) shape[1];
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import onnx.Onnx.ModelProto;
+import onnx.Onnx.NodeProto;
 import onnx.Onnx.OperatorSetIdProto;
 import onnx.Onnx.TensorProto;
 import onnx.Onnx.TensorShapeProto;
@@ -37,7 +38,7 @@ public final class OnnxExport {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             last = backbone.exportTo(b, INPUT);
         }
-        b.graph().addNode(onnx.Onnx.NodeProto.newBuilder().setOpType("Identity").setName(OUTPUT).addInput(last).addOutput(OUTPUT));
+        b.graph().addNode(NodeProto.newBuilder().setOpType("Identity").setName(OUTPUT).addInput(last).addOutput(OUTPUT));
         b.graph().setName(backbone.modelName())
                 .addInput(value(INPUT, List.of(3L, IMAGE_SIZE, IMAGE_SIZE)))
                 .addOutput(value(OUTPUT, List.of((long) backbone.embDim())));

@@ -7,8 +7,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.checkpoint.Checkpoint;
+import org.plscj.checkpoint.CheckpointStore;
 import org.plscj.checkpoint.TorchFile;
 import org.plscj.model.Backbone;
 import org.plscj.tensor.Tensors;
@@ -42,7 +44,7 @@ public final class PyTorchImport {
 
     /** Pairs our state_dict names with those of {@code saved}, module by module (see the class comment). */
     static Map<String, String> nameMap(Backbone backbone, Map<String, Object> saved, Path file) {
-        List<Module> ours = modules(new LinkedHashMap<>(org.plscj.checkpoint.CheckpointStore.stateDict(backbone)), "");
+        List<Module> ours = modules(new LinkedHashMap<>(CheckpointStore.stateDict(backbone)), "");
         boolean ddp = saved.keySet().stream().allMatch(k -> k.startsWith(DDP_PREFIX));
         List<Module> theirs = modules(saved, ddp ? DDP_PREFIX : "");
         Map<String, String> out = new LinkedHashMap<>();
@@ -71,7 +73,7 @@ public final class PyTorchImport {
 
         /** Kinds and shapes, e.g. {weight=[64, 3, 3, 3]}. */
         String signature() {
-            Map<String, String> s = new java.util.TreeMap<>();
+            Map<String, String> s = new TreeMap<>();
             tensors.forEach((k, t) -> s.put(k, Arrays.toString(Tensors.shape(t))));
             return s.toString();
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.plscj.data.ImageDecoder;
 
 /**
@@ -11,7 +12,7 @@ import org.plscj.data.ImageDecoder;
  * image is another size), with errors that name the field and the index.
  */
 final class RequestImages {
-    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private final ImageDecoder decoder = new ImageDecoder(ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, true);
     private final int maxImages;
 

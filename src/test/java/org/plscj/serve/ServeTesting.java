@@ -8,6 +8,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.model.Backbone;
@@ -19,7 +20,7 @@ final class ServeTesting {
     /** Images [n, 3, 112, 112] uniform in [−1, 1] (the loader's normalised range), reproducible from {@code seed}. */
     static Tensor images(int n, long seed) {
         torch.manual_seed(seed);
-        return torch.rand(n, 3, 112, 112).mul(new org.bytedeco.pytorch.Scalar(2.0)).sub(new org.bytedeco.pytorch.Scalar(1.0));
+        return torch.rand(n, 3, 112, 112).mul(new Scalar(2.0)).sub(new Scalar(1.0));
     }
 
     /** {@code backbone}'s eval-mode embeddings of {@code images}. */
