@@ -136,7 +136,14 @@ public final class Checkpoint {
     /** Copies the saved state_dict into {@code backbone}; every parameter and buffer must be present with its shape. */
     public void loadBackbone(Backbone backbone) {
         Path file = dir.resolve(CheckpointLayout.BACKBONE);
-        Map<String, Object> saved = read(file);
+        copyInto(backbone, read(file), file);
+    }
+
+    /**
+     * Copies a state_dict read from {@code file} into {@code backbone}; every parameter and buffer must
+     * be present with its shape (extra entries are ignored).
+     */
+    public static void copyInto(Backbone backbone, Map<String, Object> saved, Path file) {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             for (Map.Entry<String, Tensor> e : CheckpointStore.stateDict(backbone).entrySet()) {
                 Tensor target = e.getValue();

@@ -6,5 +6,5 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks; each prints a table and one JSON line. Record results in BENCHMARKS.md.",
-        subcommands = {BenchHeadCommand.class, BenchTrainCommand.class, BenchDataCommand.class})
+        subcommands = {BenchHeadCommand.class, BenchTrainCommand.class, BenchDataCommand.class, BenchServeCommand.class})
 final class BenchCommand {}

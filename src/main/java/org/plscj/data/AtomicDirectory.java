@@ -14,7 +14,7 @@ import org.plscj.io.FileTrees;
  * that {@link #commit} renames to the target, so a crash leaves either no target or a complete one.
  * Closing without a commit deletes the temporary directory.
  */
-final class AtomicDirectory implements AutoCloseable {
+public final class AtomicDirectory implements AutoCloseable {
     private final Path target;
     private final Path temp;
     private boolean committed;
@@ -25,7 +25,7 @@ final class AtomicDirectory implements AutoCloseable {
     }
 
     /** Starts building {@code target}; refuses one that already exists. */
-    static AtomicDirectory begin(Path target) throws IOException {
+    public static AtomicDirectory begin(Path target) throws IOException {
         Path absolute = target.toAbsolutePath().normalize();
         refuseExisting(absolute);
         Files.createDirectories(absolute.getParent());
@@ -36,12 +36,12 @@ final class AtomicDirectory implements AutoCloseable {
     }
 
     /** The temporary directory to write into. */
-    Path path() {
+    public Path path() {
         return temp;
     }
 
     /** Renames the temporary directory to the target, forcing both directories' entries to disk. */
-    void commit() throws IOException {
+    public void commit() throws IOException {
         FileTrees.force(temp);
         // rename(2) would silently replace an empty directory created meanwhile: check once more.
         refuseExisting(target);

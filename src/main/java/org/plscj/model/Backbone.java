@@ -47,6 +47,18 @@ public abstract class Backbone extends Module {
     /** Embeddings [B, embDim] of images [B, 3, 112, 112]. */
     public abstract Tensor forward(Tensor images);
 
+    /**
+     * Records the eval-mode forward pass in {@code g}, from the value named {@code images}; returns
+     * the embeddings' name. Built-in backbones implement it (for the ONNX export); a custom backbone
+     * that wants to be exported overrides it.
+     *
+     * @throws UnsupportedOperationException for a backbone that does not describe its graph
+     */
+    public String exportTo(LayerGraph g, String images) {
+        throw new UnsupportedOperationException(modelName + " cannot be exported: its class " + getClass().getName()
+                + " does not override Backbone.exportTo(LayerGraph, String)");
+    }
+
     /** The name this backbone is built by (a built-in name or the custom class's name). */
     public final String modelName() {
         return modelName;

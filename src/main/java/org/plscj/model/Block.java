@@ -14,11 +14,23 @@ abstract class Block extends Module {
 
     abstract Tensor forward(Tensor x);
 
+    /** Records this block's eval-mode computation of value {@code x} in {@code g}; returns its output's name. */
+    abstract String exportTo(LayerGraph g, String x);
+
     /** Runs {@code blocks} in order. */
     static Tensor chain(Iterable<? extends Block> blocks, Tensor x) {
         Tensor y = x;
         for (Block b : blocks) {
             y = b.forward(y);
+        }
+        return y;
+    }
+
+    /** Exports {@code blocks} in order. */
+    static String chainExport(Iterable<? extends Block> blocks, LayerGraph g, String x) {
+        String y = x;
+        for (Block b : blocks) {
+            y = b.exportTo(g, y);
         }
         return y;
     }

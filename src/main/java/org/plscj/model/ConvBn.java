@@ -33,4 +33,12 @@ final class ConvBn extends Block {
         Tensor y = bn.forward(z);
         return prelu == null ? y : prelu.forward(y);
     }
+
+    @Override
+    String exportTo(LayerGraph g, String x) {
+        // the graph holds the strided 1×1 convolution itself: same math as subsample + stride 1 (see Layers)
+        String z = g.conv(x, conv.weight(), spec.stride(), spec.padding(), spec.groups());
+        String y = Layers.export(g, z, bn);
+        return prelu == null ? y : g.prelu(y, prelu.weight());
+    }
 }

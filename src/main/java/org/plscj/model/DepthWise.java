@@ -31,4 +31,10 @@ final class DepthWise extends Block {
         Tensor y = chain(layers, x);
         return residual ? y.add(x) : y;
     }
+
+    @Override
+    String exportTo(LayerGraph g, String x) {
+        String y = chainExport(layers, g, x);
+        return residual ? g.add(y, x) : y;
+    }
 }

@@ -43,4 +43,9 @@ public final class FaceResNet extends Backbone {
     public Tensor forward(Tensor images) {
         return embedding.forward(Block.chain(blocks, stem.forward(images)));
     }
+
+    @Override
+    public String exportTo(LayerGraph g, String images) {
+        return embedding.exportTo(g, Block.chainExport(blocks, g, stem.exportTo(g, images)));
+    }
 }

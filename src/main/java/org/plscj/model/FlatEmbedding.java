@@ -44,4 +44,11 @@ final class FlatEmbedding extends Block {
         }
         return features.forward(fc.forward(y));
     }
+
+    /** Dropout is the identity in eval mode: it does not appear in the graph. */
+    @Override
+    String exportTo(LayerGraph g, String x) {
+        String y = g.flatten(Layers.export(g, x, bn));
+        return Layers.export(g, g.linear(y, fc.weight(), fc.bias()), features);
+    }
 }

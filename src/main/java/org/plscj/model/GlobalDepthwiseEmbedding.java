@@ -27,4 +27,10 @@ final class GlobalDepthwiseEmbedding extends Block {
     Tensor forward(Tensor x) {
         return features.forward(fc.forward(pool.forward(x).flatten(1, -1)));
     }
+
+    @Override
+    String exportTo(LayerGraph g, String x) {
+        String pooled = g.flatten(pool.exportTo(g, x));
+        return Layers.export(g, g.linear(pooled, fc.weight(), null), features);
+    }
 }

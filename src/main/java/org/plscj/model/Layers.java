@@ -73,6 +73,16 @@ final class Layers {
         return new PReLUImpl(o);
     }
 
+    /** Exports an eval-mode BatchNorm2d. */
+    static String export(LayerGraph g, String x, BatchNorm2dImpl bn) {
+        return g.batchNorm(x, bn.weight(), bn.bias(), bn.running_mean(), bn.running_var(), bn.options().eps().get());
+    }
+
+    /** Exports an eval-mode BatchNorm1d. */
+    static String export(LayerGraph g, String x, BatchNorm1dImpl bn) {
+        return g.batchNorm(x, bn.weight(), bn.bias(), bn.running_mean(), bn.running_var(), bn.options().eps().get());
+    }
+
     static LinearImpl linear(long in, long out, boolean bias) {
         LinearOptions o = new LinearOptions(in, out);
         o.bias().put(bias);

@@ -64,4 +64,9 @@ public final class MobileFaceNet extends Backbone {
     public Tensor forward(Tensor images) {
         return Block.chain(layers, images);
     }
+
+    @Override
+    public String exportTo(LayerGraph g, String images) {
+        return Block.chainExport(layers, g, images);
+    }
 }

@@ -52,4 +52,10 @@ final class ResidualBlock extends Block {
         Tensor residual = chain(body, preNorm.forward(x));
         return residual.add(projection == null ? x : projection.forward(x));
     }
+
+    @Override
+    String exportTo(LayerGraph g, String x) {
+        String residual = chainExport(body, g, Layers.export(g, x, preNorm));
+        return g.add(residual, projection == null ? x : projection.exportTo(g, x));
+    }
 }

@@ -36,4 +36,9 @@ public final class TinyFaceNet extends Backbone {
     public Tensor forward(Tensor images) {
         return Block.chain(layers, images);
     }
+
+    @Override
+    public String exportTo(LayerGraph g, String images) {
+        return Block.chainExport(layers, g, images);
+    }
 }

@@ -1,0 +1,114 @@
+package org.plscj.cli;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.global.torch;
+import org.plscj.model.Backbone;
+import org.plscj.model.Backbones;
+import org.plscj.serve.BatchNormCalibration;
+import org.plscj.serve.FaceServer;
+import org.plscj.serve.ServeBenchmark;
+import org.plscj.serve.ServeConfig;
+import org.plscj.serve.TorchEngine;
+import org.plscj.tensor.Native;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code plsc bench serve}: HTTP embedding throughput and latency per concurrency, and identification latency. */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Starts plsc serve in-process for each model (random weights, BatchNorm statistics calibrated on",
+            "random images) and sends batch-1 POST /v1/embed requests from closed-loop clients at each",
+            "concurrency; then times top-k identification of one query over random class centres."
+        })
+final class BenchServeCommand implements Callable<Integer> {
+    @Option(names = "--models", defaultValue = "MobileFaceNet,ResNet50", split = ",", description = "Default ${DEFAULT-VALUE}.")
+    List<String> models;
+
+    @Option(names = "--concurrency", defaultValue = "1,8,32", split = ",", description = "Default ${DEFAULT-VALUE}.")
+    List<Integer> concurrency;
+
+    @Option(names = "--requests", defaultValue = "200", description = "Requests per level (default ${DEFAULT-VALUE}).")
+    int requests;
+
+    @Option(names = "--max-batch", defaultValue = "32")
+    int maxBatch;
+
+    @Option(names = "--max-wait-ms", defaultValue = "5")
+    long maxWaitMillis;
+
+    @Option(names = "--classes", defaultValue = "1000000", description = "Class centres for identification; 0 skips it (default ${DEFAULT-VALUE}).")
+    long classes;
+
+    @Option(names = "--top-k", defaultValue = "5")
+    int topK;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Native.load();
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> images = randomImages(16);
+        StringBuilder json = new StringBuilder("{\"bench\": \"serve\", \"threads\": " + torch.get_num_threads() + ", \"embed\": [");
+        out.printf("%-14s %6s %9s %9s %9s %5s%n", "model", "conc", "req/s", "p50 ms", "p99 ms", "fail");
+        for (String name : models) {
+            Backbone backbone = Backbones.create(name, 512);
+            BatchNormCalibration.calibrate(backbone, torch.rand(8, 3, 112, 112).mul_(new Scalar(2)).sub_(new Scalar(1)));
+            ServeConfig config = new ServeConfig("127.0.0.1", 0, maxBatch, maxWaitMillis, 4096, 64, 16L << 20, 120_000);
+            try (FaceServer server = new FaceServer(new TorchEngine(backbone), name, null, null, config)) {
+                String base = "http://127.0.0.1:" + server.start();
+                ServeBenchmark.embedLoad(base, images, 2, 10); // warm-up
+                for (int c : concurrency) {
+                    ServeBenchmark.Level l = ServeBenchmark.embedLoad(base, images, c, requests);
+                    out.printf(Locale.ROOT, "%-14s %6d %9.1f %9.1f %9.1f %5d%n", name, c, l.requestsPerSecond(), l.p50Millis(),
+                            l.p99Millis(), l.failures());
+                    out.flush();
+                    json.append(String.format(Locale.ROOT, "{\"model\": \"%s\", \"concurrency\": %d, \"rps\": %.2f, \"p50_ms\": %.2f, "
+                            + "\"p99_ms\": %.2f, \"failures\": %d}, ", name, c, l.requestsPerSecond(), l.p50Millis(), l.p99Millis(), l.failures()));
+                }
+            }
+        }
+        json.setLength(json.length() - 2);
+        json.append("]");
+        if (classes > 0) {
+            double ms = ServeBenchmark.identifyMillis(classes, 512, topK, 20);
+            out.printf(Locale.ROOT, "identify: top-%d over %,d centres x 512: %.1f ms per query (median of 20)%n", topK, classes, ms);
+            json.append(String.format(Locale.ROOT, ", \"identify\": {\"classes\": %d, \"k\": %d, \"ms_per_query\": %.2f}", classes, topK, ms));
+        }
+        out.println(json.append("}"));
+        return 0;
+    }
+
+    private static List<String> randomImages(int n) throws IOException {
+        Random random = new Random(1);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            BufferedImage image = new BufferedImage(112, 112, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 112; y++) {
+                for (int x = 0; x < 112; x++) {
+                    image.setRGB(x, y, random.nextInt(1 << 24));
+                }
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ImageIO.write(image, "jpg", bytes);
+            out.add(Base64.getEncoder().encodeToString(bytes.toByteArray()));
+        }
+        return out;
+    }
+}

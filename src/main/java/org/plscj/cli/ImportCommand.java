@@ -1,0 +1,56 @@
+package org.plscj.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.plscj.model.Backbone;
+import org.plscj.model.Backbones;
+import org.plscj.serve.BundleMeta;
+import org.plscj.serve.BundleWriter;
+import org.plscj.serve.CentresPrecision;
+import org.plscj.serve.PyTorchImport;
+import org.plscj.tensor.Native;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code plsc import}: a PyTorch state_dict (arcface_torch backbone.pth) → an inference bundle. */
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Loads a PyTorch state_dict saved with torch.save (arcface_torch's backbone.pth of IResNet18/34/50/100",
+            "or MobileFaceNet) into the named backbone and writes an inference bundle without class centres",
+            "(backbone.pt, backbone.onnx, model.json) for 'plsc serve' and 'plsc predict'."
+        })
+final class ImportCommand implements Callable<Integer> {
+    @Option(names = "--pytorch", required = true, paramLabel = "FILE", description = "The torch.save file (a state_dict).")
+    Path file;
+
+    @Option(names = "--model", required = true, paramLabel = "NAME", description = "The backbone: r18, r34, r50, r100, mbf, ...")
+    String model;
+
+    @Option(names = "--emb-dim", defaultValue = "512", description = "Embedding size (default ${DEFAULT-VALUE}).")
+    int embDim;
+
+    @Option(names = "--threshold", paramLabel = "COS", description = "The verification threshold (cosine similarity), if known.")
+    Double threshold;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The bundle directory to create.")
+    Path out;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Native.load();
+        Backbone backbone = Backbones.create(model, embDim);
+        int tensors = PyTorchImport.load(backbone, file).size();
+        BundleWriter.write(out, backbone, null, CentresPrecision.NONE, new BundleMeta(BundleMeta.FORMAT, backbone.modelName(), embDim, 0, "none",
+                "none", threshold, "pytorch " + file.toAbsolutePath().normalize()));
+        spec.commandLine().getOut().printf("wrote %s: %s, emb_dim %d, %d tensors imported%n", out, backbone.modelName(), embDim, tensors);
+        return 0;
+    }
+}

@@ -1,0 +1,294 @@
+package org.plscj.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.plscj.eval.NearestCentres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code plsc serve}: embeddings, verification and identification over HTTP (Javalin on Jetty).
+ *
+ * <ul>
+ *   <li>{@code POST /v1/embed} {"images": [base64, …], "normalize": true} → {"embeddings": [[…], …]}
+ *   <li>{@code POST /FaceClassifyService/inference} {"base64_string": […]} → {"instance": [{"embedding": […]}, …]} (PLSC v1)
+ *   <li>{@code POST /v1/verify} {"image1": b64, "image2": b64} → {"similarity", "threshold", "same"}
+ *   <li>{@code POST /v1/identify} {"images": […], "k": 5} → {"results": [[{"class", "score"}, …], …]} among the
+ *       class centres, or with {"gallery": true} → [[{"id", "score"}, …], …] among the enrolled identities
+ *   <li>{@code POST /v1/gallery} {"id": "alice", "images": […]} → {"id", "gallery_size"}: enrols (or replaces) an identity
+ *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text)
+ * </ul>
+ * Every POST also takes multipart/form-data: files under the same field names (several {@code images}
+ * parts make the array), other fields as form values ({@code k}, {@code gallery}, {@code id}).
+ * Errors: 400 (malformed JSON, base64 or image, naming the field and index), 413 (too large), 503
+ * (queue full or timed out), each with {"error": message}.
+ */
+public final class FaceServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FaceServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_K = 1000;
+    /** Fields that hold lists of images. */
+    private static final Set<String> LIST_FIELDS = Set.of("images", "base64_string");
+
+    private final ServeConfig config;
+    private final String modelName;
+    private final Double threshold;
+    private final Tensor centres;
+    private final ServeMetrics metrics = new ServeMetrics();
+    private final DynamicBatcher batcher;
+    private final RequestImages images;
+    private final Gallery gallery = new Gallery();
+    private final Javalin app;
+
+    /** {@code centres}: normalised class centres [C, D] for /v1/identify, or null. */
+    public FaceServer(EmbeddingEngine engine, String modelName, Double threshold, Tensor centres, ServeConfig config) {
+        this.config = config;
+        this.modelName = modelName;
+        this.threshold = threshold;
+        this.centres = centres;
+        this.batcher = new DynamicBatcher(engine, config.maxBatch(), config.maxWaitMillis(), config.queueCapacity(), metrics);
+        this.images = new RequestImages(config.maxImages());
+        app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.http.maxRequestSize = config.maxRequestBytes();
+            c.jetty.multipartConfig.maxTotalRequestSize(config.maxRequestBytes(), SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxFileSize(config.maxRequestBytes(), SizeUnit.BYTES);
+        });
+        post("/v1/embed", this::embed);
+        post("/FaceClassifyService/inference", this::plscInference);
+        post("/v1/verify", this::verify);
+        post("/v1/identify", this::identify);
+        post("/v1/gallery", this::enrol);
+        app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "model", modelName, "classes", centres == null ? 0 : centres.size(0))));
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.render()));
+    }
+
+    /** Starts listening; returns the port (useful with port 0). */
+    public int start() {
+        app.start(config.host(), config.port());
+        return app.port();
+    }
+
+    /** Requests answered with {@code status} so far. */
+    public long requestsWithStatus(int status) {
+        return metrics.requestsWithStatus(status);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        batcher.close();
+    }
+
+    private interface Endpoint {
+        Object answer(JsonNode body) throws Exception;
+    }
+
+    private void post(String path, Endpoint endpoint) {
+        app.post(path, ctx -> {
+            long t0 = System.nanoTime();
+            try {
+                reply(ctx, 200, endpoint.answer(parse(ctx)));
+            } catch (BadRequest e) {
+                reply(ctx, e.status(), Map.of("error", e.getMessage()));
+            } catch (HttpResponseException e) {
+                reply(ctx, e.getStatus(), Map.of("error", "the request body exceeds " + config.maxRequestBytes() + " bytes"));
+            } catch (Exception e) {
+                LOG.error("{} failed", path, e);
+                reply(ctx, 500, Map.of("error", "internal error: " + e));
+            } finally {
+                metrics.request(path, ctx.statusCode(), (System.nanoTime() - t0) / 1e9);
+            }
+        });
+    }
+
+    private static JsonNode parse(Context ctx) {
+        if (ctx.isMultipartFormData()) {
+            return multipart(ctx);
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.bodyAsBytes());
+        } catch (JsonProcessingException e) {
+            throw new BadRequest("the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadRequest("the body cannot be read: " + e.getMessage());
+        }
+        if (body == null || !body.isObject()) {
+            throw new BadRequest("the body must be a JSON object");
+        }
+        return body;
+    }
+
+    /**
+     * The JSON request a multipart form stands for: each file base64-encoded under its field name (an
+     * array for the list fields), form values as strings; so both kinds share one validation path.
+     */
+    private static JsonNode multipart(Context ctx) {
+        ObjectNode body = JSON.createObjectNode();
+        try {
+            // file parts appear here too, without values
+            ctx.formParamMap().forEach((name, values) -> values.stream().findFirst().ifPresent(v -> body.put(name, v)));
+            ctx.uploadedFileMap().forEach((name, files) -> {
+                List<String> encoded = new ArrayList<>();
+                for (UploadedFile f : files) {
+                    try (InputStream in = f.content()) {
+                        encoded.add(Base64.getEncoder().encodeToString(in.readAllBytes()));
+                    } catch (IOException e) {
+                        throw new BadRequest("part '" + name + "' (" + f.filename() + ") cannot be read: " + e.getMessage());
+                    }
+                }
+                if (LIST_FIELDS.contains(name)) {
+                    encoded.forEach(body.putArray(name)::add);
+                } else {
+                    body.put(name, encoded.get(0));
+                }
+            });
+        } catch (IllegalStateException e) {
+            // why: Jetty reports a form over its size limits this way
+            throw new BadRequest(413, "the multipart request exceeds a size limit: " + e.getMessage());
+        }
+        return body;
+    }
+
+    private static void reply(Context ctx, int status, Object value) throws JsonProcessingException {
+        ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(value));
+    }
+
+    private Object embed(JsonNode body) throws Exception {
+        float[][] e = embeddings(images.array(body, "images"));
+        if (!body.has("normalize") || body.get("normalize").asBoolean(true)) {
+            for (float[] row : e) {
+                normalise(row);
+            }
+        }
+        return Map.of("model", modelName, "embeddings", e);
+    }
+
+    private Object plscInference(JsonNode body) throws Exception {
+        List<Map<String, float[]>> instances = new ArrayList<>();
+        for (float[] e : embeddings(images.array(body, "base64_string"))) {
+            instances.add(Map.of("embedding", e));
+        }
+        return Map.of("instance", instances);
+    }
+
+    private Object verify(JsonNode body) throws Exception {
+        float[][] e = embeddings(List.of(images.single(body, "image1"), images.single(body, "image2")));
+        double similarity = dot(normalise(e[0]), normalise(e[1]));
+        Double t = body.has("threshold") ? Double.valueOf(body.get("threshold").asDouble()) : threshold;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("similarity", similarity);
+        out.put("threshold", t);
+        out.put("same", t == null ? null : similarity >= t);
+        return out;
+    }
+
+    private Object enrol(JsonNode body) throws Exception {
+        JsonNode id = body.get("id");
+        if (id == null || !id.isTextual() || id.textValue().isBlank()) {
+            throw new BadRequest("field 'id' must be a non-empty string naming the identity");
+        }
+        int size = gallery.enrol(id.textValue(), embeddings(images.array(body, "images")));
+        return Map.of("id", id.textValue(), "gallery_size", size);
+    }
+
+    private Object identify(JsonNode body) throws Exception {
+        boolean inGallery = body.path("gallery").asBoolean(false);
+        Gallery.Snapshot enrolled = inGallery ? gallery.snapshot() : null;
+        long candidates = inGallery ? enrolled.ids().size() : centres == null ? 0 : centres.size(0);
+        if (candidates == 0) {
+            throw new BadRequest(inGallery ? "the gallery is empty: enrol identities with POST /v1/gallery first"
+                    : "this model has no class centres (exported with --centres none, or imported): use \"gallery\": true");
+        }
+        int k = body.has("k") ? body.get("k").asInt(-1) : (int) Math.min(5, candidates);
+        if (k < 1 || k > Math.min(MAX_K, candidates)) {
+            throw new BadRequest("field 'k' must be an integer in 1.." + Math.min(MAX_K, candidates) + ", got " + body.get("k"));
+        }
+        float[][] e = embeddings(images.array(body, "images"));
+        NearestCentres.Result r;
+        try (PointerScope scope = new PointerScope()) {
+            Tensor targets = inGallery ? matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()) : centres;
+            float[] packed = new float[e.length * e[0].length];
+            for (int i = 0; i < e.length; i++) {
+                System.arraycopy(e[i], 0, packed, i * e[0].length, e[0].length);
+            }
+            r = NearestCentres.topK(targets, matrix(packed, e.length, e[0].length), k);
+        }
+        List<List<Map<String, Object>>> results = new ArrayList<>();
+        for (int i = 0; i < e.length; i++) {
+            List<Map<String, Object>> top = new ArrayList<>();
+            for (int j = 0; j < k; j++) {
+                long index = r.indices()[i][j];
+                top.add(inGallery ? Map.of("id", enrolled.ids().get((int) index), "score", r.scores()[i][j])
+                        : Map.of("class", index, "score", r.scores()[i][j]));
+            }
+            results.add(top);
+        }
+        return Map.of("results", results);
+    }
+
+    private static Tensor matrix(float[] values, int rows, int cols) {
+        Tensor t = torch.empty(rows, cols);
+        t.data_ptr_float().put(values, 0, rows * cols);
+        return t;
+    }
+
+    /** The embeddings of {@code batch}, computed by the batcher; 503 when it is full or too slow. */
+    private float[][] embeddings(List<float[]> batch) throws InterruptedException, ExecutionException {
+        List<CompletableFuture<float[]>> futures = batcher.submit(batch);
+        if (futures == null) {
+            throw new BadRequest(503, "the server is busy: its queue of " + batcher.capacity() + " images is full; retry later");
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+        float[][] out = new float[batch.size()][];
+        try {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (TimeoutException e) {
+            throw new BadRequest(503, "no embeddings within " + config.timeoutMillis() + " ms; the server is overloaded");
+        }
+        return out;
+    }
+
+    static float[] normalise(float[] v) {
+        double n = Math.sqrt(dot(v, v));
+        if (n > 0) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] /= n;
+            }
+        }
+        return v;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,59 @@
+package org.plscj.serve;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.bytedeco.pytorch.Tensor;
+import org.plscj.checkpoint.Checkpoint;
+import org.plscj.checkpoint.TorchFile;
+import org.plscj.model.Backbone;
+import org.plscj.model.Backbones;
+import org.plscj.tensor.Tensors;
+
+/**
+ * An inference bundle opened for use: its {@code model.json}, the backbone in eval mode with the
+ * bundle's weights, and the class centres as fp32 [num_classes, emb_dim] (null when it has none).
+ */
+public record ModelBundle(Path dir, BundleMeta meta, Backbone backbone, Tensor centres) {
+
+    /** Opens the bundle in {@code dir}; errors name the file and what was expected. */
+    public static ModelBundle open(Path dir) throws IOException {
+        Path metaFile = dir.resolve(BundleMeta.FILE);
+        if (!Files.isRegularFile(metaFile)) {
+            throw new IllegalArgumentException(dir + " is not an inference bundle: it has no " + BundleMeta.FILE
+                    + " (make one with 'plsc export')");
+        }
+        BundleMeta meta = BundleWriter.json().readValue(metaFile.toFile(), BundleMeta.class);
+        if (meta.format() != BundleMeta.FORMAT) {
+            throw new IllegalArgumentException(metaFile + " has format " + meta.format() + "; this version reads " + BundleMeta.FORMAT);
+        }
+        Backbone backbone = Backbones.create(meta.modelName(), meta.embDim());
+        Path weights = dir.resolve(BundleMeta.BACKBONE);
+        Checkpoint.copyInto(backbone, TorchFile.read(weights), weights);
+        backbone.eval();
+        return new ModelBundle(dir, meta, backbone, readCentres(dir, meta));
+    }
+
+    /** The engine that runs this bundle: {@code torch} (the backbone on libtorch) or {@code onnx} (backbone.onnx on onnxruntime). */
+    public EmbeddingEngine engine(String kind) throws ai.onnxruntime.OrtException {
+        return switch (kind) {
+            case "torch" -> new TorchEngine(backbone);
+            case "onnx" -> new OnnxEngine(dir.resolve(BundleMeta.ONNX));
+            default -> throw new IllegalArgumentException("--engine must be torch or onnx, got '" + kind + "'");
+        };
+    }
+
+    private static Tensor readCentres(Path dir, BundleMeta meta) throws IOException {
+        Path file = dir.resolve(BundleMeta.CENTRES);
+        if (meta.numClasses() == 0 || !Files.isRegularFile(file)) {
+            return null;
+        }
+        Tensor t = CentresPrecision.decode(TorchFile.read(file), file);
+        if (t.dim() != 2 || t.size(0) != meta.numClasses() || t.size(1) != meta.embDim()) {
+            throw new IllegalArgumentException(file + ": expected centres of shape [" + meta.numClasses() + ", " + meta.embDim()
+                    + "] (model.json's num_classes, emb_dim), got " + Arrays.toString(Tensors.shape(t)));
+        }
+        return t;
+    }
+}

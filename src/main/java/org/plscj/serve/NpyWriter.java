@@ -1,0 +1,84 @@
+package org.plscj.serve;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Streams a float32 matrix [rows, cols] into a NumPy {@code .npy} file (format 1.0, little-endian
+ * {@code <f4}, C order), rows appended as they come; the row count goes into the header on
+ * {@link #close}. Written to {@code FILE.tmp} and renamed, so a failed run leaves no half file.
+ */
+public final class NpyWriter implements AutoCloseable {
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    /** Magic (8) + header length (2) + header: 128 bytes, a multiple of 64 as the format asks, room for any shape. */
+    private static final int PREAMBLE = 128;
+
+    private final Path file;
+    private final Path tmp;
+    private final FileChannel channel;
+    private final int cols;
+    private long rows;
+    private boolean done;
+
+    public NpyWriter(Path file, int cols) throws IOException {
+        this.file = file;
+        this.tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        this.cols = cols;
+        channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        channel.write(header(0));
+    }
+
+    /** Appends one row of {@code cols} values. */
+    public void write(float[] row) throws IOException {
+        if (row.length != cols) {
+            throw new IllegalArgumentException("row " + rows + " has " + row.length + " values, expected " + cols);
+        }
+        ByteBuffer b = ByteBuffer.allocate(4 * cols).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(row);
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+        rows++;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    /** Writes the final header and renames the file into place. */
+    public void commit() throws IOException {
+        channel.write(header(rows), 0);
+        channel.force(true);
+        channel.close();
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        done = true;
+    }
+
+    /** Without a commit, deletes the partial file. */
+    @Override
+    public void close() throws IOException {
+        if (!done) {
+            channel.close();
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private ByteBuffer header(long n) {
+        StringBuilder dict = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': (" + n + ", " + cols + "), }");
+        while (dict.length() < PREAMBLE - MAGIC.length - 2 - 1) {
+            dict.append(' ');
+        }
+        dict.append('\n');
+        byte[] text = dict.toString().getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocate(PREAMBLE).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).putShort((short) text.length).put(text).flip();
+        return b;
+    }
+}

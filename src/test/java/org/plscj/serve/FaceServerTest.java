@@ -1,0 +1,264 @@
+package org.plscj.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.imageio.ImageIO;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.plscj.data.ImageDecoder;
+import org.plscj.tensor.Native;
+
+/** plsc serve over real HTTP: answers, error statuses naming the field, batching under concurrent load, metrics. */
+class FaceServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path root;
+
+    private static ModelBundle bundle;
+    private static FaceServer server;
+    private static String base;
+    private static final List<String> FACES = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Native.load();
+        bundle = ModelBundle.open(TestBundles.bundle(root, 1000, CentresPrecision.FP32));
+        ServeConfig config = new ServeConfig("127.0.0.1", 0, 8, 5, 1024, 8, 200_000, 30_000);
+        server = new FaceServer(new TorchEngine(bundle.backbone()), bundle.meta().modelName(), 0.3, bundle.centres(), config);
+        base = "http://127.0.0.1:" + server.start();
+        Random random = new Random(3);
+        for (int i = 0; i < 6; i++) {
+            FACES.add(randomPng(random, i % 2 == 0 ? 112 : 150));
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void embedGivesTheBackbonesNormalisedEmbeddings() throws Exception {
+        JsonNode r = ok("/v1/embed", "{\"images\": [\"" + FACES.get(0) + "\", \"" + FACES.get(2) + "\"]}");
+        float[][] expected = direct(FACES.get(0), FACES.get(2));
+        for (int i = 0; i < 2; i++) {
+            FaceServer.normalise(expected[i]);
+            for (int j = 0; j < TestBundles.EMB_DIM; j++) {
+                assertEquals(expected[i][j], r.get("embeddings").get(i).get(j).floatValue(), 1e-5, "embeddings[" + i + "][" + j + "]");
+            }
+        }
+        JsonNode plsc = ok("/FaceClassifyService/inference", "{\"base64_string\": [\"" + FACES.get(0) + "\"]}");
+        float[][] raw = direct(FACES.get(0));
+        assertEquals(raw[0][5], plsc.get("instance").get(0).get("embedding").get(5).floatValue(), 1e-5);
+    }
+
+    @Test
+    void verifyAndIdentify() throws Exception {
+        JsonNode same = ok("/v1/verify", "{\"image1\": \"" + FACES.get(1) + "\", \"image2\": \"" + FACES.get(1) + "\"}");
+        assertEquals(1.0, same.get("similarity").asDouble(), 1e-5);
+        assertTrue(same.get("same").asBoolean());
+
+        JsonNode id = ok("/v1/identify", "{\"images\": [\"" + FACES.get(3) + "\"], \"k\": 3}");
+        assertEquals(3, id.get("results").get(0).size());
+        Tensor q = torch.empty(1, TestBundles.EMB_DIM);
+        q.data_ptr_float().put(direct(FACES.get(3))[0]);
+        Tensor scores = bundle.centres().matmul(q.div(q.norm()).t()).squeeze();
+        assertEquals(scores.argmax().item_long(), id.get("results").get(0).get(0).get("class").asLong());
+        assertEquals(scores.max().item_double(), id.get("results").get(0).get(0).get("score").asDouble(), 1e-5);
+    }
+
+    @Test
+    void enrolledIdentitiesAreFoundInTheGallery() throws Exception {
+        ok("/v1/gallery", "{\"id\": \"alice\", \"images\": [\"" + FACES.get(0) + "\", \"" + FACES.get(2) + "\"]}");
+        JsonNode bob = ok("/v1/gallery", "{\"id\": \"bob\", \"images\": [\"" + FACES.get(4) + "\"]}");
+        assertEquals(2, bob.get("gallery_size").asInt());
+        JsonNode found = ok("/v1/identify", "{\"images\": [\"" + FACES.get(4) + "\"], \"gallery\": true, \"k\": 2}");
+        JsonNode top = found.get("results").get(0);
+        assertEquals("bob", top.get(0).get("id").asText());
+        assertEquals(1.0, top.get(0).get("score").asDouble(), 1e-5);
+        assertEquals("alice", top.get(1).get("id").asText());
+        assertError("/v1/gallery", "{\"images\": [\"" + FACES.get(0) + "\"]}", 400, "field 'id'");
+        assertError("/v1/identify", "{\"images\": [\"" + FACES.get(0) + "\"], \"gallery\": true, \"k\": 3}", 400, "1..2");
+    }
+
+    @Test
+    void multipartFormsWorkLikeJson() throws Exception {
+        byte[] a = Base64.getDecoder().decode(FACES.get(0));
+        byte[] b = Base64.getDecoder().decode(FACES.get(1));
+        HttpResponse<String> r = multipart("/v1/embed", List.of(part("images", a), part("images", b), field("normalize", "false")));
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode e = JSON.readTree(r.body()).get("embeddings");
+        assertEquals(2, e.size());
+        assertEquals(direct(FACES.get(1))[0][7], e.get(1).get(7).floatValue(), 1e-5);
+        HttpResponse<String> id = multipart("/v1/identify", List.of(part("images", a), field("k", "2")));
+        assertEquals(2, JSON.readTree(id.body()).get("results").get(0).size(), id.body());
+        HttpResponse<String> big = multipart("/v1/embed", List.<byte[][]>of(part("images", new byte[300_000])));
+        assertEquals(413, big.statusCode(), big.body());
+        HttpResponse<String> junk = multipart("/v1/embed", List.of(part("images", a), part("images", "junk".getBytes())));
+        assertEquals(400, junk.statusCode(), junk.body());
+        assertTrue(junk.body().contains("images[1] is not a decodable image"), junk.body());
+    }
+
+    private static byte[][] part(String name, byte[] content) {
+        return new byte[][] {("Content-Disposition: form-data; name=\"" + name + "\"; filename=\"f.png\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(), content};
+    }
+
+    private static byte[][] field(String name, String value) {
+        return new byte[][] {("Content-Disposition: form-data; name=\"" + name + "\"\r\n\r\n").getBytes(), value.getBytes()};
+    }
+
+    private static HttpResponse<String> multipart(String path, List<byte[][]> parts) throws Exception {
+        String boundary = "plscBoundary42";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (byte[][] p : parts) {
+            body.write(("--" + boundary + "\r\n").getBytes());
+            body.write(p[0]);
+            body.write(p[1]);
+            body.write("\r\n".getBytes());
+        }
+        body.write(("--" + boundary + "--\r\n").getBytes());
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void badRequestsGet4xxNamingTheFieldAndIndex() throws Exception {
+        assertError("/v1/embed", "{\"images\": [", 400, "not valid JSON");
+        assertError("/v1/embed", "[1, 2]", 400, "JSON object");
+        assertError("/v1/embed", "{\"pictures\": []}", 400, "field 'images'");
+        assertError("/v1/embed", "{\"images\": [\"" + FACES.get(0) + "\", \"%%%not-base64\"]}", 400, "images[1] is not valid base64");
+        assertError("/v1/embed", "{\"images\": [\"" + FACES.get(0) + "\", 7]}", 400, "images[1] must be a base64 string");
+        assertError("/v1/embed", "{\"images\": [\"" + FACES.get(0) + "\", \"@@\"]}", 400, "images[1] is not valid base64");
+        String notAnImage = Base64.getEncoder().encodeToString("hello, this is text".getBytes());
+        assertError("/FaceClassifyService/inference", "{\"base64_string\": [\"" + notAnImage + "\"]}", 400, "base64_string[0] is not a decodable image");
+        assertError("/v1/verify", "{\"image1\": \"" + FACES.get(0) + "\"}", 400, "image2");
+        assertError("/v1/identify", "{\"images\": [\"" + FACES.get(0) + "\"], \"k\": 0}", 400, "field 'k'");
+        assertError("/v1/embed", "{\"images\": [" + "\"x\",".repeat(8) + "\"x\"]}", 413, "at most 8");
+        assertError("/v1/embed", "{\"images\": [\"" + "A".repeat(300_000) + "\"]}", 413, "exceeds");
+    }
+
+    /** Concurrent clients, valid and malformed requests mixed: every answer is 200 or 4xx, batches form, memory stays flat. */
+    @Test
+    void concurrentLoadHasNoServerErrorsAndBatches() throws Exception {
+        long before5xx = server.requestsWithStatus(500) + server.requestsWithStatus(503);
+        load();
+        long rssAfterFirst = rssKiB();
+        for (int round = 0; round < 3; round++) {
+            load();
+        }
+        long growth = rssKiB() - rssAfterFirst;
+        System.out.printf("load: RSS %d MiB after the first round, %+d MiB after three more%n", rssAfterFirst >> 10, growth >> 10);
+        assertTrue(growth < 150 << 10, "RSS grew by " + (growth >> 10) + " MiB over three rounds of 320 requests");
+        assertEquals(before5xx, server.requestsWithStatus(500) + server.requestsWithStatus(503));
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("plsc_requests_total{endpoint=\"/v1/embed\",status=\"200\"}"), metrics);
+        long batches = metricValue(metrics, "plsc_batch_size_count");
+        long images = metricValue(metrics, "plsc_images_total");
+        System.out.printf("load: %d images in %d batches%n", images, batches);
+        assertTrue(batches < images, "concurrent single-image requests must share batches: " + batches + " batches for " + images + " images");
+        assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    /** 16 clients × 20 requests, every fifth malformed: 256 answers 200, 64 answer 400. */
+    private static void load() throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(16);
+        List<Future<int[]>> results = new ArrayList<>();
+        for (int c = 0; c < 16; c++) {
+            int client = c;
+            results.add(clients.submit(() -> {
+                int[] statuses = new int[20];
+                for (int i = 0; i < statuses.length; i++) {
+                    String body = (client + i) % 5 == 0 ? "{\"images\": [\"bad!\"]}"
+                            : "{\"images\": [\"" + FACES.get((client + i) % FACES.size()) + "\"]}";
+                    statuses[i] = post("/v1/embed", body).statusCode();
+                }
+                return statuses;
+            }));
+        }
+        int ok = 0;
+        int bad = 0;
+        for (Future<int[]> f : results) {
+            for (int s : f.get()) {
+                assertTrue(s == 200 || s == 400, "status " + s);
+                ok += s == 200 ? 1 : 0;
+                bad += s == 400 ? 1 : 0;
+            }
+        }
+        clients.shutdown();
+        assertEquals(256, ok);
+        assertEquals(64, bad);
+    }
+
+    private static long rssKiB() throws Exception {
+        return java.nio.file.Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
+    }
+
+    private static long metricValue(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.substring(name.length() + 1).trim()))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + name + " in\n" + metrics));
+    }
+
+    private static float[][] direct(String... base64) {
+        ImageDecoder decoder = new ImageDecoder(112, 112, true);
+        float[] packed = new float[base64.length * decoder.sampleSize()];
+        for (int i = 0; i < base64.length; i++) {
+            decoder.decodeInto(Base64.getDecoder().decode(base64[i]), "test", false, packed, i * decoder.sampleSize());
+        }
+        return new TorchEngine(bundle.backbone()).embed(packed, base64.length);
+    }
+
+    private static JsonNode ok(String path, String body) throws Exception {
+        HttpResponse<String> r = post(path, body);
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private static void assertError(String path, String body, int status, String fragment) throws Exception {
+        HttpResponse<String> r = post(path, body);
+        assertEquals(status, r.statusCode(), path + " " + r.body());
+        String message = JSON.readTree(r.body()).get("error").asText();
+        assertTrue(message.contains(fragment), "'" + message + "' should contain '" + fragment + "'");
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String randomPng(Random random, int size) throws Exception {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                image.setRGB(x, y, random.nextInt(1 << 24));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return Base64.getEncoder().encodeToString(out.toByteArray());
+    }
+}

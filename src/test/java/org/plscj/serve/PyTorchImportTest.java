@@ -1,0 +1,94 @@
+package org.plscj.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.plscj.checkpoint.TorchFile;
+import org.plscj.model.Backbone;
+import org.plscj.model.Backbones;
+import org.plscj.tensor.Native;
+
+/**
+ * arcface_torch state_dicts (from the fixture script's PyTorch definitions, run by Debian's
+ * /usr/bin/python3 with torch) load into our backbones and give PyTorch's embeddings.
+ */
+class PyTorchImportTest {
+    private static final Path PYTHON = Paths.get("/usr/bin/python3");
+    private static final int EMB_DIM = 512;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no /usr/bin/python3");
+        Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import torch").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        Assumptions.assumeTrue(p.waitFor() == 0, "/usr/bin/python3 has no torch");
+        Native.load();
+    }
+
+    @ParameterizedTest(name = "{0} → {1}")
+    @CsvSource({"r18, IResNet18", "r50, IResNet50", "mbf, MobileFaceNet"})
+    void importedWeightsGivePyTorchsEmbeddings(String torchName, String ourName) throws Exception {
+        makeFixture(torchName);
+        try (PointerScope scope = new PointerScope()) {
+            Backbone backbone = Backbones.create(ourName, EMB_DIM);
+            Map<String, String> names = PyTorchImport.load(backbone, dir.resolve("backbone.pth"));
+            backbone.eval();
+            Map<String, Object> io = TorchFile.read(dir.resolve("io.pt"));
+            float[][] ours = ServeTesting.embed(backbone, (Tensor) io.get("images"));
+            float[][] theirs = ServeTesting.rows((Tensor) io.get("embeddings"));
+            double diff = ServeTesting.maxAbsDiff(ours, theirs);
+            System.out.printf("%s: %d tensors mapped, max |ours − PyTorch| = %.3g (max |e| %.3g)%n", ourName, names.size(), diff,
+                    ServeTesting.maxAbs(theirs));
+            assertTrue(ServeTesting.maxAbs(theirs) > 0.1, "fixture embeddings must be non-trivial");
+            assertTrue(diff <= 1e-4, ourName + ": max abs difference " + diff + " > 1e-4");
+        }
+    }
+
+    @Test
+    void namesFollowArcfaceTorch() throws Exception {
+        makeFixture("r18");
+        Map<String, String> names = PyTorchImport.load(Backbones.create("IResNet18", EMB_DIM), dir.resolve("backbone.pth"));
+        assertEquals("conv1.weight", names.get("stem.conv.weight"));
+        assertEquals("layer1.0.bn2.running_var", names.get("layer1_0.conv1.bn.running_var"));
+        assertEquals("layer2.0.downsample.0.weight", names.get("layer2_0.downsample.conv.weight"));
+        assertEquals("features.weight", names.get("embedding.features.weight"));
+    }
+
+    @Test
+    void anotherArchitectureIsRefusedNamingTheModule() throws Exception {
+        makeFixture("r18");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PyTorchImport.load(Backbones.create("IResNet34", EMB_DIM), dir.resolve("backbone.pth")));
+        assertTrue(e.getMessage().contains("does not fit IResNet34") && e.getMessage().contains("layer"), e.getMessage());
+    }
+
+    private void makeFixture(String name) throws IOException, InterruptedException, URISyntaxException {
+        Path script = Paths.get(getClass().getResource("/fixtures/serve/arcface_torch_models.py").toURI());
+        Process p = new ProcessBuilder(PYTHON.toString(), script.toString(), name, String.valueOf(EMB_DIM), dir.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError("fixture script failed:\n" + out);
+        }
+    }
+}
