@@ -54,6 +54,58 @@ public final class NearestCentres {
     public static Result topK(Tensor centres, Tensor queries, int k, long blockRows) {
         Native.load();
         check(centres, queries, k, blockRows);
+        return search(centres, false, queries, k, blockRows);
+    }
+
+    /**
+     * Centres checked for NaN/Inf and normalised once, for many queries (a server's class centres): each
+     * query then costs one pass over the centres (GEMM + top-k per block) instead of re-checking and
+     * re-normalising every block. Holds a normalised copy [C, D] until {@link #close}.
+     */
+    public static final class Index implements AutoCloseable {
+        private final Tensor unit;
+
+        private Index(Tensor unit) {
+            this.unit = unit;
+        }
+
+        /** Checks and normalises {@code centres} (the same rules as {@link #topK}: a NaN/Inf row is named). */
+        public static Index of(Tensor centres) {
+            Native.load();
+            if (centres.dim() != 2) {
+                throw new IllegalArgumentException("centres must be a matrix, got " + centres.dim() + " dimensions");
+            }
+            try (PointerScope scope = new PointerScope()) {
+                Tensor unit = torch.empty(Tensors.shape(centres), centres.options(), null);
+                for (long start = 0; start < centres.size(0); start += DEFAULT_BLOCK_ROWS) {
+                    try (PointerScope block = new PointerScope()) {
+                        Tensor rows = rows(centres, start, Math.min(DEFAULT_BLOCK_ROWS, centres.size(0) - start));
+                        requireFinite(rows, start, "class centre");
+                        rows(unit, start, rows.size(0)).copy_(normalisedRows(rows));
+                    }
+                }
+                unit.retainReference();
+                return new Index(unit);
+            }
+        }
+
+        public long size() {
+            return unit.size(0);
+        }
+
+        /** {@link NearestCentres#topK(Tensor, Tensor, int)} over the prepared centres. */
+        public Result topK(Tensor queries, int k) {
+            check(unit, queries, k, DEFAULT_BLOCK_ROWS);
+            return search(unit, true, queries, k, DEFAULT_BLOCK_ROWS);
+        }
+
+        @Override
+        public void close() {
+            unit.releaseReference();
+        }
+    }
+
+    private static Result search(Tensor centres, boolean prepared, Tensor queries, int k, long blockRows) {
         long classes = centres.size(0);
         int m = (int) queries.size(0);
         try (PointerScope outer = new PointerScope()) {
@@ -68,21 +120,24 @@ public final class NearestCentres {
                 // why a scope per block: otherwise every block's [M, blockRows] scores stay
                 // allocated until the whole search ends, which is the [M, C] matrix we avoid
                 try (PointerScope block = new PointerScope()) {
-                    mergeBlock(qHat, rows(centres, start, Math.min(blockRows, classes - start)), start, k,
-                            bestScores, bestIndices);
+                    Tensor rows = rows(centres, start, Math.min(blockRows, classes - start));
+                    if (!prepared) {
+                        // why: topk ranks NaN above every score, so one broken centre would win every query
+                        requireFinite(rows, start, "class centre");
+                        rows = normalisedRows(rows);
+                    }
+                    mergeBlock(qHat, rows, start, k, bestScores, bestIndices);
                 }
             }
             return new Result(reshape(Tensors.toLongArray(bestIndices), m, k), reshapeDoubles(Tensors.toDoubleArray(bestScores), m, k));
         }
     }
 
-    // S = Q̂·Ŵ_blockᵀ [M, n]; the block's top min(k, n), with indices offset by the block start,
-    // merged with the running top-k: topk over the concatenated [M, k + min(k, n)] candidates
-    private static void mergeBlock(Tensor qHat, Tensor block, long start, int k, Tensor bestScores, Tensor bestIndices) {
-        // why: topk ranks NaN above every score, so one broken centre would win every query
-        requireFinite(block, start, "class centre");
-        Tensor scores = qHat.matmul(normalisedRows(block).t());
-        T_TensorTensor_T blockTop = scores.topk(Math.min(k, block.size(0)), 1, true, true);
+    // S = Q̂·Ŵ_blockᵀ [M, n] (Ŵ_block already normalised); the block's top min(k, n), with indices offset by
+    // the block start, merged with the running top-k: topk over the concatenated [M, k + min(k, n)] candidates
+    private static void mergeBlock(Tensor qHat, Tensor unitBlock, long start, int k, Tensor bestScores, Tensor bestIndices) {
+        Tensor scores = qHat.matmul(unitBlock.t());
+        T_TensorTensor_T blockTop = scores.topk(Math.min(k, unitBlock.size(0)), 1, true, true);
         Tensor candScores = torch.cat(new TensorVector(bestScores, blockTop.get0()), 1);
         Tensor candIndices = torch.cat(new TensorVector(bestIndices, blockTop.get1().add(scalar(start))), 1);
         T_TensorTensor_T merged = candScores.topk(k, 1, true, true);

@@ -55,7 +55,7 @@ public final class FaceServer implements AutoCloseable {
     private final ServeConfig config;
     private final String modelName;
     private final Double threshold;
-    private final Tensor centres;
+    private final NearestCentres.Index centres;
     private final ServeMetrics metrics = new ServeMetrics();
     private final DynamicBatcher batcher;
     private final RequestImages images;
@@ -67,7 +67,8 @@ public final class FaceServer implements AutoCloseable {
         this.config = config;
         this.modelName = modelName;
         this.threshold = threshold;
-        this.centres = centres;
+        // why an index: checked and normalised once here, each query is then one pass over the centres
+        this.centres = centres == null ? null : NearestCentres.Index.of(centres);
         this.batcher = new DynamicBatcher(engine, config.maxBatch(), config.maxWaitMillis(), config.queueCapacity(), metrics);
         this.images = new RequestImages(config.maxImages());
         app = Javalin.create(c -> {
@@ -81,7 +82,7 @@ public final class FaceServer implements AutoCloseable {
         post("/v1/verify", this::verify);
         post("/v1/identify", this::identify);
         post("/v1/gallery", this::enrol);
-        app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "model", modelName, "classes", centres == null ? 0 : centres.size(0))));
+        app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "model", modelName, "classes", this.centres == null ? 0 : this.centres.size())));
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.render()));
     }
 
@@ -100,6 +101,9 @@ public final class FaceServer implements AutoCloseable {
     public void close() {
         app.stop();
         batcher.close();
+        if (centres != null) {
+            centres.close();
+        }
     }
 
     private interface Endpoint {
@@ -218,7 +222,7 @@ public final class FaceServer implements AutoCloseable {
     private Object identify(JsonNode body) throws Exception {
         boolean inGallery = body.path("gallery").asBoolean(false);
         Gallery.Snapshot enrolled = inGallery ? gallery.snapshot() : null;
-        long candidates = inGallery ? enrolled.ids().size() : centres == null ? 0 : centres.size(0);
+        long candidates = inGallery ? enrolled.ids().size() : centres == null ? 0 : centres.size();
         if (candidates == 0) {
             throw new BadRequest(inGallery ? "the gallery is empty: enrol identities with POST /v1/gallery first"
                     : "this model has no class centres (exported with --centres none, or imported): use \"gallery\": true");
@@ -230,12 +234,13 @@ public final class FaceServer implements AutoCloseable {
         float[][] e = embeddings(images.array(body, "images"));
         NearestCentres.Result r;
         try (PointerScope scope = new PointerScope()) {
-            Tensor targets = inGallery ? matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()) : centres;
             float[] packed = new float[e.length * e[0].length];
             for (int i = 0; i < e.length; i++) {
                 System.arraycopy(e[i], 0, packed, i * e[0].length, e[0].length);
             }
-            r = NearestCentres.topK(targets, matrix(packed, e.length, e[0].length), k);
+            Tensor queries = matrix(packed, e.length, e[0].length);
+            r = inGallery ? NearestCentres.topK(matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()), queries, k)
+                    : centres.topK(queries, k);
         }
         List<List<Map<String, Object>>> results = new ArrayList<>();
         for (int i = 0; i < e.length; i++) {

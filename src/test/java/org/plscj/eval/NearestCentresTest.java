@@ -53,6 +53,27 @@ class NearestCentresTest {
     }
 
     @Test
+    void aPreparedIndexGivesTheSameAnswersAndNamesABrokenCentre() {
+        try (PointerScope scope = new PointerScope()) {
+            torch.manual_seed(4);
+            Tensor w = Tensors.randn(Placement.CPU_FLOAT, 70_001, DIM).mul(torch.rand(70_001, 1).add(Tensors.scalar(0.1)));
+            Tensor q = Tensors.randn(Placement.CPU_FLOAT, QUERIES, DIM);
+            NearestCentres.Result direct = NearestCentres.topK(w, q, K);
+            try (NearestCentres.Index index = NearestCentres.Index.of(w)) {
+                NearestCentres.Result prepared = index.topK(q, K);
+                assertEquals(70_001, index.size());
+                for (int i = 0; i < QUERIES; i++) {
+                    assertArrayEquals(direct.indices()[i], prepared.indices()[i], "query " + i);
+                    assertArrayEquals(direct.scores()[i], prepared.scores()[i], 1e-6, "query " + i);
+                }
+            }
+            w.select(0, 65_540).fill_(Tensors.scalar(Double.NaN));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NearestCentres.Index.of(w));
+            assertTrue(e.getMessage().contains("class centre 65540 contains NaN or Inf"), e.getMessage());
+        }
+    }
+
+    @Test
     void aZeroCentreScoresZeroAndNeverWins() {
         try (PointerScope scope = new PointerScope()) {
             torch.manual_seed(5);
