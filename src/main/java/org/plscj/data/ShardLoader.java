@@ -43,6 +43,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * scheduling. Each queue holds {@code ceil(prefetch / decodeThreads)} batches, so about
  * {@code prefetch} batches are buffered in all (plus one being decoded per thread).
  *
+ * <p><b>Global order</b> ({@link Options#withGlobalOrder}): every rank holds ALL records (memory: the whole
+ * data set's encoded images per worker) and epoch {@code e} is one permutation of all of them, drawn from a stream
+ * no rank owns; step {@code s} of the epoch is the global batch of records {@code [s·B·W, (s+1)·B·W)} of it and
+ * rank {@code r} takes places {@code [r·B, (r+1)·B)}; mirroring is keyed by the global place. The global batches
+ * therefore depend on B·W only, not on W: a run saved on N workers continues on M (with B' = B·N/M) exactly as
+ * it would have on N — the elastic resume a resharded checkpoint needs.
+ *
  * <p>An error while decoding (a corrupt image, ...) stops the thread that met it and is rethrown by
  * {@link #next} when its batch's turn comes; the message names the record's file and line. Later
  * calls rethrow it again. {@link #close} stops and joins the threads. Not thread-safe: one consumer.
@@ -52,10 +59,12 @@ public final class ShardLoader implements AutoCloseable {
     public static final int DEFAULT_PREFETCH = 4;
     /** Default number of decode threads. */
     public static final int DEFAULT_DECODE_THREADS = 2;
+    /** The rank key of global order's random streams; no worker has it. */
+    private static final long GLOBAL_STREAM = -2;
 
     /** How to load: see the class comment. */
     public record Options(int rank, int worldSize, int batch, long seed, Augmentation augmentation,
-            ImageDecoder decoder, int prefetch, int decodeThreads) {
+            ImageDecoder decoder, int prefetch, int decodeThreads, boolean globalOrder) {
         public Options {
             if (worldSize <= 0 || rank < 0 || rank >= worldSize) {
                 throw new IllegalArgumentException("rank " + rank + " is not in a world of size " + worldSize);
@@ -76,15 +85,20 @@ public final class ShardLoader implements AutoCloseable {
         public static Options of(int rank, int worldSize, int batch, long seed, Augmentation augmentation,
                 ImageDecoder decoder) {
             return new Options(rank, worldSize, batch, seed, augmentation, decoder, DEFAULT_PREFETCH,
-                    DEFAULT_DECODE_THREADS);
+                    DEFAULT_DECODE_THREADS, false);
         }
 
         public Options withPrefetch(int depth) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, depth, decodeThreads);
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, depth, decodeThreads, globalOrder);
         }
 
         public Options withDecodeThreads(int threads) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, threads);
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, threads, globalOrder);
+        }
+
+        /** See "Global order" in the class comment. */
+        public Options withGlobalOrder(boolean global) {
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, global);
         }
     }
 
@@ -104,6 +118,11 @@ public final class ShardLoader implements AutoCloseable {
     private final Options options;
     private final List<PlscRecord> shard;
     private final int batchesPerEpoch;
+    // records one step consumes over all ranks it draws from, this rank's first place in them, the rank key of
+    // the random streams: (batch, 0, rank) per rank; (batch·worldSize, rank·batch, GLOBAL) in global order
+    private final long recordsPerStep;
+    private final long rankOffset;
+    private final long streamRank;
     private final long firstSeq;
     private final List<BlockingQueue<Item>> queues = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -115,10 +134,13 @@ public final class ShardLoader implements AutoCloseable {
     private ShardLoader(Options options, List<PlscRecord> shard, int startEpoch, int startBatch) {
         this.options = options;
         this.shard = shard;
-        this.batchesPerEpoch = shard.size() / options.batch();
+        this.recordsPerStep = options.globalOrder() ? (long) options.batch() * options.worldSize() : options.batch();
+        this.rankOffset = options.globalOrder() ? (long) options.rank() * options.batch() : 0;
+        this.streamRank = options.globalOrder() ? GLOBAL_STREAM : options.rank();
+        this.batchesPerEpoch = (int) (shard.size() / recordsPerStep);
         if (batchesPerEpoch == 0) {
-            throw new IllegalArgumentException("rank " + options.rank() + " has " + shard.size()
-                    + " records, fewer than one batch of " + options.batch());
+            throw new IllegalArgumentException((options.globalOrder() ? "the data set" : "rank " + options.rank()) + " has "
+                    + shard.size() + " records, fewer than one " + (options.globalOrder() ? "global " : "") + "batch of " + recordsPerStep);
         }
         if (startEpoch < 0 || startBatch < 0 || startBatch >= batchesPerEpoch) {
             throw new IllegalArgumentException("cannot start at epoch " + startEpoch + " batch " + startBatch
@@ -150,8 +172,9 @@ public final class ShardLoader implements AutoCloseable {
      * (to resume: the batches are exactly those an uninterrupted run has from there).
      */
     public static ShardLoader open(Path dir, Options options, int startEpoch, int startBatch) throws IOException {
-        return new ShardLoader(options, loadShard(PlscDataset.open(dir), options.rank(), options.worldSize()),
-                startEpoch, startBatch);
+        PlscDataset dataset = PlscDataset.open(dir);
+        List<PlscRecord> records = options.globalOrder() ? loadShard(dataset, 0, 1) : loadShard(dataset, options.rank(), options.worldSize());
+        return new ShardLoader(options, records, startEpoch, startBatch);
     }
 
     /** This rank's records in file order (see the class comment), parsed strictly. */
@@ -294,7 +317,7 @@ public final class ShardLoader implements AutoCloseable {
 
     /** The shard's visiting order in {@code epoch}: a Fisher–Yates shuffle. */
     int[] epochOrder(int epoch) {
-        SplittableRandom rng = Augmentation.sampleRandom(options.seed(), epoch, options.rank(), -1);
+        SplittableRandom rng = Augmentation.sampleRandom(options.seed(), epoch, streamRank, -1);
         int[] order = new int[shard.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -315,10 +338,10 @@ public final class ShardLoader implements AutoCloseable {
         float[] images = new float[b * size];
         long[] labels = new long[b];
         for (int j = 0; j < b; j++) {
-            int position = index * b + j;
-            PlscRecord record = shard.get(order[position]);
+            long position = index * recordsPerStep + rankOffset + j;
+            PlscRecord record = shard.get(order[(int) position]);
             boolean mirror = options.augmentation().mirror(
-                    Augmentation.sampleRandom(options.seed(), epoch, options.rank(), position));
+                    Augmentation.sampleRandom(options.seed(), epoch, streamRank, position));
             try {
                 decoder.decodeInto(record, mirror, images, j * size);
             } catch (PlscFormatException e) {

@@ -89,6 +89,50 @@ class ShardLoaderTest {
         return s;
     }
 
+    /** Per step, the concatenation over ranks of (label, hash of the decoded image) of every sample, for {@code steps} steps. */
+    private static List<List<Object>> globalBatches(Path dir, int world, int globalBatch, int steps) throws Exception {
+        List<List<Object>> out = new ArrayList<>();
+        List<ShardLoader> loaders = new ArrayList<>();
+        try {
+            for (int rank = 0; rank < world; rank++) {
+                loaders.add(ShardLoader.open(dir, options(rank, world, globalBatch / world).withGlobalOrder(true), 0, 1));
+            }
+            for (int s = 0; s < steps; s++) {
+                List<Object> step = new ArrayList<>();
+                for (ShardLoader loader : loaders) {
+                    ShardLoader.Batch b = loader.next();
+                    int size = b.images().length / b.labels().length;
+                    for (int j = 0; j < b.labels().length; j++) {
+                        step.add(b.labels()[j]);
+                        step.add(java.util.Arrays.hashCode(java.util.Arrays.copyOfRange(b.images(), j * size, (j + 1) * size)));
+                    }
+                }
+                out.add(step);
+            }
+        } finally {
+            loaders.forEach(ShardLoader::close);
+        }
+        return out;
+    }
+
+    @Test
+    void globalOrderGivesTheSameGlobalBatchesOnAnyWorldSize() throws Exception {
+        Path dir = dataset();
+        // 21 records, global batch 4 → 5 steps per epoch on every world size; start at step 1, run into epoch 1
+        List<List<Object>> one = globalBatches(dir, 1, 4, 7);
+        List<List<Object>> two = globalBatches(dir, 2, 4, 7);
+        List<List<Object>> four = globalBatches(dir, 4, 4, 7);
+        // labels and decoded pixels (so the mirroring too) of every sample of every step agree
+        assertEquals(one, two, "2 workers");
+        assertEquals(one, four, "4 workers");
+        try (ShardLoader loader = ShardLoader.open(dir, options(1, 2, 2).withGlobalOrder(true))) {
+            assertEquals(5, loader.batchesPerEpoch(), "steps per epoch depend on the global batch");
+            assertEquals(21, loader.shardSize(), "every worker holds every record");
+        }
+        List<Long> labels = one.stream().flatMap(step -> step.stream().filter(x -> x instanceof Long).map(x -> (Long) x)).toList();
+        assertTrue(!labels.equals(labels.stream().sorted().toList()), "the order is shuffled: " + labels);
+    }
+
     @Test
     void rankReadsItsFileWhenFileCountEqualsWorldSize() throws Exception {
         Path dir = dataset();
