@@ -57,6 +57,10 @@ import org.plscj.head.Margin;
  *                             the new classes' rows appended (fine-tuning on new identities); idempotent on resume
  * @param growInit             how grown classes' rows start: {@code random} (N(0, 0.01) as a fresh run) or {@code mean}
  *                             (the normalised mean embedding of the class's training images, weight imprinting)
+ * @param dataOrder            {@code per_rank} (PLSC: each worker shuffles its own part) or {@code global} (one
+ *                             permutation of all records per epoch; the global batches depend only on
+ *                             train_batch_size × workers, so a checkpoint continues on any worker count with the same
+ *                             global batch exactly as it would have; every worker then holds all encoded images)
  */
 public record TrainConfig(
         String modelName,
@@ -96,10 +100,14 @@ public record TrainConfig(
         boolean recomputeLogits,
         int numThreads,
         boolean growClasses,
-        String growInit) {
+        String growInit,
+        String dataOrder) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
+
+    /** How the loader orders the records (data_order). */
+    public static final List<String> DATA_ORDERS = List.of("per_rank", "global");
 
     /** How grown classes' rows start (grow_init). */
     public static final List<String> GROW_INITS = List.of("random", "mean");
@@ -125,6 +133,9 @@ public record TrainConfig(
         requireNonNegative("save_steps", saveSteps);
         requirePositive("max_last_checkpoint_num", maxLastCheckpointNum);
         requireNonNegative("num_threads", numThreads);
+        if (!DATA_ORDERS.contains(dataOrder)) {
+            throw new ConfigException("data_order", "data_order must be one of " + DATA_ORDERS + ", got " + dataOrder);
+        }
         if (!GROW_INITS.contains(growInit)) {
             throw new ConfigException("grow_init", "grow_init must be one of " + GROW_INITS + ", got " + growInit);
         }
@@ -138,7 +149,7 @@ public record TrainConfig(
                 0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null, null,
-                200, 0, 0, false, false, 5, 0, false, 0, false, "random");
+                200, 0, 0, false, false, 5, 0, false, 0, false, "random", "per_rank");
     }
 
     /**

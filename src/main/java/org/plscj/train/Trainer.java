@@ -139,7 +139,8 @@ public final class Trainer implements AutoCloseable {
 
     private ShardLoader openLoader(Path data) throws IOException {
         ShardLoader.Options options = ShardLoader.Options.of(comm.rank(), comm.worldSize(), config.trainBatchSize(), config.seed(),
-                Augmentation.DEFAULT, new ImageDecoder(ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, false));
+                Augmentation.DEFAULT, new ImageDecoder(ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, false))
+                .withGlobalOrder("global".equals(config.dataOrder()));
         ShardLoader opened = ShardLoader.open(data, options, 0, 0);
         long maxLabel = reduceMax(opened.maxLabel());
         if (maxLabel >= config.numClasses()) {
