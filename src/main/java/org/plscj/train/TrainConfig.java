@@ -1,7 +1,12 @@
 package org.plscj.train;
 
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.plscj.checkpoint.RemoteStorages;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
 
@@ -57,6 +62,10 @@ import org.plscj.head.Margin;
  *                             the new classes' rows appended (fine-tuning on new identities); idempotent on resume
  * @param growInit             how grown classes' rows start: {@code random} (N(0, 0.01) as a fresh run) or {@code mean}
  *                             (the normalised mean embedding of the class's training images, weight imprinting)
+ * @param localSaveDir         when model_save_dir is a remote URI (hdfs://, s3a://, ...): where checkpoints, logs and
+ *                             metrics are written first; each checkpoint is then uploaded in the background
+ * @param fsName               PLSC's fs_name: the Hadoop file system (fs.defaultFS); null = from the URI
+ * @param fsUgi                PLSC's fs_ugi: {@code user,password}; the user name is the Hadoop user; null = the default
  */
 public record TrainConfig(
         String modelName,
@@ -96,7 +105,10 @@ public record TrainConfig(
         boolean recomputeLogits,
         int numThreads,
         boolean growClasses,
-        String growInit) {
+        String growInit,
+        String localSaveDir,
+        String fsName,
+        String fsUgi) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
@@ -128,6 +140,7 @@ public record TrainConfig(
         if (!GROW_INITS.contains(growInit)) {
             throw new ConfigException("grow_init", "grow_init must be one of " + GROW_INITS + ", got " + growInit);
         }
+        requireText("local_save_dir", localSaveDir);
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -138,7 +151,7 @@ public record TrainConfig(
                 0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null, null,
-                200, 0, 0, false, false, 5, 0, false, 0, false, "random");
+                200, 0, 0, false, false, 5, 0, false, 0, false, "random", "./plsc-staging", null, null);
     }
 
     /**
@@ -153,6 +166,31 @@ public record TrainConfig(
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */
     public String validationDir() {
         return valDataDir != null ? valDataDir : datasetDir;
+    }
+
+    /** model_save_dir as a remote URI (hdfs://, s3a://, ...); null when it is a local directory. */
+    public URI remoteModelSaveDir() {
+        return RemoteStorages.remoteUri(modelSaveDir);
+    }
+
+    /** Where this run writes checkpoints, logs and metrics on local disk: model_save_dir, or local_save_dir when that is remote. */
+    public Path localModelSaveDir() {
+        if (remoteModelSaveDir() != null) {
+            return Path.of(localSaveDir);
+        }
+        return modelSaveDir.startsWith("file:") ? Path.of(URI.create(modelSaveDir)) : Path.of(modelSaveDir);
+    }
+
+    /** fs_name and fs_ugi as a remote storage provider's options (absent keys left out). */
+    public Map<String, String> remoteOptions() {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (fsName != null && !fsName.isBlank()) {
+            out.put("fs_name", fsName);
+        }
+        if (fsUgi != null && !fsUgi.isBlank()) {
+            out.put("fs_ugi", fsUgi);
+        }
+        return out;
     }
 
     /** Steps the run lasts: trainSteps when set, otherwise trainEpochs × stepsPerEpoch. */
