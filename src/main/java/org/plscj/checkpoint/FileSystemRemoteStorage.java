@@ -86,9 +86,8 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
             mkdirs(partial);
             for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
                 URI remote = child(partial, e.getKey());
-                try (InputStream in = Files.newInputStream(localCheckpointDir.resolve(e.getKey()));
-                        OutputStream out = create(remote)) {
-                    in.transferTo(out);
+                try (InputStream in = Files.newInputStream(localCheckpointDir.resolve(e.getKey()))) {
+                    write(in, remote);
                 }
                 String readBack;
                 try (InputStream in = open(remote)) {
@@ -101,9 +100,7 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
             // why last: a remote directory with a manifest is complete (newest() relies on it)
             URI remoteMeta = child(partial, CheckpointMeta.FILE);
             byte[] metaBytes = Files.readAllBytes(localCheckpointDir.resolve(CheckpointMeta.FILE));
-            try (OutputStream out = create(remoteMeta)) {
-                out.write(metaBytes);
-            }
+            write(new java.io.ByteArrayInputStream(metaBytes), remoteMeta);
             try (InputStream in = open(remoteMeta)) {
                 if (!java.util.Arrays.equals(in.readAllBytes(), metaBytes)) {
                     throw new IOException(remoteMeta + " does not read back as written");
@@ -113,6 +110,27 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
             rename(partial, target);
             return null;
         });
+    }
+
+    /**
+     * Copies {@code in} into a new remote file. Not try-with-resources: HDFS's stream rethrows the write's own
+     * exception from close(), and self-suppression would turn a retryable IOException into an IllegalArgumentException.
+     */
+    private void write(InputStream in, URI remote) throws IOException {
+        OutputStream out = create(remote);
+        try {
+            in.transferTo(out);
+        } catch (IOException e) {
+            try {
+                out.close();
+            } catch (IOException c) {
+                if (c != e) {
+                    e.addSuppressed(c);
+                }
+            }
+            throw e;
+        }
+        out.close();
     }
 
     @Override
