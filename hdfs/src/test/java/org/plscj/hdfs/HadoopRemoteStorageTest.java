@@ -120,6 +120,17 @@ class HadoopRemoteStorageTest {
     }
 
     @Test
+    void resumeDownloadsTheNewestRemoteCheckpointIntoAnEmptyStaging() throws Exception {
+        String remote = hdfs + "/runs/f";
+        train(config(remote, "local_save_dir=" + tmp.resolve("staging-f1"), "save_steps=2"), false);
+        Path staging = tmp.resolve("staging-f2");
+        Trainer.Summary s = train(config(remote, "local_save_dir=" + staging, "save_steps=2", "train_steps=6"), true);
+        assertTrue(Files.isDirectory(staging.resolve("checkpoints/step-00000004")), "downloaded before resuming");
+        assertEquals(6, Checkpoint.open(s.lastCheckpoint()).meta().step());
+        assertTrue(cluster.getFileSystem().exists(new org.apache.hadoop.fs.Path("/runs/f/checkpoints/step-00000006/" + CheckpointMeta.FILE)));
+    }
+
+    @Test
     void uploadThenDownloadVerifies() {
         RemoteStorage s = storage();
         URI parent = URI.create(hdfs + "/runs/b/checkpoints");
