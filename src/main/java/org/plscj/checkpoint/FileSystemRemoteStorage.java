@@ -134,6 +134,28 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
     }
 
     @Override
+    public void prune(URI remoteParent, int keep) {
+        retrying("prune the checkpoints in " + remoteParent, () -> {
+            List<String> names = list(remoteParent);
+            List<String> complete = new java.util.ArrayList<>();
+            for (String n : names.stream().filter(n -> n.startsWith(CheckpointLayout.DIRECTORY_PREFIX)).sorted().toList()) {
+                if (exists(child(child(remoteParent, n), CheckpointMeta.FILE))) {
+                    complete.add(n);
+                }
+            }
+            for (int i = 0; i < complete.size() - keep; i++) {
+                deleteRecursively(child(remoteParent, complete.get(i)));
+            }
+            for (String n : names) {
+                if (n.startsWith(".") && n.endsWith(".partial")) {
+                    deleteRecursively(child(remoteParent, n));
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
     public Optional<URI> newest(URI remoteParent) {
         return retrying("list the checkpoints in " + remoteParent, () -> {
             List<String> names = list(remoteParent).stream().filter(n -> n.startsWith(CheckpointLayout.DIRECTORY_PREFIX))

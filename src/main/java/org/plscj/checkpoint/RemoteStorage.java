@@ -39,6 +39,12 @@ public interface RemoteStorage {
     /** The newest complete checkpoint directly under {@code remoteParent}, if any. */
     Optional<URI> newest(URI remoteParent);
 
+    /**
+     * Drops all but the newest {@code keep} complete checkpoints under {@code remoteParent}, and partial uploads
+     * left by an interrupted one (call it only when no upload into {@code remoteParent} is in flight).
+     */
+    void prune(URI remoteParent, int keep);
+
     /** Copies the remote checkpoint to {@code localParent/<its name>}, verified; a damaged one is refused, naming the file. */
     void download(URI remoteCheckpoint, Path localParent);
 }

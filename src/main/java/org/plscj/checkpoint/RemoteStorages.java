@@ -49,6 +49,7 @@ public final class RemoteStorages {
         }
         throw new CheckpointException("model_save_dir " + uri + " needs the plsc-hdfs module on the classpath: no "
                 + RemoteStorage.class.getSimpleName() + " provider handles the scheme '" + uri.getScheme() + "' (build it with "
-                + "'mvn -B -f hdfs/pom.xml package' and add its jar and dependencies to the class path)");
+                + "'mvn -B -q install -DskipTests && mvn -B -q -f hdfs/pom.xml package -DskipTests', then "
+                + "PLSC_CLASSPATH=hdfs/target/plsc-hdfs-0.1.0-SNAPSHOT.jar:$(cat hdfs/target/classpath.txt); README: Checkpoints on HDFS / S3)");
     }
 }

@@ -15,13 +15,16 @@ import java.util.concurrent.TimeUnit;
 public final class RemoteUploads implements AutoCloseable {
     private final RemoteStorage storage;
     private final URI remoteParent;
+    private final int keep;
     private final ExecutorService thread;
     private final List<String> failures = new ArrayList<>();
     private final List<URI> uploaded = new ArrayList<>();
 
-    public RemoteUploads(RemoteStorage storage, URI remoteParent) {
+    /** @param keep remote checkpoints kept (max_last_checkpoint_num); older ones are deleted after each upload */
+    public RemoteUploads(RemoteStorage storage, URI remoteParent, int keep) {
         this.storage = storage;
         this.remoteParent = remoteParent;
+        this.keep = keep;
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "plsc-checkpoint-upload");
             t.setDaemon(true);
@@ -38,6 +41,7 @@ public final class RemoteUploads implements AutoCloseable {
         thread.execute(() -> {
             try {
                 storage.upload(localCheckpointDir, remoteParent);
+                storage.prune(remoteParent, keep);
                 synchronized (failures) {
                     uploaded.add(FileSystemRemoteStorage.child(remoteParent, localCheckpointDir.getFileName().toString()));
                 }

@@ -95,7 +95,7 @@ public final class Trainer implements AutoCloseable {
             }
             comm.barrier();
         }
-        this.uploads = remote != null && comm.rank() == 0 ? new RemoteUploads(storage, remoteCheckpoints) : null;
+        this.uploads = remote != null && comm.rank() == 0 ? new RemoteUploads(storage, remoteCheckpoints, config.maxLastCheckpointNum()) : null;
         Optional<Checkpoint> start = startingCheckpoint(resume);
         // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
         torch.manual_seed(config.seed());

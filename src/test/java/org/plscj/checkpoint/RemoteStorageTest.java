@@ -47,15 +47,16 @@ class RemoteStorageTest {
         Path staging = tmp.resolve("staging");
         int before = FakeRemoteStorage.UPLOADS.get();
         TrainConfig config = TinyRun.config(data, Path.of("unused"), "model_save_dir=" + remote, "local_save_dir=" + staging,
-                "save_steps=2", "fs_name=hdfs://nn:8020", "fs_ugi=alice,secret");
+                "save_steps=2", "max_last_checkpoint_num=2", "fs_name=hdfs://nn:8020", "fs_ugi=alice,secret");
         Trainer.Summary first = TinyRun.train(config, false);
         assertEquals(Map.of("fs_name", "hdfs://nn:8020", "fs_ugi", "alice,secret"), FakeRemoteStorage.lastOptions);
         assertEquals(3, FakeRemoteStorage.UPLOADS.get() - before, "steps 2, 4 and 6 uploaded");
         assertTrue(first.lastCheckpoint().startsWith(staging), first.lastCheckpoint().toString());
         Path remoteCheckpoints = remoteDir.resolve("checkpoints");
-        for (String step : new String[] {"step-00000002", "step-00000004", "step-00000006"}) {
+        for (String step : new String[] {"step-00000004", "step-00000006"}) {
             Checkpoint.open(remoteCheckpoints.resolve(step));
         }
+        assertFalse(Files.exists(remoteCheckpoints.resolve("step-00000002")), "pruned remotely too (max_last_checkpoint_num=2)");
         try (Stream<Path> s = Files.list(remoteCheckpoints)) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".partial")), "no partial left remotely");
         }
