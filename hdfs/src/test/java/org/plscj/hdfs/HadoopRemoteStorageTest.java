@@ -186,6 +186,8 @@ class HadoopRemoteStorageTest {
         URI parent = URI.create(hdfs + "/runs/d/checkpoints");
         org.apache.hadoop.fs.Path writing = new org.apache.hadoop.fs.Path("/runs/d/checkpoints/." + big.getFileName() + ".partial/extra.bin");
         AtomicReference<Throwable> restartError = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean uploadDone = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean restartedMidUpload = new java.util.concurrent.atomic.AtomicBoolean();
         Thread restarter = new Thread(() -> {
             try {
                 FileSystem fs = cluster.getFileSystem();
@@ -194,7 +196,9 @@ class HadoopRemoteStorageTest {
                     Thread.sleep(10);
                 }
                 Thread.sleep(100);
+                boolean during = fs.exists(writing) && !uploadDone.get();
                 cluster.restartDataNode(0, true);
+                restartedMidUpload.set(during);
                 cluster.waitActive();
             } catch (Throwable t) {
                 restartError.set(t);
@@ -203,8 +207,10 @@ class HadoopRemoteStorageTest {
         restarter.start();
         RemoteStorage s = storage();
         s.upload(big, parent);
+        uploadDone.set(true);
         restarter.join();
         assertEquals(null, restartError.get());
+        assertTrue(restartedMidUpload.get(), "the datanode restarted while extra.bin was being written");
         Path back = tmp.resolve("back-d");
         s.download(s.newest(parent).orElseThrow(), back);
         Checkpoint c = Checkpoint.open(back.resolve(big.getFileName()));
