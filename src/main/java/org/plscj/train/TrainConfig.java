@@ -1,7 +1,12 @@
 package org.plscj.train;
 
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.plscj.checkpoint.RemoteStorages;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
 
@@ -61,6 +66,10 @@ import org.plscj.head.Margin;
  *                             permutation of all records per epoch; the global batches depend only on
  *                             train_batch_size × workers, so a checkpoint continues on any worker count with the same
  *                             global batch exactly as it would have; every worker then holds all encoded images)
+ * @param localSaveDir         when model_save_dir is a remote URI (hdfs://, s3a://, ...): where checkpoints, logs and
+ *                             metrics are written first; each checkpoint is then uploaded in the background
+ * @param fsName               PLSC's fs_name: the Hadoop file system (fs.defaultFS); null = from the URI
+ * @param fsUgi                PLSC's fs_ugi: {@code user,password}; the user name is the Hadoop user; null = the default
  */
 public record TrainConfig(
         String modelName,
@@ -101,7 +110,10 @@ public record TrainConfig(
         int numThreads,
         boolean growClasses,
         String growInit,
-        String dataOrder) {
+        String dataOrder,
+        String localSaveDir,
+        String fsName,
+        String fsUgi) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
@@ -139,6 +151,7 @@ public record TrainConfig(
         if (!GROW_INITS.contains(growInit)) {
             throw new ConfigException("grow_init", "grow_init must be one of " + GROW_INITS + ", got " + growInit);
         }
+        requireText("local_save_dir", localSaveDir);
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -149,7 +162,7 @@ public record TrainConfig(
                 0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null, null,
-                200, 0, 0, false, false, 5, 0, false, 0, false, "random", "per_rank");
+                200, 0, 0, false, false, 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null);
     }
 
     /**
@@ -164,6 +177,31 @@ public record TrainConfig(
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */
     public String validationDir() {
         return valDataDir != null ? valDataDir : datasetDir;
+    }
+
+    /** model_save_dir as a remote URI (hdfs://, s3a://, ...); null when it is a local directory. */
+    public URI remoteModelSaveDir() {
+        return RemoteStorages.remoteUri(modelSaveDir);
+    }
+
+    /** Where this run writes checkpoints, logs and metrics on local disk: model_save_dir, or local_save_dir when that is remote. */
+    public Path localModelSaveDir() {
+        if (remoteModelSaveDir() != null) {
+            return Path.of(localSaveDir);
+        }
+        return modelSaveDir.startsWith("file:") ? Path.of(URI.create(modelSaveDir)) : Path.of(modelSaveDir);
+    }
+
+    /** fs_name and fs_ugi as a remote storage provider's options (absent keys left out). */
+    public Map<String, String> remoteOptions() {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (fsName != null && !fsName.isBlank()) {
+            out.put("fs_name", fsName);
+        }
+        if (fsUgi != null && !fsUgi.isBlank()) {
+            out.put("fs_ugi", fsUgi);
+        }
+        return out;
     }
 
     /** Steps the run lasts: trainSteps when set, otherwise trainEpochs × stepsPerEpoch. */

@@ -2,15 +2,21 @@ package org.plscj.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.checkpoint.Checkpoint;
+import org.plscj.checkpoint.CheckpointException;
 import org.plscj.checkpoint.CheckpointStore;
+import org.plscj.checkpoint.RemoteStorage;
+import org.plscj.checkpoint.RemoteStorages;
+import org.plscj.checkpoint.RemoteUploads;
 import org.plscj.checkpoint.Snapshot;
 import org.plscj.comm.Communicator;
 import org.plscj.data.Augmentation;
@@ -51,6 +57,8 @@ public final class Trainer implements AutoCloseable {
     private final long stepsPerEpoch;
     private final long totalSteps;
     private final long firstStep;
+    /** Rank 0's background uploads when model_save_dir is remote; null otherwise. */
+    private final RemoteUploads uploads;
 
     /** The outcome of a run. */
     public record Summary(long steps, double loss, double accuracy, Map<String, VerificationReport> validation,
@@ -61,7 +69,8 @@ public final class Trainer implements AutoCloseable {
      * num_classes, the backbone name resolves, the val sets exist, a checkpoint to resume is of this model
      * (with grow_classes, one with fewer classes is grown to num_classes).
      *
-     * @param resume continue from the newest checkpoint under model_save_dir (if any)
+     * @param resume continue from the newest checkpoint under model_save_dir (if any; when model_save_dir is a remote
+     *               URI, its newest checkpoint is downloaded into local_save_dir first when newer than the local one)
      */
     public Trainer(TrainConfig config, Communicator comm, boolean resume, PrintStream out) throws IOException {
         Native.load();
@@ -76,7 +85,17 @@ public final class Trainer implements AutoCloseable {
             throw new ConfigException("dataset_dir", "dataset_dir " + data + " does not exist or is not a directory");
         }
         this.validation = Validation.open(config, comm);
-        this.store = new CheckpointStore(Path.of(config.modelSaveDir()), config.maxLastCheckpointNum());
+        this.store = new CheckpointStore(config.localModelSaveDir(), config.maxLastCheckpointNum());
+        URI remote = config.remoteModelSaveDir();
+        RemoteStorage storage = remote == null ? null : RemoteStorages.forUri(remote, config.remoteOptions());
+        URI remoteCheckpoints = remote == null ? null : RemoteStorages.child(remote, "checkpoints");
+        if (resume && remote != null) {
+            if (comm.rank() == 0) {
+                downloadIfNewer(storage, remoteCheckpoints);
+            }
+            comm.barrier();
+        }
+        this.uploads = remote != null && comm.rank() == 0 ? new RemoteUploads(storage, remoteCheckpoints, config.maxLastCheckpointNum()) : null;
         Optional<Checkpoint> start = startingCheckpoint(resume);
         // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
         torch.manual_seed(config.seed());
@@ -86,7 +105,7 @@ public final class Trainer implements AutoCloseable {
                 .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
         this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
         this.best = config.bestTarget() == null ? null
-                : BestCheckpoint.open(Path.of(config.modelSaveDir()), config.bestTarget(), resume ? firstStep : 0);
+                : BestCheckpoint.open(config.localModelSaveDir(), config.bestTarget(), resume ? firstStep : 0);
         if (start.isPresent()) {
             Checkpoint c = start.get();
             c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName(), config.growClasses());
@@ -127,6 +146,21 @@ public final class Trainer implements AutoCloseable {
         }
         return config.growInit().equals("mean")
                 ? ClassImprinting.imprint(grown, shard, saved, data, backbone, comm, config.testBatchSize()) : grown;
+    }
+
+    /** Rank 0, resuming from a remote model_save_dir: fetches the remote newest checkpoint when the local staging has none as new. */
+    private void downloadIfNewer(RemoteStorage storage, URI remoteCheckpoints) {
+        Optional<URI> newest = storage.newest(remoteCheckpoints);
+        if (newest.isEmpty()) {
+            return;
+        }
+        String remoteName = RemoteStorages.name(newest.get());
+        Optional<Path> local = store.newest();
+        if (local.isPresent() && local.get().getFileName().toString().compareTo(remoteName) >= 0) {
+            return;
+        }
+        out.println("plsc train: downloading " + newest.get() + " into " + store.root());
+        storage.download(newest.get(), store.root());
     }
 
     private Optional<Checkpoint> startingCheckpoint(boolean resume) {
@@ -173,7 +207,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Trains to train_steps (or train_epochs) and returns the last numbers. */
     public Summary run() throws InterruptedException, IOException {
-        Path saveDir = Path.of(config.modelSaveDir());
+        Path saveDir = config.localModelSaveDir();
         TrainingLog log = null;
         if (comm.rank() == 0) {
             Files.createDirectories(saveDir);
@@ -208,6 +242,9 @@ public final class Trainer implements AutoCloseable {
                 if (log != null) {
                     log.checkpointSaved();
                 }
+                if (uploads != null) {
+                    uploads.submit(lastCheckpoint);
+                }
             }
             if (improved && comm.rank() == 0) {
                 best.keep(lastCheckpoint, done);
@@ -216,8 +253,26 @@ public final class Trainer implements AutoCloseable {
         if (log != null) {
             log.close();
         }
+        finishUploads();
         return new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? Double.NaN : last.accuracy(), lastTested,
                 lastCheckpoint);
+    }
+
+    /** Waits for rank 0's pending uploads; a failed upload fails the run (its checkpoint is only local). */
+    private void finishUploads() throws InterruptedException {
+        if (uploads == null) {
+            return;
+        }
+        out.println("plsc train: waiting for checkpoint uploads to " + uploads.remoteParent());
+        List<String> failures = uploads.finish();
+        for (String f : failures) {
+            out.println("plsc train: upload failed: " + f);
+        }
+        if (!failures.isEmpty()) {
+            throw new CheckpointException(failures.size() + " checkpoint upload(s) to " + uploads.remoteParent()
+                    + " failed (the checkpoints are complete under " + store.root() + "): " + failures.get(0));
+        }
+        out.println("plsc train: " + uploads.uploaded().size() + " checkpoint(s) uploaded to " + uploads.remoteParent());
     }
 
     private long globalBatch() {
@@ -243,6 +298,9 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (uploads != null) {
+            uploads.close();
+        }
         loader.close();
         sgd.close();
         head.close();

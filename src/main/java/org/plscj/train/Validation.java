@@ -44,7 +44,7 @@ final class Validation {
             }
             targets.put(name, bin);
         }
-        return new Validation(targets, config.testBatchSize(), comm, Path.of(config.modelSaveDir()).resolve("val"));
+        return new Validation(targets, config.testBatchSize(), comm, config.localModelSaveDir().resolve("val"));
     }
 
     boolean hasTargets() {

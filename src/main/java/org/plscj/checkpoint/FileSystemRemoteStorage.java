@@ -1,0 +1,268 @@
+package org.plscj.checkpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.plscj.io.FileTrees;
+
+/**
+ * {@link RemoteStorage}'s whole protocol (partial directory, read-back verification, manifest last, atomic
+ * rename, retries with backoff, errors naming the URI) over seven file-system primitives a provider
+ * implements. Directories are URIs without a trailing slash; {@link #child} names a file in one.
+ */
+public abstract class FileSystemRemoteStorage implements RemoteStorage {
+    private final int tries;
+    private final long backoffMillis;
+
+    protected FileSystemRemoteStorage(int tries, long backoffMillis) {
+        if (tries <= 0) {
+            throw new IllegalArgumentException("tries must be positive, got " + tries);
+        }
+        this.tries = tries;
+        this.backoffMillis = backoffMillis;
+    }
+
+    protected FileSystemRemoteStorage() {
+        this(3, 1000);
+    }
+
+    /** Reads a remote file. */
+    protected abstract InputStream open(URI file) throws IOException;
+
+    /** Creates (or replaces) a remote file; closing the stream completes it. */
+    protected abstract OutputStream create(URI file) throws IOException;
+
+    protected abstract boolean exists(URI path) throws IOException;
+
+    /** The names of the entries of a remote directory; empty when it does not exist. */
+    protected abstract List<String> list(URI dir) throws IOException;
+
+    protected abstract void mkdirs(URI dir) throws IOException;
+
+    /** Deletes a remote file or directory tree; nothing when absent. */
+    protected abstract void deleteRecursively(URI path) throws IOException;
+
+    /** Renames in one atomic step; {@code to} does not exist. */
+    protected abstract void rename(URI from, URI to) throws IOException;
+
+    /** {@code dir/name}. */
+    public static URI child(URI dir, String name) {
+        String s = dir.toString();
+        while (s.endsWith("/") && s.length() > 1) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return URI.create(s + "/" + name);
+    }
+
+    /** The last path segment of {@code uri}. */
+    public static String name(URI uri) {
+        String p = uri.getPath();
+        while (p.endsWith("/") && p.length() > 1) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p.substring(p.lastIndexOf('/') + 1);
+    }
+
+    @Override
+    public void upload(Path localCheckpointDir, URI remoteParent) {
+        CheckpointMeta meta = Checkpoint.readMeta(localCheckpointDir);
+        String dirName = localCheckpointDir.getFileName().toString();
+        URI target = child(remoteParent, dirName);
+        URI partial = child(remoteParent, "." + dirName + ".partial");
+        retrying("upload " + localCheckpointDir + " to " + target, () -> {
+            deleteRecursively(partial);
+            mkdirs(partial);
+            for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
+                URI remote = child(partial, e.getKey());
+                try (InputStream in = Files.newInputStream(localCheckpointDir.resolve(e.getKey()))) {
+                    write(in, remote);
+                }
+                String readBack;
+                try (InputStream in = open(remote)) {
+                    readBack = sha256(in);
+                }
+                if (!readBack.equals(e.getValue())) {
+                    throw new IOException(remote + " reads back with SHA-256 " + readBack + ", the manifest says " + e.getValue());
+                }
+            }
+            // why last: a remote directory with a manifest is complete (newest() relies on it)
+            URI remoteMeta = child(partial, CheckpointMeta.FILE);
+            byte[] metaBytes = Files.readAllBytes(localCheckpointDir.resolve(CheckpointMeta.FILE));
+            write(new java.io.ByteArrayInputStream(metaBytes), remoteMeta);
+            try (InputStream in = open(remoteMeta)) {
+                if (!java.util.Arrays.equals(in.readAllBytes(), metaBytes)) {
+                    throw new IOException(remoteMeta + " does not read back as written");
+                }
+            }
+            deleteRecursively(target);
+            rename(partial, target);
+            return null;
+        });
+    }
+
+    /**
+     * Copies {@code in} into a new remote file. Not try-with-resources: HDFS's stream rethrows the write's own
+     * exception from close(), and self-suppression would turn a retryable IOException into an IllegalArgumentException.
+     */
+    private void write(InputStream in, URI remote) throws IOException {
+        OutputStream out = create(remote);
+        try {
+            in.transferTo(out);
+        } catch (IOException e) {
+            try {
+                out.close();
+            } catch (IOException c) {
+                if (c != e) {
+                    e.addSuppressed(c);
+                }
+            }
+            throw e;
+        }
+        out.close();
+    }
+
+    @Override
+    public void prune(URI remoteParent, int keep) {
+        retrying("prune the checkpoints in " + remoteParent, () -> {
+            List<String> names = list(remoteParent);
+            List<String> complete = new java.util.ArrayList<>();
+            for (String n : names.stream().filter(n -> n.startsWith(CheckpointLayout.DIRECTORY_PREFIX)).sorted().toList()) {
+                if (exists(child(child(remoteParent, n), CheckpointMeta.FILE))) {
+                    complete.add(n);
+                }
+            }
+            for (int i = 0; i < complete.size() - keep; i++) {
+                deleteRecursively(child(remoteParent, complete.get(i)));
+            }
+            for (String n : names) {
+                if (n.startsWith(".") && n.endsWith(".partial")) {
+                    deleteRecursively(child(remoteParent, n));
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<URI> newest(URI remoteParent) {
+        return retrying("list the checkpoints in " + remoteParent, () -> {
+            List<String> names = list(remoteParent).stream().filter(n -> n.startsWith(CheckpointLayout.DIRECTORY_PREFIX))
+                    .sorted(Comparator.reverseOrder()).toList();
+            for (String n : names) {
+                URI dir = child(remoteParent, n);
+                if (exists(child(dir, CheckpointMeta.FILE))) {
+                    return Optional.of(dir);
+                }
+            }
+            return Optional.<URI>empty();
+        });
+    }
+
+    @Override
+    public void download(URI remoteCheckpoint, Path localParent) {
+        String dirName = name(remoteCheckpoint);
+        Path target = localParent.resolve(dirName);
+        Path partial = CheckpointLayout.partial(target);
+        retrying("download " + remoteCheckpoint + " to " + target, () -> {
+            FileTrees.deleteRecursively(partial);
+            Files.createDirectories(partial);
+            URI remoteMeta = child(remoteCheckpoint, CheckpointMeta.FILE);
+            if (!exists(remoteMeta)) {
+                throw new CheckpointException(remoteCheckpoint + " is not a checkpoint: it has no " + CheckpointMeta.FILE);
+            }
+            try (InputStream in = open(remoteMeta)) {
+                Files.copy(in, partial.resolve(CheckpointMeta.FILE));
+            }
+            CheckpointMeta meta = Checkpoint.readMeta(partial);
+            for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
+                URI remote = child(remoteCheckpoint, e.getKey());
+                if (!exists(remote)) {
+                    throw new CheckpointException(remote + " is missing from the remote checkpoint (its manifest lists it)");
+                }
+                Path local = partial.resolve(e.getKey());
+                try (InputStream in = open(remote)) {
+                    Files.copy(in, local);
+                }
+                String actual = CheckpointStore.sha256(local);
+                if (!actual.equals(e.getValue())) {
+                    throw new CheckpointException(remote + " is damaged: its SHA-256 is " + actual + ", the manifest says " + e.getValue()
+                            + "; nothing was overwritten in " + localParent);
+                }
+            }
+            Checkpoint.open(partial);
+            FileTrees.deleteRecursively(target);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.force(localParent);
+            return null;
+        }, () -> FileTrees.deleteRecursively(partial));
+    }
+
+    /** One remote operation, retried on IOException with doubling backoff; the final error names what and where. */
+    protected interface Action<T> {
+        T run() throws IOException;
+    }
+
+    private interface Cleanup {
+        void run() throws IOException;
+    }
+
+    protected final <T> T retrying(String what, Action<T> action) {
+        return retrying(what, action, () -> { });
+    }
+
+    private <T> T retrying(String what, Action<T> action, Cleanup onFailure) {
+        IOException last = null;
+        long wait = backoffMillis;
+        for (int attempt = 1; attempt <= tries; attempt++) {
+            try {
+                return action.run();
+            } catch (IOException e) {
+                last = e;
+                if (attempt < tries) {
+                    try {
+                        Thread.sleep(wait);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                    wait *= 2;
+                }
+            } catch (RuntimeException e) {
+                cleanQuietly(onFailure, e);
+                throw e;
+            }
+        }
+        CheckpointException failed = new CheckpointException("cannot " + what + " after " + tries + " tries: " + last, last);
+        cleanQuietly(onFailure, failed);
+        throw failed;
+    }
+
+    private static void cleanQuietly(Cleanup cleanup, RuntimeException cause) {
+        try {
+            cleanup.run();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    static String sha256(InputStream raw) throws IOException {
+        try (InputStream in = new DigestInputStream(raw, MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JRE has no SHA-256", e);
+        }
+    }
+}

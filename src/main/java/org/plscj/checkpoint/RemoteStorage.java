@@ -1,0 +1,50 @@
+package org.plscj.checkpoint;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where checkpoints go beyond the local disk (HDFS, S3, ...): a service provider found by
+ * {@link RemoteStorages#forUri} through {@link java.util.ServiceLoader}, so the core carries no client
+ * library. The contract every provider keeps (see {@link FileSystemRemoteStorage}, which implements it
+ * over a handful of file-system primitives):
+ *
+ * <ul>
+ *   <li>{@link #upload}: the files go into a remote {@code .step-N.partial/}, each read back and its
+ *       SHA-256 compared with the local manifest, {@code meta.json} last, then one rename makes the
+ *       checkpoint visible; a remote checkpoint is therefore complete or absent.</li>
+ *   <li>{@link #newest}: the newest remote {@code step-*} that has a manifest.</li>
+ *   <li>{@link #download}: into a local {@code .step-N.partial/}, verified ({@link Checkpoint#open}), renamed.</li>
+ *   <li>Transient {@link IOException}s are retried with backoff; errors name the URI.</li>
+ * </ul>
+ */
+public interface RemoteStorage {
+    /** Whether this provider serves {@code uri} (by its scheme). */
+    boolean handles(URI uri);
+
+    /**
+     * This provider with options applied: PLSC's {@code fs_name} and {@code fs_ugi}, and provider-specific
+     * keys (for Hadoop, any key with a dot is a Hadoop configuration property). The default ignores them.
+     */
+    default RemoteStorage configured(Map<String, String> options) {
+        return this;
+    }
+
+    /** Copies the complete local checkpoint {@code localCheckpointDir} to {@code remoteParent/<its name>}, verified. */
+    void upload(Path localCheckpointDir, URI remoteParent);
+
+    /** The newest complete checkpoint directly under {@code remoteParent}, if any. */
+    Optional<URI> newest(URI remoteParent);
+
+    /**
+     * Drops all but the newest {@code keep} complete checkpoints under {@code remoteParent}, and partial uploads
+     * left by an interrupted one (call it only when no upload into {@code remoteParent} is in flight).
+     */
+    void prune(URI remoteParent, int keep);
+
+    /** Copies the remote checkpoint to {@code localParent/<its name>}, verified; a damaged one is refused, naming the file. */
+    void download(URI remoteCheckpoint, Path localParent);
+}

@@ -1,0 +1,78 @@
+package org.plscj.checkpoint;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Uploads completed local checkpoints to a remote directory on one background thread, in save order, so
+ * training never waits on the network; {@link #finish} waits for what is pending and returns the failures.
+ */
+public final class RemoteUploads implements AutoCloseable {
+    private final RemoteStorage storage;
+    private final URI remoteParent;
+    private final int keep;
+    private final ExecutorService thread;
+    private final List<String> failures = new ArrayList<>();
+    private final List<URI> uploaded = new ArrayList<>();
+
+    /** @param keep remote checkpoints kept (max_last_checkpoint_num); older ones are deleted after each upload */
+    public RemoteUploads(RemoteStorage storage, URI remoteParent, int keep) {
+        this.storage = storage;
+        this.remoteParent = remoteParent;
+        this.keep = keep;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "plsc-checkpoint-upload");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public URI remoteParent() {
+        return remoteParent;
+    }
+
+    /** Queues {@code localCheckpointDir} for upload and returns at once. */
+    public void submit(Path localCheckpointDir) {
+        thread.execute(() -> {
+            try {
+                storage.upload(localCheckpointDir, remoteParent);
+                storage.prune(remoteParent, keep);
+                synchronized (failures) {
+                    uploaded.add(FileSystemRemoteStorage.child(remoteParent, localCheckpointDir.getFileName().toString()));
+                }
+            } catch (RuntimeException e) {
+                synchronized (failures) {
+                    failures.add(e.getMessage());
+                }
+            }
+        });
+    }
+
+    /** Waits for every queued upload; returns one message per failed upload (empty when all succeeded). */
+    public List<String> finish() throws InterruptedException {
+        thread.shutdown();
+        while (!thread.awaitTermination(1, TimeUnit.MINUTES)) {
+            // why no deadline: each upload ends by itself after its bounded retries
+        }
+        synchronized (failures) {
+            return List.copyOf(failures);
+        }
+    }
+
+    /** The remote checkpoints uploaded so far. */
+    public List<URI> uploaded() {
+        synchronized (failures) {
+            return List.copyOf(uploaded);
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
