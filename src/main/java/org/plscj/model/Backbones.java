@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntFunction;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
@@ -108,21 +109,28 @@ public final class Backbones {
 
     /** Elements of the parameters that train (requires_grad). */
     public static long trainableParameterCount(Module m) {
-        long n = 0;
-        for (Tensor p : m.parameters().get()) {
-            n += p.requires_grad() ? p.numel() : 0;
+        // why a scope: the Tensors point into the temporary vector, which the scope keeps alive while we read them
+        try (PointerScope scope = new PointerScope()) {
+            long n = 0;
+            for (Tensor p : m.parameters().get()) {
+                n += p.requires_grad() ? p.numel() : 0;
+            }
+            return n;
         }
-        return n;
     }
 
     /** Elements of all parameters, frozen ones included. */
     public static long parameterCount(Module m) {
-        return sum(m.parameters().get());
+        try (PointerScope scope = new PointerScope()) {
+            return sum(m.parameters().get());
+        }
     }
 
     /** Elements of everything a checkpoint holds: parameters and buffers (BN running statistics). */
     public static long stateCount(Module m) {
-        return parameterCount(m) + sum(m.buffers().get());
+        try (PointerScope scope = new PointerScope()) {
+            return parameterCount(m) + sum(m.buffers().get());
+        }
     }
 
     private static long sum(Tensor[] tensors) {

@@ -32,9 +32,11 @@ public final class BackboneSgd implements AutoCloseable {
         StringTensorDict named = backbone.named_parameters(true);
         for (long i = 0; i < named.size(); i++) {
             StringTensorDictItem item = named.get(i);
-            Tensor p = item.value();
-            if (p.requires_grad()) {
+            if (item.value().requires_grad()) {
                 String name = item.key().getString();
+                // why a copy: value() points INTO the temporary dict; once the dict is freed that memory is reused
+                // (a SIGSEGV in TensorImpl::grad() seen under glibc malloc); the copy is a handle of its own
+                Tensor p = new Tensor(item.value());
                 p.retainReference();
                 Tensor v = torch.zeros_like(p);
                 v.retainReference();

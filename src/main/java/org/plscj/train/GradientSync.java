@@ -40,7 +40,8 @@ public final class GradientSync {
             return;
         }
         List<Tensor> grads = new ArrayList<>();
-        for (Tensor p : backbone.parameters(true).get()) {
+        TensorVector parameters = backbone.parameters(true);
+        for (Tensor p : parameters.get()) {
             if (p.requires_grad()) {
                 Tensor g = p.grad();
                 if (!g.defined()) {
@@ -52,5 +53,7 @@ public final class GradientSync {
             }
         }
         comm.allReduceCoalesced(grads);
+        // why: the Tensors above point into the vector's storage; it must outlive their use
+        java.lang.ref.Reference.reachabilityFence(parameters);
     }
 }
