@@ -209,6 +209,31 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
         }, () -> FileTrees.deleteRecursively(partial));
     }
 
+    @Override
+    public void fetchDirectory(URI remoteDir, Path localTarget) {
+        if (Files.isDirectory(localTarget)) {
+            return;
+        }
+        Path partial = CheckpointLayout.partial(localTarget);
+        retrying("fetch " + remoteDir + " to " + localTarget, () -> {
+            List<String> names = list(remoteDir);
+            if (names.isEmpty()) {
+                throw new CheckpointException(remoteDir + " does not exist or is empty");
+            }
+            FileTrees.deleteRecursively(partial);
+            Files.createDirectories(partial);
+            for (String name : names) {
+                try (InputStream in = open(child(remoteDir, name))) {
+                    Files.copy(in, partial.resolve(name));
+                }
+                FileTrees.force(partial.resolve(name));
+            }
+            Files.move(partial, localTarget, StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.force(localTarget.getParent());
+            return null;
+        }, () -> FileTrees.deleteRecursively(partial));
+    }
+
     /** One remote operation, retried on IOException with doubling backoff; the final error names what and where. */
     protected interface Action<T> {
         T run() throws IOException;

@@ -47,4 +47,11 @@ public interface RemoteStorage {
 
     /** Copies the remote checkpoint to {@code localParent/<its name>}, verified; a damaged one is refused, naming the file. */
     void download(URI remoteCheckpoint, Path localParent);
+
+    /**
+     * Copies a flat remote directory (a data set: file_list.txt and its data files; a folder of .bin sets) to
+     * {@code localTarget}, appearing only when complete (a .partial then one rename). An existing
+     * {@code localTarget} is taken as that complete copy and reused (delete it to fetch again).
+     */
+    void fetchDirectory(URI remoteDir, Path localTarget);
 }

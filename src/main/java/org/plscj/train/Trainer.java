@@ -80,7 +80,7 @@ public final class Trainer implements AutoCloseable {
         this.config = config;
         this.comm = comm;
         this.out = out;
-        Path data = Path.of(config.datasetDir());
+        Path data = RemoteData.localCopy(config.datasetDir(), config, comm);
         if (!Files.isDirectory(data)) {
             throw new ConfigException("dataset_dir", "dataset_dir " + data + " does not exist or is not a directory");
         }

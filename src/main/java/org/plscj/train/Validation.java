@@ -34,7 +34,7 @@ final class Validation {
 
     /** Resolves every target now, so a missing set fails before training rather than at the first test. */
     static Validation open(TrainConfig config, Communicator comm) {
-        Path dir = Path.of(config.validationDir());
+        Path dir = config.valTargets().isEmpty() ? Path.of(".") : RemoteData.localCopy(config.validationDir(), config, comm);
         Map<String, Path> targets = new LinkedHashMap<>();
         for (String name : config.valTargets()) {
             Path bin = dir.resolve(name + ".bin");

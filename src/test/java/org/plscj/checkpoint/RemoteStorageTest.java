@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -73,6 +74,29 @@ class RemoteStorageTest {
         assertTrue(Files.isDirectory(staging2.resolve("checkpoints/step-00000006")), "the downloaded checkpoint");
         Optional<URI> newest = RemoteStorages.forUri(URI.create(remote)).newest(URI.create(remote + "/checkpoints"));
         assertEquals("step-00000008", RemoteStorages.name(newest.orElseThrow()));
+    }
+
+    @Test
+    void remoteDatasetAndValidationDirectoriesAreFetchedOnceAndTrainedOn() throws Exception {
+        Path remoteData = tmp.resolve("remote-set");
+        TinyRun.writeData(remoteData);
+        String uri = "fake://" + remoteData.toAbsolutePath();
+        Path staging = tmp.resolve("staging-data");
+        Path save = tmp.resolve("save-data");
+        TrainConfig config = TinyRun.config(remoteData, save, "dataset_dir=" + uri, "val_data_dir=" + uri,
+                "val_targets=[" + TinyRun.TARGET + "]", "local_save_dir=" + staging, "train_steps=2");
+        Trainer.Summary summary = TinyRun.train(config, false);
+        assertEquals(2, summary.steps());
+        assertTrue(summary.validation().containsKey(TinyRun.TARGET), "tested on the fetched .bin");
+        try (Stream<Path> copies = Files.list(staging.resolve("remote-data"))) {
+            List<Path> all = copies.toList();
+            assertEquals(1, all.size(), "dataset and val sets share one copy: " + all);
+            assertTrue(all.get(0).getFileName().toString().startsWith("remote-set-"), all.toString());
+            assertTrue(Files.isRegularFile(all.get(0).resolve("file_list.txt")));
+        }
+        CheckpointException missing = assertThrows(CheckpointException.class, () -> TinyRun.train(TinyRun.config(remoteData, save,
+                "dataset_dir=fake://" + tmp.resolve("nothing-here").toAbsolutePath(), "local_save_dir=" + staging), false));
+        assertTrue(missing.getMessage().contains("nothing-here"), missing.getMessage());
     }
 
     @Test

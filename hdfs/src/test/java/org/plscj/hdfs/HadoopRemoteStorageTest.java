@@ -131,6 +131,24 @@ class HadoopRemoteStorageTest {
     }
 
     @Test
+    void trainsOnADatasetDirOnHdfs() throws Exception {
+        FileSystem fs = cluster.getFileSystem();
+        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(data.toUri()), new org.apache.hadoop.fs.Path("/datasets/tiny"));
+        Path staging = tmp.resolve("staging-d");
+        Trainer.Summary s = train(config(tmp.resolve("save-d").toString(), "dataset_dir=" + hdfs + "/datasets/tiny",
+                "local_save_dir=" + staging, "train_steps=2"), false);
+        assertEquals(2, s.steps());
+        try (java.util.stream.Stream<Path> copies = Files.list(staging.resolve("remote-data"))) {
+            Path copy = copies.findFirst().orElseThrow();
+            try (java.util.stream.Stream<Path> files = Files.list(data)) {
+                for (Path f : files.toList()) {
+                    assertEquals(Files.size(f), Files.size(copy.resolve(f.getFileName().toString())), f.getFileName().toString());
+                }
+            }
+        }
+    }
+
+    @Test
     void uploadThenDownloadVerifies() {
         RemoteStorage s = storage();
         URI parent = URI.create(hdfs + "/runs/b/checkpoints");
