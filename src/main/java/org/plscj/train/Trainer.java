@@ -228,19 +228,23 @@ public final class Trainer implements AutoCloseable {
             boolean end = done == totalSteps;
             boolean epochEnd = done % stepsPerEpoch == 0;
             boolean testDue = validation.hasTargets() && (end || (config.testPeriod() > 0 ? done % config.testPeriod() == 0 : epochEnd));
+            long testStart = System.nanoTime();
             Map<String, VerificationReport> tested = testDue ? validation.run(backbone, done, out) : Map.of();
             lastTested = testDue ? tested : lastTested;
             if (log != null) {
+                log.excludeFromWindow(System.nanoTime() - testStart);
                 log.stepDone(done, epoch, last.loss(), config.calcAcc() ? last.accuracy() : null, lr,
                         end || done % config.logPeriod() == 0, tested);
             }
             // why save on an improvement: best/ is a copy of a real checkpoint of exactly the tested weights
             boolean improved = best != null && best.improves(tested);
             if (end || improved || (config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd)) {
+                long saveStart = System.nanoTime();
                 lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), backbone, sgd.momentum(), head),
                         comm);
                 if (log != null) {
                     log.checkpointSaved();
+                    log.excludeFromWindow(System.nanoTime() - saveStart);
                 }
                 if (uploads != null) {
                     uploads.submit(lastCheckpoint);

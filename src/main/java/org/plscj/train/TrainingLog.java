@@ -10,7 +10,8 @@ import org.plscj.eval.VerificationReport;
 /**
  * What rank 0 reports about a run: a progress line (or bar) every log_period steps, one metrics.jsonl line
  * per logged or tested step (the test's accuracies as {@code <target>_acc} on the same line), and the PNG
- * curves refreshed at every checkpoint. Images/s are measured over the steps since the last line.
+ * curves refreshed at every checkpoint. Images/s are measured over the steps since the last line, without the time
+ * spent testing and saving.
  */
 final class TrainingLog implements AutoCloseable {
     private final MetricsLog metrics;
@@ -47,6 +48,11 @@ final class TrainingLog implements AutoCloseable {
             windowStart = System.nanoTime();
             windowSteps = 0;
         }
+    }
+
+    /** Leaves {@code nanos} spent outside training (a test, a save) out of the images/s of the current window. */
+    void excludeFromWindow(long nanos) {
+        windowStart += nanos;
     }
 
     void checkpointSaved() throws IOException {
