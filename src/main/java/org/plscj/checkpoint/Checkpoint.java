@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.head.ClassShard;
@@ -163,6 +164,21 @@ public final class Checkpoint {
         Map<String, Tensor> out = new LinkedHashMap<>();
         read(file).forEach((k, v) -> out.put(k, (Tensor) v));
         return out;
+    }
+
+    /** Where a head shard file keeps its worker's CPU random generator state (dropout), when saved by training. */
+    public static final String RNG_STATE = "torch_rng_state";
+
+    /**
+     * Worker {@code rank}'s saved CPU generator state, when this checkpoint was saved by training on the same number of
+     * workers (a resharded or differently sized run has no state for the new workers: it continues with fresh draws).
+     */
+    public Optional<Tensor> rngState(int rank, int worldSize) {
+        if (worldSize != meta.worldSize()) {
+            return Optional.empty();
+        }
+        Object state = read(dir.resolve(CheckpointLayout.headShard(rank, worldSize))).get(RNG_STATE);
+        return state instanceof Tensor t ? Optional.of(t) : Optional.empty();
     }
 
     /** The rows of {@code target}'s class range, cut from the saved shards that overlap it (any old world size). */

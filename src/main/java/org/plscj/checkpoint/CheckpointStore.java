@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.plscj.comm.Communicator;
 import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
@@ -76,8 +77,11 @@ public final class CheckpointStore {
             comm.barrier();
             try (PointerScope scope = new PointerScope()) {
                 ShardWeights w = s.head().weights();
-                TorchFile.write(partial.resolve(CheckpointLayout.headShard(comm.rank(), comm.worldSize())),
-                        headEntries(s.head().shard(), new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum())));
+                Map<String, Object> entries = headEntries(s.head().shard(),
+                        new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum()));
+                // why: dropout draws from this worker's CPU generator; restoring it makes a resumed run continue exactly
+                entries.put(Checkpoint.RNG_STATE, torch.getDefaultCPUGenerator().get_state());
+                TorchFile.write(partial.resolve(CheckpointLayout.headShard(comm.rank(), comm.worldSize())), entries);
                 if (comm.rank() == 0) {
                     TorchFile.write(partial.resolve(CheckpointLayout.BACKBONE), new LinkedHashMap<>(stateDict(s.backbone())));
                     TorchFile.write(partial.resolve(CheckpointLayout.OPTIMIZER), new LinkedHashMap<>(s.momentum()));

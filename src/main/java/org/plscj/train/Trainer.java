@@ -124,6 +124,7 @@ public final class Trainer implements AutoCloseable {
         if (start.isPresent()) {
             try (PointerScope scope = new PointerScope()) {
                 sgd.loadMomentum(start.get().momentum());
+                start.get().rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
             }
         }
         this.step = new TrainStep(backbone, head, sgd, comm, config.mixedPrecision());

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import org.plscj.eval.HeldOutPairs;
 import org.plscj.eval.VerificationBinWriter;
 import org.plscj.tensor.Native;
 import org.plscj.testing.TinyBackbone;
+import org.plscj.testing.TinyDropoutBackbone;
 
 /** {@code plsc train} in one process on generated identities, with the custom TinyBackbone (no BN, no dropout). */
 class TrainerTest {
@@ -81,6 +83,22 @@ class TrainerTest {
         }
         assertTrue(Files.isRegularFile(interrupted.resolve("loss.png")));
         assertTrue(Files.isRegularFile(interrupted.resolve("config.yaml")));
+    }
+
+    @Test
+    void aResumedRunWithDropoutContinuesExactlyBecauseTheRandomStateIsSaved(@TempDir Path dir) throws Exception {
+        String model = "model_name=" + TinyDropoutBackbone.class.getName();
+        Path straight = dir.resolve("straight");
+        train(config(straight, model), false);
+        Path interrupted = dir.resolve("interrupted");
+        train(config(interrupted, model, "train_steps=3"), false);
+        torch.manual_seed(12345); // whatever the generator did in between, the checkpoint's state is what counts
+        train(config(interrupted, model), true);
+        List<Double> expected = losses(straight);
+        List<Double> actual = losses(interrupted);
+        for (int s = 0; s < expected.size(); s++) {
+            assertEquals(expected.get(s), actual.get(s), 1e-5 * Math.abs(expected.get(s)), "loss of step " + (s + 1));
+        }
     }
 
     @Test
