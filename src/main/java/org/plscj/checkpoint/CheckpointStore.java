@@ -212,7 +212,12 @@ public final class CheckpointStore {
     }
 
     static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+        return sha256(Files.newInputStream(file));
+    }
+
+    /** The hex SHA-256 of everything {@code raw} holds; closes it. */
+    static String sha256(InputStream raw) throws IOException {
+        try (InputStream in = new DigestInputStream(raw, MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (NoSuchAlgorithmException e) {
@@ -223,6 +228,4 @@ public final class CheckpointStore {
     static ObjectMapper json() {
         return JSON;
     }
-
-
 }

@@ -7,11 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,7 +87,7 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
                 }
                 String readBack;
                 try (InputStream in = open(remote)) {
-                    readBack = sha256(in);
+                    readBack = CheckpointStore.sha256(in);
                 }
                 if (!readBack.equals(e.getValue())) {
                     throw new IOException(remote + " reads back with SHA-256 " + readBack + ", the manifest says " + e.getValue());
@@ -279,15 +275,6 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
             cleanup.run();
         } catch (IOException e) {
             cause.addSuppressed(e);
-        }
-    }
-
-    static String sha256(InputStream raw) throws IOException {
-        try (InputStream in = new DigestInputStream(raw, MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JRE has no SHA-256", e);
         }
     }
 }
