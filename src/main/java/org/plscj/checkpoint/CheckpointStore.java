@@ -25,6 +25,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.plscj.comm.Communicator;
 import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
+import org.plscj.io.AtomicFile;
 import org.plscj.io.FileTrees;
 import org.plscj.model.Backbone;
 
@@ -147,11 +148,8 @@ public final class CheckpointStore {
                 sums.put(f.getFileName().toString(), sha256(f));
             }
         }
-        Path metaFile = partial.resolve(CheckpointMeta.FILE);
-        Path metaTemp = partial.resolve(CheckpointMeta.FILE + ".tmp");
-        Files.write(metaTemp, JSON.writeValueAsBytes(meta.withSha256(sums)));
-        FileTrees.force(metaTemp);
-        Files.move(metaTemp, metaFile, StandardCopyOption.ATOMIC_MOVE);
+        byte[] manifest = JSON.writeValueAsBytes(meta.withSha256(sums));
+        AtomicFile.write(partial.resolve(CheckpointMeta.FILE), out -> out.write(manifest));
         FileTrees.force(partial);
         FileTrees.deleteRecursively(target);
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);

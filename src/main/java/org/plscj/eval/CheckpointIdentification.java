@@ -13,6 +13,7 @@ import org.plscj.comm.Communicator;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.PlscDataset;
 import org.plscj.data.PlscRecord;
+import org.plscj.io.AtomicFile;
 import org.plscj.model.Backbone;
 import org.plscj.tensor.Placement;
 

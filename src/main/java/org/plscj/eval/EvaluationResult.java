@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.plscj.io.AtomicFile;
 
 /**
  * What {@code plsc eval} found for one checkpoint: a report per target, shown as a table and saved as

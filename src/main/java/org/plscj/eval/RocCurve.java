@@ -10,6 +10,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.plscj.io.AtomicFile;
 
 /**
  * A ROC curve: true- and false-positive rates of "same" predictions ({@code dist < threshold}) per

@@ -8,6 +8,7 @@ import java.util.List;
 import net.razorvine.pickle.IObjectPickler;
 import net.razorvine.pickle.Opcodes;
 import net.razorvine.pickle.Pickler;
+import org.plscj.io.AtomicFile;
 
 /**
  * Writes a verification set in insightface's {@code .bin} layout, readable by

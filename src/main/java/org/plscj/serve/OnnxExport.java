@@ -1,9 +1,7 @@
 package org.plscj.serve;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import onnx.Onnx.ModelProto;
 import onnx.Onnx.NodeProto;
@@ -13,6 +11,7 @@ import onnx.Onnx.TensorShapeProto;
 import onnx.Onnx.TypeProto;
 import onnx.Onnx.ValueInfoProto;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.plscj.io.AtomicFile;
 import org.plscj.model.Backbone;
 
 /**
@@ -49,13 +48,8 @@ public final class OnnxExport {
 
     /** Writes {@link #model} to {@code file} via a temporary file and a rename. */
     public static void write(Backbone backbone, Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.write(tmp, model(backbone).toByteArray());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        byte[] bytes = model(backbone).toByteArray();
+        AtomicFile.write(file, out -> out.write(bytes));
     }
 
     /** A float tensor value [batch, dims...] with a symbolic batch dimension. */

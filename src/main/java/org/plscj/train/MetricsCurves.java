@@ -13,6 +13,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.plscj.io.AtomicFile;
 
 /**
  * PNG curves of a run from its metrics: loss.png, lr.png, and accuracy.png (training accuracy and
@@ -73,6 +74,7 @@ final class MetricsCurves {
                 chart.addSeries(name, xy[0], xy[1]).setMarker(SeriesMarkers.NONE);
             }
         });
-        MetricsLog.replaceAtomically(target, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        AtomicFile.write(target, out -> out.write(png));
     }
 }

@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.plscj.io.AtomicFile;
 
 /**
  * {@code <dir>/metrics.jsonl}: one JSON object per logged step, flushed as it is written, so a
@@ -59,7 +58,8 @@ public final class MetricsLog implements Closeable {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 parse(line).filter(e -> e.step() <= resumeStep).ifPresent(e -> kept.append(line).append('\n'));
             }
-            replaceAtomically(file, kept.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = kept.toString().getBytes(StandardCharsets.UTF_8);
+            AtomicFile.write(file, sink -> sink.write(bytes));
         }
         return new MetricsLog(dir, Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND));
@@ -101,13 +101,6 @@ public final class MetricsLog implements Closeable {
     @Override
     public void close() throws IOException {
         out.close();
-    }
-
-    /** Writes {@code bytes} to a temporary sibling and moves it over {@code target}, so readers never see half a file. */
-    static void replaceAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static ObjectNode toJson(MetricsEntry e) {

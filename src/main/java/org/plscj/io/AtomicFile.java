@@ -1,4 +1,4 @@
-package org.plscj.eval;
+package org.plscj.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -15,16 +15,16 @@ import java.nio.file.StandardOpenOption;
  * to a temporary file in the same directory, are forced to disk, then the temporary file is renamed
  * over the target atomically. A failed write leaves no temporary file behind.
  */
-final class AtomicFile {
+public final class AtomicFile {
     private AtomicFile() {}
 
     /** What fills the file. */
     @FunctionalInterface
-    interface Content {
+    public interface Content {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    static void write(Path target, Content content) throws IOException {
+    public static void write(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Files.createDirectories(dir);
