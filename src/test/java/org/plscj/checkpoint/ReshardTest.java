@@ -113,7 +113,8 @@ class ReshardTest {
         List<Double> fromReshard = continueOnOneWorker(offline, dir.resolve("b"));
         assertEquals(2, fromOriginal.size());
         for (int s = 0; s < fromOriginal.size(); s++) {
-            assertEquals(fromOriginal.get(s), fromReshard.get(s), 1e-6, "loss of step " + (5 + s));
+            // why relative 1e-6: both runs compute the same float32 ops on the same values (the reshard only concatenates rows)
+            assertEquals(fromOriginal.get(s), fromReshard.get(s), 1e-6 * Math.abs(fromOriginal.get(s)), "loss of step " + (5 + s));
         }
     }
 
@@ -125,7 +126,8 @@ class ReshardTest {
         List<Double> fromReshard = continueOnThreeWorkers(offline, dir.resolve("b"));
         assertEquals(2, fromOriginal.size());
         for (int s = 0; s < fromOriginal.size(); s++) {
-            assertEquals(fromOriginal.get(s), fromReshard.get(s), 1e-6, "loss of step " + (5 + s));
+            // why relative 1e-6: both runs compute the same float32 ops on the same values (the reshard only concatenates rows)
+            assertEquals(fromOriginal.get(s), fromReshard.get(s), 1e-6 * Math.abs(fromOriginal.get(s)), "loss of step " + (5 + s));
         }
         assertEquals(3, Checkpoint.open(dir.resolve("a").resolve("checkpoints").resolve("step-00000006")).meta().worldSize());
     }

@@ -19,6 +19,7 @@ import org.plscj.testing.Jvm;
  * softmax and Partial FC, an uneven class count, three steps.
  */
 class MultiProcessHeadTest {
+    /** Relative to each quantity's scale (plsc check's report); float32 with sums split across processes (see SingleWorkerHeadTest). */
     private static final double TOLERANCE = 1e-5;
 
     @ParameterizedTest(name = "world size {0}")

@@ -25,6 +25,11 @@ import org.plscj.tensor.Tensors;
  * (src/test/resources/fixtures/make_margin_fixtures.py, torch autograd + torch.optim.SGD in float64).
  */
 class PyTorchFixtureTest {
+    /**
+     * Max |ours − PyTorch's float64| relative to the quantity's largest magnitude. Why 1e-5: the head runs in
+     * float32 (u = 6e-8) and its deepest reduction sums D = 8…32 or B = 4…8 terms, then exp/log and two SGD steps
+     * add a few roundings each: ≤ 100·u ≈ 6e-6 relative; a wrong sign, margin or index is off by ≥ 1e-2.
+     */
     private static final double TOLERANCE = 1e-5;
 
     @BeforeAll

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Tensors;
+import org.plscj.testing.Float32Tolerance;
 
 /** Every built-in maps images to finite embeddings, trains, and follows train/eval mode. */
 class BackboneForwardTest {
@@ -122,14 +123,19 @@ class BackboneForwardTest {
             Tensor batchB = Tensors.cat0(Tensors.rows(batchA, 0, 2), images(2, 5));
             backbone.train(true);
             double trainDifference = firstRowsDifference(backbone, batchA, batchB);
+            double trainScale = Tensors.maxAbs(backbone.forward(batchA));
             backbone.eval();
             double evalDifference = firstRowsDifference(backbone, batchA, batchB);
             double evalScale = Tensors.maxAbs(backbone.forward(batchA));
             assertTrue(Double.isFinite(evalScale), name + " eval output not finite");
-            assertTrue(trainDifference > 1e-3, name + " train mode ignored the batch: " + trainDifference);
-            // relative: untrained nets in eval mode give large but finite values (see above)
-            assertTrue(evalDifference <= 1e-5 * evalScale, name + " eval mode depends on the batch: "
-                    + evalDifference + " at scale " + evalScale);
+            // why 1 %: other batch statistics move every embedding by a fraction of its own size
+            assertTrue(trainDifference > 1e-2 * trainScale, name + " train mode ignored the batch: " + trainDifference
+                    + " at scale " + trainScale);
+            // why this bound: a different batch size may pick other kernels, nothing else may change (Float32Tolerance);
+            // relative, because untrained nets in eval mode give large but finite values (see above)
+            double rel = Float32Tolerance.relative(backbone);
+            assertTrue(evalDifference <= rel * evalScale, name + " eval mode depends on the batch: "
+                    + evalDifference + " at scale " + evalScale + " (bound " + rel + " relative)");
         }
     }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Tensors;
+import org.plscj.testing.Float32Tolerance;
 
 /** The two-depthwise form of a 2-channels-per-group conv equals libtorch's grouped conv, values and gradients. */
 class FewChannelGroupConvTest {
@@ -40,9 +41,18 @@ class FewChannelGroupConvTest {
             plain.mul(g).sum().backward();
 
             assertArrayEquals(Tensors.shape(plain), Tensors.shape(fast));
-            assertTrue(Tensors.maxAbs(fast.sub(plain)) <= 1e-5, "values differ by " + Tensors.maxAbs(fast.sub(plain)));
+            // why these bounds: one layer in other kernels; a value sums (in/groups)·3·3 terms, a weight gradient
+            // sums over the batch's output positions (≤ 2·size² terms)
+            long valueFanIn = in / groups * 9;
+            double valueError = Tensors.maxAbs(fast.sub(plain));
+            double valueScale = Tensors.maxAbs(plain);
+            assertTrue(Float32Tolerance.within(valueError, 1, valueFanIn, valueScale),
+                    Float32Tolerance.describe("values", valueError, 1, valueFanIn, valueScale));
+            long gradFanIn = 2 * size * size;
             double gradError = Tensors.maxAbs(fastGrad.sub(conv.weight().grad()));
-            assertTrue(gradError <= 1e-4 * Math.max(1, Tensors.maxAbs(fastGrad)), "weight gradients differ by " + gradError);
+            double gradScale = Tensors.maxAbs(conv.weight().grad());
+            assertTrue(Float32Tolerance.within(gradError, 1, gradFanIn, gradScale),
+                    Float32Tolerance.describe("weight gradients", gradError, 1, gradFanIn, gradScale));
         }
     }
 

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Tensors;
+import org.plscj.testing.Float32Tolerance;
 
 /**
  * The crash workaround (subsample, then a stride-1 1×1 conv) equals the plain strided 1×1 conv.
@@ -37,7 +38,10 @@ class StridedPointwiseTest {
                     new long[] {0, 0}, new long[] {1, 1}, 1);
             assertArrayEquals(Tensors.shape(plain), Tensors.shape(workaround));
             double error = Tensors.maxAbs(workaround.sub(plain));
-            assertTrue(error <= 1e-6, "max |workaround − strided conv| = " + error);
+            // why this bound: the two convolutions may run different oneDNN kernels, one layer summing `in` terms
+            double scale = Tensors.maxAbs(plain);
+            assertTrue(Float32Tolerance.within(error, 1, in, scale),
+                    Float32Tolerance.describe("workaround vs strided conv", error, 1, in, scale));
         }
     }
 }

@@ -20,6 +20,7 @@ import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Tensors;
+import org.plscj.testing.Float32Tolerance;
 
 /** plsc export: a checkpoint becomes a bundle whose every part agrees with the checkpoint. */
 class BundleWriterTest {
@@ -54,7 +55,9 @@ class BundleWriterTest {
         Tensor images = ServeTesting.images(2, 3);
         float[][] fromCheckpoint = ServeTesting.embed(original, images);
         assertEquals(0.0, ServeTesting.maxAbsDiff(fromCheckpoint, ServeTesting.embed(bundle.backbone(), images)), 0.0);
-        assertTrue(ServeTesting.maxAbsDiff(fromCheckpoint, ServeTesting.runOnnx(out.resolve(BundleMeta.ONNX), images)) <= 1e-4);
+        // why this bound: onnxruntime's kernels sum in other orders than libtorch's (Float32Tolerance)
+        double onnxDiff = ServeTesting.maxAbsDiff(fromCheckpoint, ServeTesting.runOnnx(out.resolve(BundleMeta.ONNX), images));
+        assertTrue(onnxDiff <= Float32Tolerance.relative(original) * ServeTesting.maxAbs(fromCheckpoint), "max |torch − onnx| = " + onnxDiff);
     }
 
     @Test

@@ -8,7 +8,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.model.Backbones;
 import org.plscj.tensor.Native;
+import org.plscj.testing.Float32Tolerance;
 
 /** A bundle served through onnxruntime (as any ONNX face model would be) gives the libtorch engine's embeddings. */
 class OnnxEngineTest {
@@ -28,8 +30,11 @@ class OnnxEngineTest {
         images.contiguous().data_ptr_float().get(packed);
         try (EmbeddingEngine onnx = bundle.engine("onnx"); EmbeddingEngine torch = bundle.engine("torch")) {
             assertEquals(TestBundles.EMB_DIM, onnx.embDim());
-            double diff = ServeTesting.maxAbsDiff(torch.embed(packed, 5), onnx.embed(packed, 5));
-            assertTrue(diff <= 1e-4, "max abs difference " + diff);
+            float[][] reference = torch.embed(packed, 5);
+            double diff = ServeTesting.maxAbsDiff(reference, onnx.embed(packed, 5));
+            // why this bound: onnxruntime's kernels sum in other orders than libtorch's (Float32Tolerance)
+            double rel = Float32Tolerance.relative(Backbones.create(TestBundles.MODEL, TestBundles.EMB_DIM));
+            assertTrue(diff <= rel * ServeTesting.maxAbs(reference), "max |torch − onnx| = " + diff + " exceeds " + rel + " × max |e|");
         }
     }
 }

@@ -2,6 +2,7 @@ package org.plscj.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.plscj.testing.Float32Tolerance;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -48,7 +49,9 @@ class OnnxExportTest {
             double scale = ServeTesting.maxAbs(ours);
             System.out.printf("%s: max |engine − onnxruntime| = %.3g, max |embedding| = %.3g%n", name, diff, scale);
             assertTrue(scale > 1e-2 && Double.isFinite(scale), name + ": embeddings must be finite and non-trivial, max |e| = " + scale);
-            assertTrue(diff <= 1e-4, name + ": max abs difference " + diff + " > 1e-4");
+            // why this bound: onnxruntime's kernels are not libtorch's, so sums run in other orders (Float32Tolerance)
+            double rel = Float32Tolerance.relative(backbone);
+            assertTrue(diff <= rel * scale, name + ": max |engine − onnxruntime| = " + diff + " exceeds " + rel + " × max |e| " + scale);
         }
     }
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.PlscWriter;
 import org.plscj.tensor.Native;
+import org.plscj.testing.Float32Tolerance;
 
 /** plsc predict: a PLSC data directory or an image folder → a .npy of the backbone's embeddings, which NumPy reads. */
 class PredictorTest {
@@ -52,14 +53,16 @@ class PredictorTest {
         }
         TorchEngine engine = new TorchEngine(bundle.backbone());
         float[][] expected = engine.embed(packed(images), images.size());
+        // why this bound: batches of 3 and 4 instead of 7 may run other kernels (Float32Tolerance)
+        float tolerance = (float) (Float32Tolerance.relative(bundle.backbone()) * ServeTesting.maxAbs(expected));
 
         Path fromPlsc = root.resolve("plsc.npy");
         assertEquals(7, new Predictor(engine, 3, false).run(data, fromPlsc));
-        assertArrayEquals(flat(expected), readNpy(fromPlsc, 7, TestBundles.EMB_DIM), 1e-5f);
+        assertArrayEquals(flat(expected), readNpy(fromPlsc, 7, TestBundles.EMB_DIM), tolerance);
 
         Path fromFolder = root.resolve("folder.npy");
         assertEquals(7, new Predictor(engine, 4, false).run(root.resolve("folder"), fromFolder));
-        assertArrayEquals(flat(expected), readNpy(fromFolder, 7, TestBundles.EMB_DIM), 1e-5f);
+        assertArrayEquals(flat(expected), readNpy(fromFolder, 7, TestBundles.EMB_DIM), tolerance);
         assertNumpyReads(fromPlsc, expected[6][3]);
     }
 

@@ -3,6 +3,7 @@ package org.plscj.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.plscj.testing.Float32Tolerance;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -60,7 +61,10 @@ class PyTorchImportTest {
             System.out.printf("%s: %d tensors mapped, max |ours − PyTorch| = %.3g (max |e| %.3g)%n", ourName, names.size(), diff,
                     ServeTesting.maxAbs(theirs));
             assertTrue(ServeTesting.maxAbs(theirs) > 0.1, "fixture embeddings must be non-trivial");
-            assertTrue(diff <= 1e-4, ourName + ": max abs difference " + diff + " > 1e-4");
+            // why this bound: PyTorch 1.13's oneDNN and ours pick different kernels per CPU (Float32Tolerance)
+            double rel = Float32Tolerance.relative(backbone);
+            assertTrue(diff <= rel * ServeTesting.maxAbs(theirs),
+                    ourName + ": max |ours − PyTorch| = " + diff + " exceeds " + rel + " × max |e| " + ServeTesting.maxAbs(theirs));
         }
     }
 
