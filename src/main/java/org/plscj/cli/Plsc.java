@@ -3,6 +3,7 @@ package org.plscj.cli;
 import org.plscj.comm.CommunicationException;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.head.HeadInputException;
+import org.plscj.head.NonFiniteException;
 import org.plscj.train.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,6 +29,8 @@ public final class Plsc {
     static final int BAD_INPUT = 2;
     /** Exit code when a collective failed: a peer was lost or timed out. */
     static final int PEER_LOST = 3;
+    /** Training met NaN or Inf (nan_policy stop, or too many skipped steps); nothing was saved from it. */
+    static final int NON_FINITE = 4;
 
     private Plsc() {}
 
@@ -48,6 +51,9 @@ public final class Plsc {
             line.getErr().flush();
             if (e instanceof CommunicationException) {
                 return PEER_LOST;
+            }
+            if (e instanceof NonFiniteException) {
+                return NON_FINITE;
             }
             boolean badInput = e instanceof HeadInputException || e instanceof IllegalArgumentException
                     || e instanceof ConfigException || e instanceof CheckpointException;

@@ -83,6 +83,10 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         Pass pass = new Pass(input, shard, ownedRows, ownedCols, lr, profile);
         pass.forward();
         Outcome outcome = pass.globalSoftmax();
+        // why here: the loss is all-reduced, so every worker stops alike, and nothing is updated yet
+        if (!Double.isFinite(outcome.loss())) {
+            throw new NonFiniteException("the loss");
+        }
         pass.backward(outcome.inputGrad());
         return outcome;
     }

@@ -90,6 +90,9 @@ public final class PartialFC implements AutoCloseable {
      * @param labels     their class labels [B] in [0, num_classes)
      * @param lr         the learning rate of this step's shard update
      * @throws HeadInputException on every worker alike when any worker's inputs are unusable
+     * @throws NonFiniteException  on every worker alike when an embedding or the loss is NaN or Inf; the shard is
+     *                             then not updated, and the step still counts (Partial FC's samples stay those of
+     *                             an uninterrupted run)
      */
     public HeadResult step(Tensor embeddings, Tensor labels, double lr) {
         PointerScope outer = PointerScope.getInnerScope();
@@ -97,6 +100,9 @@ public final class PartialFC implements AutoCloseable {
         double loss;
         double accuracy;
         try (PointerScope scope = new PointerScope()) {
+            // why count first: a step that fails on non-finite values is skipped, yet Partial FC's samples are drawn
+            // from (seed, rank, step) and must stay aligned with the trainer's step number
+            steps++;
             long t = System.nanoTime();
             Placement at = config.placement();
             Tensor x = embeddings.detach().to(at.floats(), false, false, null).contiguous();
@@ -135,7 +141,6 @@ public final class PartialFC implements AutoCloseable {
             outer.attach(grad);
             grad.releaseReference();
         }
-        steps++;
         return new HeadResult(loss, accuracy, grad);
     }
 
@@ -147,7 +152,7 @@ public final class PartialFC implements AutoCloseable {
             lastSampled = null;
             return runSorted(input, ownedRows, cols, whole, lr);
         }
-        long[] sampled = sampler.sample(cols, shard.size(), steps);
+        long[] sampled = sampler.sample(cols, shard.size(), steps - 1);
         lastSampled = Arrays.stream(sampled).map(c -> c + shard.start()).toArray();
         for (int k = 0; k < cols.length; k++) {
             cols[k] = Arrays.binarySearch(sampled, cols[k]);
@@ -200,8 +205,7 @@ public final class PartialFC implements AutoCloseable {
     private void checkFinite(Tensor gathered, long batch) {
         if (!Tensors.allFinite(gathered)) {
             long first = toLongArray(gathered.isfinite().all(1).logical_not().nonzero().select(1, 0))[0];
-            throw new HeadInputException("embedding row " + (first % batch) + " on rank " + (first / batch)
-                    + " contains NaN or Inf (check the backbone's loss scale and learning rate)");
+            throw new NonFiniteException("embedding row " + (first % batch) + " on rank " + (first / batch));
         }
     }
 

@@ -127,6 +127,16 @@ public final class ShardWeights implements AutoCloseable {
         return biasMomentum;
     }
 
+    /** No NaN or Inf in the shard's weights, bias or their momentum (a check before they are saved). */
+    public boolean allFinite() {
+        for (Tensor t : new Tensor[] {weight, momentum, bias, biasMomentum}) {
+            if (t != null && !Tensors.allFinite(t)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public void close() {
         for (Tensor t : new Tensor[] {weight, momentum, inverseNorms, bias, biasMomentum}) {

@@ -69,7 +69,15 @@ import org.plscj.head.Margin;
  * @param localSaveDir         when model_save_dir is a remote URI (hdfs://, s3a://, ...): where checkpoints, logs and
  *                             metrics are written first; each checkpoint is then uploaded in the background
  * @param fsName               PLSC's fs_name: the Hadoop file system (fs.defaultFS); null = from the URI
- * @param fsUgi                PLSC's fs_ugi: {@code user,password}; the user name is the Hadoop user; null = the default
+ * @param fsUgi                PLSC's fs_ugi: the Hadoop user name; null = the default. PLSC's {@code user,password} form is
+ *                             refused: nothing here authenticates with a password, and a config is saved in clear into
+ *                             config.yaml and every checkpoint's meta.json
+ * @param nanPolicy            what a non-finite loss, embedding or gradient does: {@code stop} (exit code 4, naming the
+ *                             step, the quantity and the newest intact checkpoint) or {@code skip} (the step's update is
+ *                             not applied and counted as skipped_steps in metrics.jsonl)
+ * @param maxSkippedSteps      under nan_policy skip: the run stops after this many skipped steps in a row
+ * @param clipGradNorm         clips the backbone's gradient to this global L2 norm (over all workers, as
+ *                             torch.nn.utils.clip_grad_norm_); 0 = off. The head is never clipped (PLSC's no_clip_list)
  */
 public record TrainConfig(
         String modelName,
@@ -113,13 +121,19 @@ public record TrainConfig(
         String dataOrder,
         String localSaveDir,
         String fsName,
-        String fsUgi) {
+        String fsUgi,
+        String nanPolicy,
+        int maxSkippedSteps,
+        double clipGradNorm) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
 
     /** How the loader orders the records (data_order). */
     public static final List<String> DATA_ORDERS = List.of("per_rank", "global");
+
+    /** What a non-finite step does (nan_policy). */
+    public static final List<String> NAN_POLICIES = List.of("stop", "skip");
 
     /** How grown classes' rows start (grow_init). */
     public static final List<String> GROW_INITS = List.of("random", "mean");
@@ -152,6 +166,17 @@ public record TrainConfig(
             throw new ConfigException("grow_init", "grow_init must be one of " + GROW_INITS + ", got " + growInit);
         }
         requireText("local_save_dir", localSaveDir);
+        if (fsUgi != null && fsUgi.contains(",")) {
+            throw new ConfigException("fs_ugi", "fs_ugi takes only the Hadoop user name: the password part of PLSC's 'user,password'"
+                    + " is not used by anything here, and would be written in clear into config.yaml and every checkpoint");
+        }
+        if (!NAN_POLICIES.contains(nanPolicy)) {
+            throw new ConfigException("nan_policy", "nan_policy must be one of " + NAN_POLICIES + ", got " + nanPolicy);
+        }
+        requirePositive("max_skipped_steps", maxSkippedSteps);
+        if (!(clipGradNorm >= 0) || Double.isInfinite(clipGradNorm)) {
+            throw new ConfigException("clip_grad_norm", "clip_grad_norm must be a finite number ≥ 0 (0 = off), got " + clipGradNorm);
+        }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -162,7 +187,8 @@ public record TrainConfig(
                 0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null, null,
-                200, 0, 0, false, false, 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null);
+                200, 0, 0, false, false, 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null,
+                "stop", 10, 0);
     }
 
     /**

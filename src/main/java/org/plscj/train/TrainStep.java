@@ -6,6 +6,7 @@ import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.comm.Communicator;
 import org.plscj.head.HeadResult;
+import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
 import org.plscj.train.StepPhases.Phase;
@@ -13,15 +14,23 @@ import org.plscj.train.StepPhases.Phase;
 /**
  * One training step on every worker, the data flow of PLSC:
  * x = backbone(images) → head (model parallel: all-gather, partial logits, distributed softmax, shard update)
- * → ∂L/∂x → backbone backward → Σ_workers ∇θ (one coalesced all-reduce) → SGD update of θ.
- * Call it inside the caller's per-step {@code PointerScope}.
+ * → ∂L/∂x → backbone backward → Σ_workers ∇θ (one coalesced all-reduce) → ‖∇θ‖ checked (and clipped)
+ * → SGD update of θ. Call it inside the caller's per-step {@code PointerScope}.
+ *
+ * <p>Non-finite values stop the step on every worker alike before they reach a weight: the head refuses
+ * non-finite embeddings or loss before it updates its shard, and the backbone's update is not applied when its
+ * gradient norm is not finite ({@link NonFiniteException} names the first parameter).
  */
 public final class TrainStep {
+    /** What a step produced: the global mean loss, the train accuracy, and ‖∇θ‖₂ of the backbone before clipping. */
+    public record Result(double loss, double accuracy, double gradNorm) {}
+
     private final Backbone backbone;
     private final PartialFC head;
     private final BackboneSgd sgd;
     private final Communicator comm;
     private final boolean bf16Autocast;
+    private final double clipGradNorm;
     private final StepPhases phases = new StepPhases();
 
     /**
@@ -29,15 +38,30 @@ public final class TrainStep {
      *                     the head always computes in fp32)
      */
     public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast) {
+        this(backbone, head, sgd, comm, bf16Autocast, 0);
+    }
+
+    /**
+     * @param clipGradNorm clip the backbone's global gradient to this L2 norm (torch's clip_grad_norm_); 0 = off.
+     *                     The head is excluded: its shard update is exact and its own (PLSC's no_clip_list: ['dist'])
+     */
+    public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast, double clipGradNorm) {
         this.backbone = backbone;
         this.head = head;
         this.sgd = sgd;
         this.comm = comm;
         this.bf16Autocast = bf16Autocast;
+        this.clipGradNorm = clipGradNorm;
     }
 
-    /** Trains on one batch (images [B,3,112,112], labels [B]) at learning rate {@code lr}; {@code since} starts the first lap. */
-    public HeadResult run(Tensor images, Tensor labels, double lr, long since) {
+    /**
+     * Trains on one batch (images [B,3,112,112], labels [B]) at learning rate {@code lr}; {@code since} starts the first lap.
+     *
+     * @throws NonFiniteException on every worker alike when the embeddings, the loss or the backbone's gradient is not
+     *                            finite; the backbone is then not updated (nor is the head, unless only the backbone's
+     *                            gradient was non-finite: the head's own update used a finite loss and finite embeddings)
+     */
+    public Result run(Tensor images, Tensor labels, double lr, long since) {
         backbone.train(true);
         backbone.zero_grad(true);
         long t = since;
@@ -51,10 +75,19 @@ public final class TrainStep {
         t = phases.lap(Phase.BACKWARD, t);
         GradientSync.sumGradients(backbone, comm);
         t = phases.lap(Phase.ALL_REDUCE, t);
+        // every worker holds the same summed gradient now, so each computes the same global norm
+        double norm = GradientNorm.of(sgd.parameters());
+        if (!Double.isFinite(norm)) {
+            String bad = GradientNorm.firstNonFinite(sgd.parameters());
+            throw new NonFiniteException(bad == null ? "the backbone's gradient norm" : "the gradient of " + bad);
+        }
+        if (clipGradNorm > 0) {
+            GradientNorm.clip(sgd.parameters(), norm, clipGradNorm);
+        }
         sgd.step(lr);
         phases.lap(Phase.UPDATE, t);
         phases.countStep();
-        return result;
+        return new Result(result.loss(), result.accuracy(), norm);
     }
 
     private Tensor forward(Tensor images) {

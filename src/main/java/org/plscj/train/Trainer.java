@@ -26,7 +26,7 @@ import org.plscj.data.ShardLoader;
 import org.plscj.eval.VerificationReport;
 import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
-import org.plscj.head.HeadResult;
+import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
@@ -59,6 +59,8 @@ public final class Trainer implements AutoCloseable {
     private final long firstStep;
     /** Rank 0's background uploads when model_save_dir is remote; null otherwise. */
     private final RemoteUploads uploads;
+    /** The buffers before the current step, under nan_policy skip; null under stop. */
+    private final BufferSnapshot buffersBeforeStep;
 
     /** The outcome of a run. */
     public record Summary(long steps, double loss, double accuracy, Map<String, VerificationReport> validation,
@@ -127,7 +129,8 @@ public final class Trainer implements AutoCloseable {
                 start.get().rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
             }
         }
-        this.step = new TrainStep(backbone, head, sgd, comm, config.mixedPrecision());
+        this.step = new TrainStep(backbone, head, sgd, comm, config.mixedPrecision(), config.clipGradNorm());
+        this.buffersBeforeStep = "skip".equals(config.nanPolicy()) ? new BufferSnapshot(backbone) : null;
         this.loader = openLoader(data);
         this.stepsPerEpoch = agreedStepsPerEpoch();
         this.totalSteps = config.totalSteps(stepsPerEpoch);
@@ -218,13 +221,32 @@ public final class Trainer implements AutoCloseable {
                     + " steps/epoch, steps " + firstStep + " → " + totalSteps);
             log = new TrainingLog(saveDir, firstStep, totalSteps, globalBatch(), out);
         }
-        HeadResult last = null;
+        TrainStep.Result last = null;
         Map<String, VerificationReport> lastTested = Map.of();
         Path lastCheckpoint = null;
+        int skippedInARow = 0;
+        long skipped = 0;
         for (long s = firstStep; s < totalSteps; s++) {
             double lr = schedule.at(s);
-            last = trainOneStep(lr);
             long done = s + 1;
+            TrainStep.Result result;
+            try {
+                result = trainOneStep(lr);
+                skippedInARow = 0;
+            } catch (NonFiniteException e) {
+                skippedInARow++;
+                if (buffersBeforeStep == null || skippedInARow > config.maxSkippedSteps()) {
+                    throw diverged(e, done, skippedInARow);
+                }
+                buffersBeforeStep.restore();
+                skipped++;
+                if (comm.rank() == 0) {
+                    out.println("plsc train: step " + done + " skipped (nan_policy: skip): " + e.getMessage() + "; " + skippedInARow
+                            + " in a row, at most " + config.maxSkippedSteps());
+                }
+                result = new TrainStep.Result(Double.NaN, Double.NaN, Double.NaN);
+            }
+            last = result;
             int epoch = (int) (done / stepsPerEpoch);
             boolean end = done == totalSteps;
             boolean epochEnd = done % stepsPerEpoch == 0;
@@ -235,12 +257,13 @@ public final class Trainer implements AutoCloseable {
             if (log != null) {
                 log.excludeFromWindow(System.nanoTime() - testStart);
                 log.stepDone(done, epoch, last.loss(), config.calcAcc() ? last.accuracy() : null, lr,
-                        end || done % config.logPeriod() == 0, tested);
+                        end || done % config.logPeriod() == 0, tested, Map.of("grad_norm", last.gradNorm(), "skipped_steps", (double) skipped));
             }
             // why save on an improvement: best/ is a copy of a real checkpoint of exactly the tested weights
             boolean improved = best != null && best.improves(tested);
             if (end || improved || (config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd)) {
                 long saveStart = System.nanoTime();
+                requireFiniteWeights(done);
                 lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), backbone, sgd.momentum(), head),
                         comm);
                 if (log != null) {
@@ -261,6 +284,35 @@ public final class Trainer implements AutoCloseable {
         finishUploads();
         return new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? Double.NaN : last.accuracy(), lastTested,
                 lastCheckpoint);
+    }
+
+    /** The run stops: a non-finite step under nan_policy stop, or more than max_skipped_steps skipped in a row. */
+    private NonFiniteException diverged(NonFiniteException e, long step, int inARow) {
+        String why = buffersBeforeStep == null || inARow == 0 ? "" : " (" + inARow + " steps in a row skipped, max_skipped_steps is " + config.maxSkippedSteps() + ")";
+        String newest = store.newest().map(p -> "the newest intact checkpoint is " + p + " (continue with --resume, perhaps with a"
+                + " lower lr or clip_grad_norm)").orElse("no checkpoint was saved yet");
+        return new NonFiniteException(e.quantity(), "training diverged at step " + step + ": " + e.getMessage() + why
+                + "; nothing was updated with it and nothing was saved; " + newest);
+    }
+
+    /**
+     * Every worker checks its own weights (backbone parameters and buffers, head shard and momentum) before a save, and
+     * all learn whether any worker's are not finite: a checkpoint is never written from non-finite weights.
+     */
+    private void requireFiniteWeights(long step) {
+        boolean finite = sgd.parameters().values().stream().allMatch(Tensors::allFinite)
+                && sgd.momentum().values().stream().allMatch(Tensors::allFinite)
+                && head.weights().allFinite();
+        try (PointerScope scope = new PointerScope()) {
+            for (Tensor b : backbone.buffers(true).get()) {
+                finite &= !b.is_floating_point() || Tensors.allFinite(b);
+            }
+        }
+        long worst = reduceMax(finite ? 0 : comm.rank() + 1);
+        if (worst > 0) {
+            String quantity = "rank " + (worst - 1) + "'s weights";
+            throw diverged(new NonFiniteException(quantity, quantity + " are not finite (NaN or Inf) before the save"), step, 0);
+        }
     }
 
     /** Waits for rank 0's pending uploads; a failed upload fails the run (its checkpoint is only local). */
@@ -285,15 +337,17 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** One step in its own PointerScope; the result keeps only numbers. */
-    private HeadResult trainOneStep(double lr) throws InterruptedException {
+    private TrainStep.Result trainOneStep(double lr) throws InterruptedException {
         try (PointerScope scope = new PointerScope()) {
+            if (buffersBeforeStep != null) {
+                buffersBeforeStep.save();
+            }
             long t = System.nanoTime();
             ShardLoader.Batch batch = loader.next();
             Tensor images = BatchTensor.of(batch.images(), config.trainBatchSize(), ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE);
             Tensor labels = Tensors.longs(Placement.CPU_FLOAT, batch.labels());
             t = step.phases().lap(Phase.DATA, t);
-            HeadResult r = step.run(images, labels, lr, t);
-            return new HeadResult(r.loss(), r.accuracy(), null);
+            return step.run(images, labels, lr, t);
         }
     }
 
@@ -307,6 +361,9 @@ public final class Trainer implements AutoCloseable {
             uploads.close();
         }
         loader.close();
+        if (buffersBeforeStep != null) {
+            buffersBeforeStep.close();
+        }
         sgd.close();
         head.close();
         backbone.close();

@@ -29,9 +29,10 @@ final class TrainingLog implements AutoCloseable {
     /**
      * @param logDue whether this step is a log_period step (or the last)
      * @param acc    train accuracy, or null when calc_acc is off
+     * @param values further numbers of this step for metrics.jsonl (grad_norm, skipped_steps)
      */
-    void stepDone(long done, int epoch, double loss, Double acc, double lr, boolean logDue, Map<String, VerificationReport> tested)
-            throws IOException {
+    void stepDone(long done, int epoch, double loss, Double acc, double lr, boolean logDue, Map<String, VerificationReport> tested,
+            Map<String, Double> values) throws IOException {
         windowSteps++;
         if (!logDue && tested.isEmpty()) {
             return;
@@ -41,7 +42,7 @@ final class TrainingLog implements AutoCloseable {
             imagesPerSecond = windowSteps * (double) imagesPerStep / ((System.nanoTime() - windowStart) / 1e9);
             progress.report(done, epoch, loss, acc, lr, imagesPerSecond);
         }
-        Map<String, Double> extra = new LinkedHashMap<>();
+        Map<String, Double> extra = new LinkedHashMap<>(values);
         tested.forEach((target, report) -> extra.put(target + "_acc", report.accuracy()));
         metrics.append(new MetricsEntry(done, epoch, loss, acc, lr, imagesPerSecond, progress.etaSeconds(), extra));
         if (logDue) {

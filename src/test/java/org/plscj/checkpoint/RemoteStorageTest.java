@@ -48,9 +48,9 @@ class RemoteStorageTest {
         Path staging = tmp.resolve("staging");
         int before = FakeRemoteStorage.UPLOADS.get();
         TrainConfig config = TinyRun.config(data, Path.of("unused"), "model_save_dir=" + remote, "local_save_dir=" + staging,
-                "save_steps=2", "max_last_checkpoint_num=2", "fs_name=hdfs://nn:8020", "fs_ugi=alice,secret");
+                "save_steps=2", "max_last_checkpoint_num=2", "fs_name=hdfs://nn:8020", "fs_ugi=alice");
         Trainer.Summary first = TinyRun.train(config, false);
-        assertEquals(Map.of("fs_name", "hdfs://nn:8020", "fs_ugi", "alice,secret"), FakeRemoteStorage.lastOptions);
+        assertEquals(Map.of("fs_name", "hdfs://nn:8020", "fs_ugi", "alice"), FakeRemoteStorage.lastOptions);
         assertEquals(3, FakeRemoteStorage.UPLOADS.get() - before, "steps 2, 4 and 6 uploaded");
         assertTrue(first.lastCheckpoint().startsWith(staging), first.lastCheckpoint().toString());
         Path remoteCheckpoints = remoteDir.resolve("checkpoints");

@@ -60,6 +60,10 @@ public final class StepLoopWorker {
             System.out.println("error: " + e.getMessage());
             System.out.flush();
             System.exit(2);
+        } catch (org.plscj.head.NonFiniteException e) {
+            System.out.println("error: " + e.getMessage());
+            System.out.flush();
+            System.exit(4);
         }
         System.exit(0);
     }

@@ -37,7 +37,7 @@ class MixedPrecisionTest {
             torch.manual_seed(4);
             Tensor images = Tensors.randn(Placement.CPU_FLOAT, 6, 3, 112, 112);
             Tensor labels = Tensors.longs(Placement.CPU_FLOAT, new long[] {0, 3, 5, 7, 9, 10});
-            HeadResult r = new TrainStep(backbone, head, sgd, comm, bf16).run(images, labels, 0.1, System.nanoTime());
+            TrainStep.Result r = new TrainStep(backbone, head, sgd, comm, bf16).run(images, labels, 0.1, System.nanoTime());
             for (Tensor p : sgd.parameters().values()) {
                 assertEquals(ScalarType.Float, p.scalar_type().intern(), "master weights stay fp32");
             }

@@ -18,7 +18,7 @@ import org.plscj.checkpoint.RemoteStorage;
 
 /**
  * Checkpoints on HDFS, S3 (s3a), WebHDFS and viewfs through Hadoop's {@link FileSystem} API (no {@code hadoop fs}
- * processes). Options: PLSC's {@code fs_name} becomes {@code fs.defaultFS}; {@code fs_ugi} ({@code user,password})
+ * processes). Options: PLSC's {@code fs_name} becomes {@code fs.defaultFS}; {@code fs_ugi} (the user name)
  * names the Hadoop user (else {@code HADOOP_USER_NAME} or the login user); every key with a dot is set on the
  * Hadoop {@link Configuration} as is ({@code ipc.client.connect.max.retries=1}); {@code remote_tries} and
  * {@code remote_backoff_ms} tune the retries (default 3 tries, 1 s then 2 s).
