@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.StringTensorDict;
@@ -38,7 +39,8 @@ import org.plscj.model.Backbone;
  * <p>Crash safety: every worker writes into {@code .step-N.partial/} (each file written to a temporary
  * name, fsynced, renamed); after a barrier rank 0 hashes every file, writes the manifest last and renames
  * the directory into place. A checkpoint directory is therefore complete or absent; the newest
- * {@code step-*} with a manifest is the one to resume from. Only the last {@code keep} are kept.
+ * {@code step-*} with a manifest is the one to resume from. Only the last {@code keep} are kept, but never the
+ * one just written nor one the caller pins (a checkpoint whose upload is pending).
  * The directory must be shared by all workers (one machine, or a shared file system).
  *
  * <p>Test hook: {@code PLSC_TEST_PAUSE_IN_SAVE=<millis>[@<step>]} makes rank 0 print a line and sleep
@@ -53,13 +55,20 @@ public final class CheckpointStore {
 
     private final Path root;
     private final int keep;
+    private final Predicate<Path> pinned;
 
     public CheckpointStore(Path modelSaveDir, int keep) {
+        this(modelSaveDir, keep, dir -> false);
+    }
+
+    /** @param pinned checkpoints pruning must leave alone for now (e.g. those whose upload is pending) */
+    public CheckpointStore(Path modelSaveDir, int keep, Predicate<Path> pinned) {
         if (keep <= 0) {
             throw new IllegalArgumentException("max_last_checkpoint_num must be positive, got " + keep);
         }
         this.root = modelSaveDir.resolve("checkpoints");
         this.keep = keep;
+        this.pinned = pinned;
     }
 
     public Path root() {
@@ -92,7 +101,7 @@ public final class CheckpointStore {
             if (comm.rank() == 0) {
                 pauseIfTesting(s.step());
                 publish(manifest(s, comm.worldSize()), partial, target);
-                prune();
+                prune(target);
             }
             comm.barrier();
         } catch (IOException e) {
@@ -134,7 +143,7 @@ public final class CheckpointStore {
 
     private static CheckpointMeta manifest(Snapshot s, int worldSize) {
         return new CheckpointMeta(CheckpointMeta.FORMAT, s.backbone().modelName(), s.head().config().lossType().plscName(), worldSize,
-                s.head().config().embDim(), s.head().config().numClasses(), s.step(), s.epoch(), s.lr(), s.configYaml(), Map.of());
+                s.head().config().embDim(), s.head().config().numClasses(), s.step(), s.epoch(), s.lr(), s.configYaml(), s.runId(), Map.of());
     }
 
     /**
@@ -183,11 +192,21 @@ public final class CheckpointStore {
         }
     }
 
-    /** Drops all but the last {@code keep} checkpoints, and the partial saves a crash left (no save is in flight now). */
-    private void prune() throws IOException {
+    /**
+     * Drops the oldest checkpoints until {@code keep} are left, never {@code justWritten} nor a pinned one, and the
+     * partial saves a crash left (no save is in flight now).
+     */
+    private void prune(Path justWritten) throws IOException {
         List<Path> all = complete();
-        for (int i = 0; i < all.size() - keep; i++) {
-            FileTrees.deleteRecursively(all.get(i));
+        int excess = all.size() - keep;
+        for (Path dir : all) {
+            if (excess <= 0) {
+                break;
+            }
+            if (!dir.equals(justWritten) && !pinned.test(dir)) {
+                FileTrees.deleteRecursively(dir);
+                excess--;
+            }
         }
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path d : dirs.filter(CheckpointLayout::isPartial).toList()) {

@@ -4,9 +4,12 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Uploads completed local checkpoints to a remote directory on one background thread, in save order, so
@@ -19,12 +22,18 @@ public final class RemoteUploads implements AutoCloseable {
     private final ExecutorService thread;
     private final List<String> failures = new ArrayList<>();
     private final List<URI> uploaded = new ArrayList<>();
+    private final Set<Path> pending = ConcurrentHashMap.newKeySet();
+    private final Consumer<String> onFailure;
 
-    /** @param keep remote checkpoints kept (max_last_checkpoint_num); older ones are deleted after each upload */
-    public RemoteUploads(RemoteStorage storage, URI remoteParent, int keep) {
+    /**
+     * @param keep      remote checkpoints kept (max_last_checkpoint_num); older ones are deleted after each upload
+     * @param onFailure told each failure's message when it happens (on the upload thread)
+     */
+    public RemoteUploads(RemoteStorage storage, URI remoteParent, int keep, Consumer<String> onFailure) {
         this.storage = storage;
         this.remoteParent = remoteParent;
         this.keep = keep;
+        this.onFailure = onFailure;
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "plsc-checkpoint-upload");
             t.setDaemon(true);
@@ -38,6 +47,7 @@ public final class RemoteUploads implements AutoCloseable {
 
     /** Queues {@code localCheckpointDir} for upload and returns at once. */
     public void submit(Path localCheckpointDir) {
+        pending.add(localCheckpointDir);
         thread.execute(() -> {
             try {
                 storage.upload(localCheckpointDir, remoteParent);
@@ -49,8 +59,16 @@ public final class RemoteUploads implements AutoCloseable {
                 synchronized (failures) {
                     failures.add(e.getMessage());
                 }
+                onFailure.accept(e.getMessage());
+            } finally {
+                pending.remove(localCheckpointDir);
             }
         });
+    }
+
+    /** Whether {@code localCheckpointDir} was submitted and its upload has not ended yet (local pruning must keep it). */
+    public boolean isPending(Path localCheckpointDir) {
+        return pending.contains(localCheckpointDir);
     }
 
     /** Waits for every queued upload; returns one message per failed upload (empty when all succeeded). */

@@ -10,6 +10,7 @@ import org.plscj.model.Backbone;
  *
  * @param momentum   the backbone optimizer's momentum by parameter name (saved by rank 0)
  * @param configYaml the resolved config, stored in the manifest
+ * @param runId      the run's id, stored in the manifest
  */
-public record Snapshot(long step, int epoch, double lr, String configYaml, Backbone backbone,
+public record Snapshot(long step, int epoch, double lr, String configYaml, String runId, Backbone backbone,
         Map<String, Tensor> momentum, PartialFC head) {}

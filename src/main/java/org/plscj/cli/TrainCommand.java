@@ -34,6 +34,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the newest complete checkpoint under model_save_dir.")
     boolean resume;
 
+    @Option(names = "--force", description = {"Start a fresh run in a model_save_dir that holds another run's checkpoints: they,",
+        "best/ and metrics.jsonl are moved into model_save_dir/replaced-<time>/ (remote checkpoints are deleted).",
+        "Without it such a directory is refused."})
+    boolean force;
+
     @Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Overrides of config keys, e.g. lr=0.05 lr_steps=[1000,2000].")
     List<String> overrides = new ArrayList<>();
 
@@ -43,7 +48,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig resolved = TrainConfigLoader.load(config, overrides);
-        try (Communicator comm = worker.connect(); Trainer trainer = new Trainer(resolved, comm, resume, System.out)) {
+        try (Communicator comm = worker.connect(); Trainer trainer = new Trainer(resolved, comm, resume, force, System.out)) {
             Trainer.Summary summary = trainer.run();
             if (comm.rank() == 0) {
                 System.out.printf("plsc train: done after %d steps, loss %.4f; checkpoint %s%n", summary.steps(), summary.loss(),

@@ -8,6 +8,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -59,6 +63,10 @@ public final class Trainer implements AutoCloseable {
     private final long firstStep;
     /** Rank 0's background uploads when model_save_dir is remote; null otherwise. */
     private final RemoteUploads uploads;
+    /** Rank 0's hold on model_save_dir; null on the other ranks. */
+    private final RunLock lock;
+    /** Written into every checkpoint's manifest; a resumed run keeps its id. */
+    private final String runId;
     /** The buffers before the current step, under nan_policy skip; null under stop. */
     private final BufferSnapshot buffersBeforeStep;
 
@@ -75,6 +83,15 @@ public final class Trainer implements AutoCloseable {
      *               URI, its newest checkpoint is downloaded into local_save_dir first when newer than the local one)
      */
     public Trainer(TrainConfig config, Communicator comm, boolean resume, PrintStream out) throws IOException {
+        this(config, comm, resume, false, out);
+    }
+
+    /**
+     * As above; without {@code resume}, a model_save_dir that already holds checkpoints is refused (they would be
+     * mixed with this run's and pruned by step number) unless {@code force}: its checkpoints, best/ and metrics are then
+     * moved aside into {@code replaced-<time>/} (remote checkpoints are deleted), and the run says so.
+     */
+    public Trainer(TrainConfig config, Communicator comm, boolean resume, boolean force, PrintStream out) throws IOException {
         Native.load();
         if (config.numThreads() > 0) {
             torch.set_num_threads(config.numThreads());
@@ -87,54 +104,128 @@ public final class Trainer implements AutoCloseable {
             throw new ConfigException("dataset_dir", "dataset_dir " + data + " does not exist or is not a directory");
         }
         this.validation = Validation.open(config, comm);
-        this.store = new CheckpointStore(config.localModelSaveDir(), config.maxLastCheckpointNum());
         URI remote = config.remoteModelSaveDir();
         RemoteStorage storage = remote == null ? null : RemoteStorages.forUri(remote, config.remoteOptions());
         URI remoteCheckpoints = remote == null ? null : RemoteStorages.child(remote, "checkpoints");
-        if (resume && remote != null) {
-            if (comm.rank() == 0) {
-                downloadIfNewer(storage, remoteCheckpoints);
+        this.uploads = remote != null && comm.rank() == 0
+                ? new RemoteUploads(storage, remoteCheckpoints, config.maxLastCheckpointNum(),
+                        failure -> out.println("plsc train: checkpoint upload failed (training goes on; the checkpoint stays complete"
+                                + " locally): " + failure))
+                : null;
+        this.store = new CheckpointStore(config.localModelSaveDir(), config.maxLastCheckpointNum(),
+                dir -> uploads != null && uploads.isPending(dir));
+        this.lock = claimSaveDir(resume, force, storage, remoteCheckpoints);
+        try {
+            if (resume && remote != null) {
+                if (comm.rank() == 0) {
+                    downloadIfNewer(storage, remoteCheckpoints);
+                }
+                comm.barrier();
             }
-            comm.barrier();
-        }
-        this.uploads = remote != null && comm.rank() == 0 ? new RemoteUploads(storage, remoteCheckpoints, config.maxLastCheckpointNum()) : null;
-        Optional<Checkpoint> start = startingCheckpoint(resume);
-        // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
-        torch.manual_seed(config.seed());
-        this.backbone = Backbones.create(config.modelName(), config.embDim());
-        HeadConfig headConfig = HeadConfig.of(config.numClasses(), config.embDim(), config.lossType())
-                .withMargin(config.margin()).withSampleRatio(config.sampleRatio()).withSeed(config.seed())
-                .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
-        this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
-        this.best = config.bestTarget() == null ? null
-                : BestCheckpoint.open(config.localModelSaveDir(), config.bestTarget(), resume ? firstStep : 0);
-        if (start.isPresent()) {
-            Checkpoint c = start.get();
-            c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName(), config.growClasses());
-            c.loadBackbone(backbone);
-            try (PointerScope scope = new PointerScope()) {
-                ClassShard shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
-                Checkpoint.HeadState h = savedHead(c, shard, data);
-                this.head = new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
+            Optional<Checkpoint> start = startingCheckpoint(resume);
+            this.runId = start.filter(c -> resume).map(c -> c.meta().runId()).orElse(UUID.randomUUID().toString());
+            // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
+            torch.manual_seed(config.seed());
+            this.backbone = Backbones.create(config.modelName(), config.embDim());
+            HeadConfig headConfig = HeadConfig.of(config.numClasses(), config.embDim(), config.lossType())
+                    .withMargin(config.margin()).withSampleRatio(config.sampleRatio()).withSeed(config.seed())
+                    .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
+            this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
+            this.best = config.bestTarget() == null ? null
+                    : BestCheckpoint.open(config.localModelSaveDir(), config.bestTarget(), resume ? firstStep : 0);
+            if (start.isPresent()) {
+                Checkpoint c = start.get();
+                c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName(), config.growClasses());
+                c.loadBackbone(backbone);
+                try (PointerScope scope = new PointerScope()) {
+                    ClassShard shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
+                    Checkpoint.HeadState h = savedHead(c, shard, data);
+                    this.head = new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
+                }
+                head.startAtStep(firstStep);
+            } else {
+                this.head = new PartialFC(headConfig, comm);
             }
-            head.startAtStep(firstStep);
-        } else {
-            this.head = new PartialFC(headConfig, comm);
+            GradientSync.broadcastFromRankZero(backbone, comm);
+            this.sgd = new BackboneSgd(backbone, config.momentum(), config.weightDecay());
+            if (start.isPresent()) {
+                try (PointerScope scope = new PointerScope()) {
+                    sgd.loadMomentum(start.get().momentum());
+                    start.get().rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
+                }
+            }
+            this.step = new TrainStep(backbone, head, sgd, comm, config.mixedPrecision(), config.clipGradNorm());
+            this.buffersBeforeStep = "skip".equals(config.nanPolicy()) ? new BufferSnapshot(backbone) : null;
+            this.loader = openLoader(data);
+            this.stepsPerEpoch = agreedStepsPerEpoch();
+            this.totalSteps = config.totalSteps(stepsPerEpoch);
+            this.schedule = LrSchedule.of(config, comm.worldSize(), stepsPerEpoch, totalSteps);
+        } catch (IOException | RuntimeException e) {
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
         }
-        GradientSync.broadcastFromRankZero(backbone, comm);
-        this.sgd = new BackboneSgd(backbone, config.momentum(), config.weightDecay());
-        if (start.isPresent()) {
-            try (PointerScope scope = new PointerScope()) {
-                sgd.loadMomentum(start.get().momentum());
-                start.get().rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
+    }
+
+    /**
+     * Rank 0 locks model_save_dir for the run and, for a fresh run, makes sure it holds no checkpoints of another
+     * run (or, with force, moves them aside); every worker learns the outcome, so all fail alike.
+     *
+     * @return rank 0's lock; null on the other ranks
+     */
+    private RunLock claimSaveDir(boolean resume, boolean force, RemoteStorage storage, URI remoteCheckpoints) throws IOException {
+        Path saveDir = config.localModelSaveDir();
+        RunLock held = null;
+        RuntimeException refused = null;
+        if (comm.rank() == 0) {
+            try {
+                held = RunLock.acquire(saveDir, out);
+                if (!resume) {
+                    clearForFreshRun(force, storage, remoteCheckpoints);
+                }
+            } catch (ConfigException e) {
+                refused = e;
             }
         }
-        this.step = new TrainStep(backbone, head, sgd, comm, config.mixedPrecision(), config.clipGradNorm());
-        this.buffersBeforeStep = "skip".equals(config.nanPolicy()) ? new BufferSnapshot(backbone) : null;
-        this.loader = openLoader(data);
-        this.stepsPerEpoch = agreedStepsPerEpoch();
-        this.totalSteps = config.totalSteps(stepsPerEpoch);
-        this.schedule = LrSchedule.of(config, comm.worldSize(), stepsPerEpoch, totalSteps);
+        if (reduceMax(refused == null ? 0 : 1) > 0) {
+            if (held != null) {
+                held.close();
+            }
+            throw refused != null ? refused : new ConfigException("model_save_dir", "rank 0 refused model_save_dir " + saveDir
+                    + " (its message says why)");
+        }
+        return held;
+    }
+
+    /** Rank 0, fresh run: refuses earlier checkpoints, or with force moves them aside (and deletes remote ones), loudly. */
+    private void clearForFreshRun(boolean force, RemoteStorage storage, URI remoteCheckpoints) throws IOException {
+        Optional<Path> local = store.newest();
+        Optional<URI> remoteNewest = storage == null ? Optional.empty() : storage.newest(remoteCheckpoints);
+        if (local.isEmpty() && remoteNewest.isEmpty()) {
+            return;
+        }
+        String found = local.map(Path::toString).orElseGet(() -> remoteNewest.get().toString());
+        if (!force) {
+            throw new ConfigException("model_save_dir", "model_save_dir " + config.modelSaveDir() + " already holds checkpoints of a run"
+                    + " (newest " + found + "): continue that run with --resume, give this one another model_save_dir, or start over"
+                    + " with --force (moves them into replaced-<time>/)");
+        }
+        Path saveDir = config.localModelSaveDir();
+        Path archive = saveDir.resolve("replaced-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
+                .format(Instant.now()));
+        for (String name : List.of("checkpoints", BestCheckpoint.DIRECTORY, MetricsLog.FILE_NAME)) {
+            Path p = saveDir.resolve(name);
+            if (Files.exists(p)) {
+                Files.createDirectories(archive);
+                Files.move(p, archive.resolve(name));
+            }
+        }
+        out.println("plsc train: --force: MOVED the earlier run's checkpoints, best/ and metrics from " + saveDir + " into " + archive);
+        if (remoteNewest.isPresent()) {
+            storage.prune(remoteCheckpoints, 0);
+            out.println("plsc train: --force: DELETED the earlier run's checkpoints under " + remoteCheckpoints);
+        }
     }
 
     /** This worker's rows from the checkpoint; with grow_classes the new classes' rows appended (grow_init: random or mean). */
@@ -264,7 +355,7 @@ public final class Trainer implements AutoCloseable {
             if (end || improved || (config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd)) {
                 long saveStart = System.nanoTime();
                 requireFiniteWeights(done);
-                lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), backbone, sgd.momentum(), head),
+                lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), runId, backbone, sgd.momentum(), head),
                         comm);
                 if (log != null) {
                     log.checkpointSaved();
@@ -359,6 +450,9 @@ public final class Trainer implements AutoCloseable {
     public void close() {
         if (uploads != null) {
             uploads.close();
+        }
+        if (lock != null) {
+            lock.close();
         }
         loader.close();
         if (buffersBeforeStep != null) {

@@ -25,7 +25,7 @@ public final class TestBundles {
         BatchNormCalibration.calibrate(backbone, ServeTesting.images(8, 7));
         try (Communicator comm = Communicator.single();
                 PartialFC head = new PartialFC(HeadConfig.of(classes, EMB_DIM, LossType.ARCFACE), comm)) {
-            return new CheckpointStore(root, 1).save(new Snapshot(5, 0, 0.1, "", backbone, Map.of(), head), comm);
+            return new CheckpointStore(root, 1).save(new Snapshot(5, 0, 0.1, "", "test-run", backbone, Map.of(), head), comm);
         }
     }
 
