@@ -75,6 +75,12 @@ public final class Checkpoint {
         if (meta.format() != CheckpointMeta.FORMAT) {
             throw new CheckpointException(metaFile + " has format " + meta.format() + "; this version reads format " + CheckpointMeta.FORMAT);
         }
+        if (meta.sha256() == null) {
+            throw new CheckpointException(metaFile + " lists no files (its sha256 field is missing)");
+        }
+        for (String name : meta.sha256().keySet()) {
+            CheckpointLayout.requirePlainName(name, metaFile);
+        }
         return meta;
     }
 

@@ -2,6 +2,7 @@ package org.plscj.checkpoint;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /** File names inside one checkpoint directory; one place so saving and loading cannot drift apart. */
 final class CheckpointLayout {
@@ -9,6 +10,7 @@ final class CheckpointLayout {
     static final String OPTIMIZER = "optimizer.pt";
     static final String DIRECTORY_PREFIX = "step-";
     private static final String PARTIAL_SUFFIX = ".partial";
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
     private CheckpointLayout() {}
 
@@ -20,6 +22,20 @@ final class CheckpointLayout {
     /** {@code step-00001200}: names sort by step. */
     static String directoryName(long step) {
         return String.format("%s%08d", DIRECTORY_PREFIX, step);
+    }
+
+    /**
+     * A file name a manifest or a remote listing gives must name a file directly inside its directory: letters,
+     * digits, '.', '_' and '-' only, and not "." or "..", so that nothing outside it is ever read, hashed or written.
+     *
+     * @throws CheckpointException naming {@code source} and the offending name
+     */
+    static String requirePlainName(String name, Object source) {
+        if (name == null || !PLAIN_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+            throw new CheckpointException(source + " names the file '" + name + "', which is not a plain file name"
+                    + " ([A-Za-z0-9._-]+); refusing to read or write outside the checkpoint");
+        }
+        return name;
     }
 
     /** Where a save is written before it becomes visible; a dot name, never mistaken for a checkpoint. */

@@ -219,6 +219,7 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
             FileTrees.deleteRecursively(partial);
             Files.createDirectories(partial);
             for (String name : names) {
+                CheckpointLayout.requirePlainName(name, remoteDir);
                 try (InputStream in = open(child(remoteDir, name))) {
                     Files.copy(in, partial.resolve(name));
                 }

@@ -21,12 +21,18 @@ final class PlainValues {
             if (!(e.getKey() instanceof String)) {
                 throw new CheckpointFormatException(file, record, "top-level key " + e.getKey() + " is not a string");
             }
-            out.put((String) e.getKey(), adopt(e.getValue()));
+            out.put((String) e.getKey(), adopt(e.getValue(), 1, file, record));
         }
         return out;
     }
 
-    private static Object adopt(Object value) {
+    /** Nesting deeper than any torch.save of a model (state_dicts nest 2–3 levels); bounds the recursion below. */
+    private static final int MAX_DEPTH = 64;
+
+    private static Object adopt(Object value, int depth, Path file, String record) throws CheckpointFormatException {
+        if (depth > MAX_DEPTH) {
+            throw new CheckpointFormatException(file, record, "values nested deeper than " + MAX_DEPTH + " levels");
+        }
         if (value instanceof Tensor) {
             // why: one extra reference survives the closing of the reader's scope; GC or close() drops it
             ((Tensor) value).retainReference();
@@ -37,19 +43,23 @@ final class PlainValues {
         }
         if (value instanceof Map) {
             Map<Object, Object> out = new LinkedHashMap<>();
-            ((Map<?, ?>) value).forEach((k, v) -> out.put(adopt(k), adopt(v)));
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+                out.put(adopt(e.getKey(), depth + 1, file, record), adopt(e.getValue(), depth + 1, file, record));
+            }
             return out;
         }
         if (value instanceof List) {
             List<Object> out = new ArrayList<>();
-            ((List<?>) value).forEach(v -> out.add(adopt(v)));
+            for (Object v : (List<?>) value) {
+                out.add(adopt(v, depth + 1, file, record));
+            }
             return out;
         }
         if (value instanceof Object[]) {
             Object[] items = (Object[]) value;
             Object[] out = new Object[items.length];
             for (int i = 0; i < items.length; i++) {
-                out[i] = adopt(items[i]);
+                out[i] = adopt(items[i], depth + 1, file, record);
             }
             return out;
         }

@@ -46,12 +46,14 @@ final class StorageRecords {
         if (entry == null) {
             throw new CheckpointFormatException(file, record, "missing: the pickle names storage '" + key + "'");
         }
+        // why check before allocating: numel comes from the pickle, and a hostile one may declare any size
+        long elementSize = torch.empty(new long[] {0}, new TensorOptions(type.dtype), null).element_size();
+        if (numel < 0 || numel > Long.MAX_VALUE / elementSize || entry.getSize() != numel * elementSize) {
+            throw new CheckpointFormatException(file, record, "holds " + entry.getSize() + " bytes, but the pickle declares "
+                    + numel + " elements of torch." + type.className + " (" + elementSize + " bytes each)");
+        }
         Tensor flat = torch.empty(new long[] {numel}, new TensorOptions(type.dtype), null);
         long bytes = flat.nbytes();
-        if (entry.getSize() != bytes) {
-            throw new CheckpointFormatException(file, record, "holds " + entry.getSize() + " bytes, but "
-                    + numel + " elements of torch." + type.className + " need " + bytes);
-        }
         if (bytes > 0) {
             try (InputStream in = zip.getInputStream(entry)) {
                 copy(in, new BytePointer(flat.data_ptr()).capacity(bytes), bytes, record);

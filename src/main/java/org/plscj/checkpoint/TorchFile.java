@@ -103,8 +103,11 @@ public final class TorchFile {
             String pickle = dataPickle(zip, file);
             String root = pickle.substring(0, pickle.indexOf('/'));
             Object top;
-            try (InputStream in = zip.getInputStream(zip.getEntry(pickle))) {
-                top = new TorchUnpickler(new StorageRecords(zip, file, root)).load(in);
+            ZipEntry entry = zip.getEntry(pickle);
+            // why the file's size when the record's is unknown: a pickle cannot hold more than its archive
+            long size = entry.getSize() >= 0 ? entry.getSize() : Files.size(file);
+            try (InputStream in = zip.getInputStream(entry)) {
+                top = new TorchUnpickler(new StorageRecords(zip, file, root), size).load(in);
             } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
                 throw new CheckpointFormatException(file, pickle, "cannot unpickle: " + e.getMessage(), e);
             }

@@ -39,7 +39,31 @@ final class TorchGlobals {
     private static Object rebuildTensor(Object[] args) {
         Tensor storage = tensorArg(args, 0);
         long offset = ((Number) args[1]).longValue();
-        return storage.as_strided(longs(args[2]), longs(args[3]), new LongOptional(offset));
+        long[] size = longs(args[2]);
+        long[] stride = longs(args[3]);
+        checkInside(storage.numel(), offset, size, stride);
+        return storage.as_strided(size, stride, new LongOptional(offset));
+    }
+
+    /** A view must lie inside its storage: offset + Σ (size_i − 1)·stride_i &lt; numel, all non-negative. */
+    private static void checkInside(long numel, long offset, long[] size, long[] stride) {
+        if (size.length != stride.length || offset < 0) {
+            throw new PickleException("a tensor with " + size.length + " sizes, " + stride.length + " strides and offset " + offset);
+        }
+        long last = offset;
+        boolean empty = false;
+        for (int i = 0; i < size.length; i++) {
+            if (size[i] < 0 || stride[i] < 0) {
+                throw new PickleException("a tensor with negative size or stride: " + java.util.Arrays.toString(size) + " / "
+                        + java.util.Arrays.toString(stride));
+            }
+            empty |= size[i] == 0;
+            last = Math.addExact(last, Math.multiplyExact(Math.max(size[i] - 1, 0), stride[i]));
+        }
+        if (!empty && last >= numel) {
+            throw new PickleException("a tensor of size " + java.util.Arrays.toString(size) + " at offset " + offset
+                    + " reaches element " + last + " of a storage of " + numel);
+        }
     }
 
     /** _rebuild_from_type_v2(func, type, args, state): a tensor subclass or a tensor with attributes. */

@@ -8,7 +8,7 @@ import net.razorvine.pickle.IObjectConstructor;
 import net.razorvine.pickle.Opcodes;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.PickleUtils;
-import net.razorvine.pickle.Unpickler;
+import org.plscj.io.BoundedUnpickler;
 import net.razorvine.pickle.objects.ClassDict;
 import net.razorvine.pickle.objects.ClassDictConstructor;
 
@@ -18,10 +18,12 @@ import net.razorvine.pickle.objects.ClassDictConstructor;
  * expects a string — into that storage's flat tensor, and ignores the
  * {@code _metadata} state torch attaches to a state_dict's OrderedDict.
  */
-final class TorchUnpickler extends Unpickler {
+final class TorchUnpickler extends BoundedUnpickler {
     private final StorageRecords records;
 
-    TorchUnpickler(StorageRecords records) {
+    /** @param size the pickle record's size: no length it declares may exceed what is left of it */
+    TorchUnpickler(StorageRecords records, long size) {
+        super(size);
         this.records = records;
     }
 

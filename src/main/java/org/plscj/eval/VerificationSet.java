@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.Unpickler;
+import org.plscj.io.BoundedUnpickler;
 
 /**
  * An insightface verification set ({@code lfw.bin}, {@code agedb_30.bin}, ...): a Python pickle of
@@ -38,7 +39,7 @@ public record VerificationSet(List<byte[]> images, boolean[] issame) {
     public static VerificationSet read(Path file) throws IOException {
         Object root;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            root = unpickle(file, in);
+            root = unpickle(file, in, Files.size(file));
         }
         if (!(root instanceof Object[] tuple) || tuple.length != 2
                 || !(tuple[0] instanceof List<?> bins) || !(tuple[1] instanceof List<?> flags)) {
@@ -68,8 +69,8 @@ public record VerificationSet(List<byte[]> images, boolean[] issame) {
 
     // Pyrolite reports a malformed or truncated stream as a PickleException or an IOException
     // ("premature end of file"); both mean the file is not a readable pickle.
-    private static Object unpickle(Path file, InputStream in) {
-        Unpickler unpickler = new Unpickler();
+    private static Object unpickle(Path file, InputStream in, long size) {
+        Unpickler unpickler = new BoundedUnpickler(size);
         try {
             return unpickler.load(in);
         } catch (PickleException | IOException e) {
