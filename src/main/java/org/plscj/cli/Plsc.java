@@ -1,6 +1,7 @@
 package org.plscj.cli;
 
 import org.plscj.comm.CommunicationException;
+import org.plscj.comm.LauncherWatch;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.head.HeadInputException;
 import org.plscj.head.NonFiniteException;
@@ -35,6 +36,7 @@ public final class Plsc {
     private Plsc() {}
 
     public static void main(String[] args) {
+        LauncherWatch.startIfLaunched(System.err);
         System.exit(commandLine().execute(args));
     }
 

@@ -93,6 +93,7 @@ public final class LocalLauncher {
         env.put("LOCAL_WORLD_SIZE", Integer.toString(topology.nproc()));
         env.put("NODE_RANK", Integer.toString(topology.nodeRank()));
         env.put("NNODES", Integer.toString(topology.nnodes()));
+        env.put(LauncherWatch.PID_VARIABLE, Long.toString(ProcessHandle.current().pid()));
         // why: OpenBLAS keeps its own thread pool that ignores set_num_threads; with several workers
         // per host it oversubscribes the cores (measured 2.2 s → 0.8 s per 2-process step)
         if (topology.nproc() > 1) {

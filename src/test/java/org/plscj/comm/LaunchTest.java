@@ -33,4 +33,24 @@ class LaunchTest {
             assertFalse(w.isAlive(), "worker " + w.pid() + " still running after the launch failed");
         }
     }
+
+    @Test
+    void workersDieWithTheirLauncherEvenWhenItIsKilled() throws Exception {
+        Jvm.Running launch = Jvm.plsc(List.of("launch", "--nproc", "2", "--master-port", "0", "--",
+                "check", "--classes", "20000", "--emb", "64", "--steps", "100000", "--timeout", "120"));
+        long deadline = System.currentTimeMillis() + 60_000;
+        List<ProcessHandle> workers = List.of();
+        while (workers.size() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+            workers = launch.process.children().toList();
+        }
+        assertTrue(workers.size() == 2, launch.output());
+        Thread.sleep(3000);
+        launch.process.destroyForcibly(); // SIGKILL: the launcher runs no shutdown hook
+        launch.process.waitFor();
+        Thread.sleep(5000);
+        for (ProcessHandle w : workers) {
+            assertFalse(w.isAlive(), "worker " + w.pid() + " still running 5 s after its launcher was killed");
+        }
+    }
 }
