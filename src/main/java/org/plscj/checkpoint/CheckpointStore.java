@@ -75,39 +75,81 @@ public final class CheckpointStore {
         return root;
     }
 
-    /** Saves on every worker at once (a collective: all ranks call it); returns the checkpoint directory. */
+    /**
+     * Saves on every worker at once (a collective: all ranks call it); returns the checkpoint directory.
+     *
+     * @throws CheckpointWriteException on every rank alike when any rank's write failed (no space, an I/O error),
+     *                                  naming that rank and the path; the checkpoints saved before are untouched
+     */
     public Path save(Snapshot s, Communicator comm) {
         Path partial = CheckpointLayout.partial(root, s.step());
         Path target = root.resolve(CheckpointLayout.directoryName(s.step()));
-        try {
-            if (comm.rank() == 0) {
+        IOException failure = null;
+        if (comm.rank() == 0) {
+            try {
                 FileTrees.deleteRecursively(partial);
                 Files.createDirectories(partial);
+            } catch (IOException e) {
+                failure = new IOException("cannot create " + partial + ": " + e.getMessage(), e);
             }
-            comm.barrier();
-            try (PointerScope scope = new PointerScope()) {
-                ShardWeights w = s.head().weights();
-                Map<String, Object> entries = headEntries(s.head().shard(),
-                        new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum()));
-                // why: dropout draws from this worker's CPU generator; restoring it makes a resumed run continue exactly
-                entries.put(Checkpoint.RNG_STATE, torch.getDefaultCPUGenerator().get_state());
-                TorchFile.write(partial.resolve(CheckpointLayout.headShard(comm.rank(), comm.worldSize())), entries);
-                if (comm.rank() == 0) {
-                    TorchFile.write(partial.resolve(CheckpointLayout.BACKBONE), new LinkedHashMap<>(stateDict(s.backbone())));
-                    TorchFile.write(partial.resolve(CheckpointLayout.OPTIMIZER), new LinkedHashMap<>(s.momentum()));
-                }
-            }
-            comm.barrier();
+        }
+        agree(failure, comm, s.step(), partial);
+        failure = null;
+        try (PointerScope scope = new PointerScope()) {
+            ShardWeights w = s.head().weights();
+            Map<String, Object> entries = headEntries(s.head().shard(),
+                    new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum()));
+            // why: dropout draws from this worker's CPU generator; restoring it makes a resumed run continue exactly
+            entries.put(Checkpoint.RNG_STATE, torch.getDefaultCPUGenerator().get_state());
+            write(partial.resolve(CheckpointLayout.headShard(comm.rank(), comm.worldSize())), entries);
             if (comm.rank() == 0) {
+                write(partial.resolve(CheckpointLayout.BACKBONE), new LinkedHashMap<>(stateDict(s.backbone())));
+                write(partial.resolve(CheckpointLayout.OPTIMIZER), new LinkedHashMap<>(s.momentum()));
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+        agree(failure, comm, s.step(), partial);
+        failure = null;
+        if (comm.rank() == 0) {
+            try {
                 pauseIfTesting(s.step());
                 publish(manifest(s, comm.worldSize()), partial, target);
                 prune(target);
+            } catch (IOException e) {
+                failure = new IOException("cannot publish " + target + ": " + e.getMessage(), e);
             }
-            comm.barrier();
-        } catch (IOException e) {
-            throw new CheckpointException("cannot save the checkpoint of step " + s.step() + " into " + partial + ": " + e.getMessage(), e);
         }
+        agree(failure, comm, s.step(), partial);
         return target;
+    }
+
+    private static void write(Path file, Map<String, Object> entries) throws IOException {
+        try {
+            TorchFile.write(file, entries);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every rank learns whether any rank failed (and which, and why) and all throw alike; rank 0 then removes the
+     * partial save so a full disk is not left fuller. Serves as the barrier between the phases of a save.
+     */
+    private static void agree(IOException failure, Communicator comm, long step, Path partial) {
+        Communicator.Failure f = comm.agreeOnFailure(failure == null ? null : failure.getMessage());
+        if (f == null) {
+            return;
+        }
+        if (comm.rank() == 0) {
+            try {
+                FileTrees.deleteRecursively(partial);
+            } catch (IOException e) {
+                // why ignore: the next save or resume removes a leftover partial directory anyway
+            }
+        }
+        throw new CheckpointWriteException("rank " + f.rank() + " failed to save the checkpoint of step " + step + ": " + f.message()
+                + " (the checkpoints saved before are intact)", failure);
     }
 
     /** The newest complete checkpoint (one with a manifest), if any. */

@@ -2,7 +2,10 @@ package org.plscj.cli;
 
 import org.plscj.comm.CommunicationException;
 import org.plscj.comm.LauncherWatch;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import org.plscj.checkpoint.CheckpointException;
+import org.plscj.checkpoint.CheckpointWriteException;
 import org.plscj.head.HeadInputException;
 import org.plscj.head.NonFiniteException;
 import org.plscj.train.ConfigException;
@@ -32,6 +35,8 @@ public final class Plsc {
     static final int PEER_LOST = 3;
     /** Training met NaN or Inf (nan_policy stop, or too many skipped steps); nothing was saved from it. */
     static final int NON_FINITE = 4;
+    /** Reading or writing storage failed (no space left, an I/O error); the message names the path. */
+    static final int IO_FAILURE = 5;
 
     private Plsc() {}
 
@@ -56,6 +61,9 @@ public final class Plsc {
             }
             if (e instanceof NonFiniteException) {
                 return NON_FINITE;
+            }
+            if (e instanceof CheckpointWriteException || e instanceof IOException || e instanceof UncheckedIOException) {
+                return IO_FAILURE;
             }
             boolean badInput = e instanceof HeadInputException || e instanceof IllegalArgumentException
                     || e instanceof ConfigException || e instanceof CheckpointException;

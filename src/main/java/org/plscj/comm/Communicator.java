@@ -1,7 +1,9 @@
 package org.plscj.comm;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.Backend;
@@ -20,6 +22,7 @@ import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.gloo.Device;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.tensor.Native;
+import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -201,6 +204,49 @@ public final class Communicator implements AutoCloseable {
         options.rootRank(root);
         run("broadcast(root " + root + ")", group.broadcast(new TensorVector(t), options));
     }
+
+    /**
+     * A failure one rank met, told to all: every rank passes its own (null = none) and every rank receives the
+     * lowest failing rank and its message (up to 1,000 characters), or null when no rank failed. A collective: it
+     * also serves as the barrier after the work it reports on, so peers learn "rank r failed: …" instead of
+     * "a peer was lost".
+     */
+    public Failure agreeOnFailure(String failure) {
+        if (group == null) {
+            return failure == null ? null : new Failure(0, failure);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Tensor first = Tensors.longs(Placement.CPU_FLOAT, new long[] {failure == null ? worldSize : rank});
+            allReduce(first, Reduction.MIN);
+            int failed = (int) Tensors.toLongArray(first)[0];
+            if (failed == worldSize) {
+                return null;
+            }
+            // one UTF-8 byte per long: tiny, and every collective here already moves long tensors
+            long[] text = new long[MAX_FAILURE_BYTES + 1];
+            if (failed == rank) {
+                byte[] bytes = failure.getBytes(StandardCharsets.UTF_8);
+                int n = Math.min(bytes.length, MAX_FAILURE_BYTES);
+                text[0] = n;
+                for (int i = 0; i < n; i++) {
+                    text[i + 1] = bytes[i];
+                }
+            }
+            Tensor message = Tensors.longs(Placement.CPU_FLOAT, text);
+            broadcast(message, failed);
+            long[] got = Tensors.toLongArray(message);
+            byte[] bytes = new byte[(int) got[0]];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) got[i + 1];
+            }
+            return new Failure(failed, new String(bytes, StandardCharsets.UTF_8));
+        }
+    }
+
+    private static final int MAX_FAILURE_BYTES = 4000;
+
+    /** What {@link #agreeOnFailure} tells every rank: the lowest failing rank and its message. */
+    public record Failure(int rank, String message) {}
 
     public void barrier() {
         if (group == null) {
