@@ -8,11 +8,13 @@ public final class CommunicationException extends RuntimeException {
         super(message, cause);
     }
 
-    static CommunicationException of(String operation, int rank, long timeoutMs, RuntimeException cause) {
+    /** @param peers the other ranks and their hosts ("rank 1 on b (10.0.0.2)"), or empty */
+    static CommunicationException of(String operation, int rank, long timeoutMs, String peers, RuntimeException cause) {
         String detail = cause.getMessage() == null ? cause.toString() : cause.getMessage().lines().findFirst().orElse("");
         String what = detail.contains("Timed out") || detail.contains("timeout")
                 ? "no peer answered within the collective timeout of " + timeoutMs + " ms (a peer was lost or is stuck)"
                 : "a peer was lost (its connection closed)";
-        return new CommunicationException(operation + " failed on rank " + rank + ": " + what + " [" + detail + "]", cause);
+        String among = peers.isEmpty() ? "" : "; peers: " + peers;
+        return new CommunicationException(operation + " failed on rank " + rank + ": " + what + among + " [" + detail + "]", cause);
     }
 }

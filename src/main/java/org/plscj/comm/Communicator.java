@@ -1,5 +1,9 @@
 package org.plscj.comm;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -57,6 +61,9 @@ public final class Communicator implements AutoCloseable {
     private final Store store;
     private final Backend group;
 
+    /** Each rank's host, exchanged at connect (null for a single worker). */
+    private String[] peerHosts;
+
     private Communicator(int rank, int worldSize, long timeoutMs, Store store, Backend group) {
         this.rank = rank;
         this.worldSize = worldSize;
@@ -100,7 +107,62 @@ public final class Communicator implements AutoCloseable {
                     + env.masterPort() + " within " + ms + " ms: " + e.getMessage(), e);
         }
         Backend group = device.startsWith("cuda") ? nccl(store, env) : gloo(store, env, ms);
-        return new Communicator(env.rank(), env.worldSize(), ms, store, group);
+        Communicator c = new Communicator(env.rank(), env.worldSize(), ms, store, group);
+        c.peerHosts = exchangeHosts(store, env);
+        return c;
+    }
+
+    /**
+     * Every rank's host (name and the address it talks on) through the store, once at start, so that a failed
+     * collective can name the peers it was waiting for (a cut link gives Gloo nothing but a timeout).
+     */
+    private static String[] exchangeHosts(Store store, DistEnv env) {
+        store.set("plsc/host/" + env.rank(), hostDescription());
+        String[] hosts = new String[env.worldSize()];
+        for (int r = 0; r < hosts.length; r++) {
+            hosts[r] = new String(store.get("plsc/host/" + r).get(), StandardCharsets.UTF_8);
+        }
+        return hosts;
+    }
+
+    /** "name (address)": GLOO_SOCKET_IFNAME's IPv4 address when set, else what the host name resolves to. */
+    private static String hostDescription() {
+        String name = "unknown-host";
+        String address = "?";
+        try {
+            InetAddress local = InetAddress.getLocalHost();
+            name = local.getHostName();
+            address = local.getHostAddress();
+            String iface = System.getenv("GLOO_SOCKET_IFNAME");
+            NetworkInterface ni = iface == null || iface.isBlank() ? null : NetworkInterface.getByName(iface);
+            if (ni != null) {
+                address = ni.inetAddresses().filter(a -> a instanceof Inet4Address).map(InetAddress::getHostAddress).findFirst()
+                        .orElse(address);
+            }
+        } catch (IOException e) {
+            // why go on: the description only improves error messages
+        }
+        return name + " (" + address + ")";
+    }
+
+    /** "rank 1 on b (10.0.0.2), …": the peers of this rank, for error messages; empty when unknown. */
+    String peers() {
+        if (peerHosts == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        int shown = 0;
+        for (int r = 0; r < peerHosts.length; r++) {
+            if (r == rank) {
+                continue;
+            }
+            if (shown == 8) {
+                out.append(", …");
+                break;
+            }
+            out.append(shown++ == 0 ? "" : ", ").append("rank ").append(r).append(" on ").append(peerHosts[r]);
+        }
+        return out.toString();
     }
 
     private static Backend gloo(Store store, DistEnv env, long timeoutMs) {
@@ -259,7 +321,7 @@ public final class Communicator implements AutoCloseable {
         try {
             work._wait();
         } catch (RuntimeException e) {
-            throw CommunicationException.of(operation, rank, timeoutMs, e);
+            throw CommunicationException.of(operation, rank, timeoutMs, peers(), e);
         }
     }
 

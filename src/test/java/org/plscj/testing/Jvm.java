@@ -82,7 +82,13 @@ public final class Jvm {
 
     /** Starts {@code mainClass args} in a new JVM with extra environment variables. */
     public static Running start(String mainClass, Map<String, String> env, List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(
+        return startUnder(List.of(), mainClass, env, args);
+    }
+
+    /** As {@link #start}, the JVM run by {@code wrapper} (e.g. {@code ip netns exec ns0}). */
+    public static Running startUnder(List<String> wrapper, String mainClass, Map<String, String> env, List<String> args) {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx1g", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0",
                 "-Dorg.bytedeco.javacpp.cachedir=" + System.getProperty("org.bytedeco.javacpp.cachedir",

@@ -1,0 +1,118 @@
+package org.plscj.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.plscj.comm.Communicator;
+import org.plscj.data.DataConvert;
+import org.plscj.tensor.Native;
+import org.plscj.testing.Jvm;
+import org.plscj.testing.TinyBackbone;
+
+/**
+ * Two machines for real on one host: two network namespaces joined by a veth pair, each with its own IP
+ * address, each running {@code plsc launch --nnodes 2 --node-rank K --master-addr <node 0's IP>} with
+ * GLOO_SOCKET_IFNAME. Training over that link gives the losses of one worker with the whole global batch; a
+ * link cut mid-run ends both sides within the collective timeout, naming the peer. Needs root (ip netns);
+ * skipped otherwise.
+ */
+class MultiHostTrainingTest {
+    private static final long ID = ProcessHandle.current().pid() % 100_000;
+    private static final String NS0 = "plsc" + ID + "a";
+    private static final String NS1 = "plsc" + ID + "b";
+    private static final String IF0 = "pj" + ID + "a";
+    private static final String IF1 = "pj" + ID + "b";
+    private static final String IP0 = "10.77.0.1";
+    private static final String IP1 = "10.77.0.2";
+
+    @TempDir
+    static Path dir;
+
+    private static int sh(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    @BeforeAll
+    static void network() throws Exception {
+        Assumptions.assumeTrue(sh("ip", "netns", "add", NS0) == 0, "cannot create network namespaces here (not root?)");
+        int failures = sh("ip", "netns", "add", NS1)
+                + sh("ip", "link", "add", IF0, "type", "veth", "peer", "name", IF1)
+                + sh("ip", "link", "set", IF0, "netns", NS0) + sh("ip", "link", "set", IF1, "netns", NS1)
+                + sh("ip", "-n", NS0, "addr", "add", IP0 + "/24", "dev", IF0) + sh("ip", "-n", NS1, "addr", "add", IP1 + "/24", "dev", IF1)
+                + sh("ip", "-n", NS0, "link", "set", IF0, "up") + sh("ip", "-n", NS1, "link", "set", IF1, "up")
+                + sh("ip", "-n", NS0, "link", "set", "lo", "up") + sh("ip", "-n", NS1, "link", "set", "lo", "up");
+        assertEquals(0, failures, "setting up the veth pair between " + NS0 + " and " + NS1);
+        Native.load();
+        DataConvert.fromGenerator(11, 8, 5, 0, dir.resolve("data"), 1);
+    }
+
+    @AfterAll
+    static void teardown() throws Exception {
+        sh("ip", "netns", "del", NS0);
+        sh("ip", "netns", "del", NS1);
+    }
+
+    private static List<String> overrides(Path save, int batch, int steps) {
+        return List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=11", "train_batch_size=" + batch,
+                "lr=1.0", "train_steps=" + steps, "save_steps=1000000", "log_period=1", "val_targets=[]", "loss_type=dist_cosface",
+                "scale=16", "data_order=global", "dataset_dir=" + dir.resolve("data"), "model_save_dir=" + save);
+    }
+
+    /** Node {@code k}'s launch, inside its namespace, talking over its veth. */
+    private static Jvm.Running node(int k, List<String> train, int timeoutSeconds) {
+        List<String> args = new ArrayList<>(List.of("launch", "--nproc", "1", "--nnodes", "2", "--node-rank", Integer.toString(k),
+                "--master-addr", IP0, "--master-port", "29500", "--", "train", "--timeout", Integer.toString(timeoutSeconds)));
+        args.addAll(train);
+        return Jvm.startUnder(List.of("ip", "netns", "exec", k == 0 ? NS0 : NS1), "org.plscj.cli.Plsc",
+                Map.of("GLOO_SOCKET_IFNAME", k == 0 ? IF0 : IF1), args);
+    }
+
+    @Test
+    void twoMachinesTrainAsOneWorkerWithTheWholeBatchAndACutLinkEndsBothNamingThePeer() throws Exception {
+        Path single = dir.resolve("single");
+        try (Communicator comm = Communicator.single();
+                Trainer t = new Trainer(TrainConfigLoader.load(null, overrides(single, 8, 5)), comm, false,
+                        new PrintStream(new ByteArrayOutputStream()))) {
+            t.run();
+        }
+        Path two = dir.resolve("two");
+        Jvm.Running n0 = node(0, overrides(two, 4, 5), 60);
+        Jvm.Running n1 = node(1, overrides(two, 4, 5), 60);
+        assertEquals(0, n0.waitFor(180), n0.output());
+        assertEquals(0, n1.waitFor(60), n1.output());
+        List<Double> expected = MetricsLog.read(single).stream().map(MetricsEntry::loss).toList();
+        List<Double> actual = MetricsLog.read(two).stream().map(MetricsEntry::loss).toList();
+        assertEquals(5, actual.size());
+        for (int s = 0; s < expected.size(); s++) {
+            // why relative 1e-5: the same float32 math, the batch's sums split across the two machines in another order
+            assertEquals(expected.get(s), actual.get(s), 1e-5 * Math.abs(expected.get(s)), "loss of step " + (s + 1));
+        }
+
+        Jvm.Running c0 = node(0, overrides(dir.resolve("cut"), 4, 1_000_000), 15);
+        Jvm.Running c1 = node(1, overrides(dir.resolve("cut"), 4, 1_000_000), 15);
+        c0.awaitLine("step 3/", 120);
+        assertEquals(0, sh("ip", "-n", NS0, "link", "set", IF0, "down"));
+        long cut = System.nanoTime();
+        int code0 = c0.waitFor(60);
+        int code1 = c1.waitFor(60);
+        double seconds = (System.nanoTime() - cut) / 1e9;
+        assertEquals(3, code0, c0.output());
+        assertEquals(3, code1, c1.output());
+        assertTrue(seconds < 15 + 20, "both sides ended " + seconds + " s after the cut (collective timeout 15 s)");
+        assertTrue(c0.output().contains("peers: rank 1 on") && c0.output().contains("(" + IP1 + ")"), c0.output());
+        assertTrue(c1.output().contains("peers: rank 0 on") && c1.output().contains("(" + IP0 + ")"), c1.output());
+    }
+}
