@@ -59,6 +59,46 @@ public final class Checkpoint {
         return new Checkpoint(dir, meta);
     }
 
+    /**
+     * Opens {@code dir} for one worker's resume, verifying only what that worker reads: the backbone and optimizer for
+     * rank 0 (the others receive them by broadcast), and the saved head shards that overlap {@code target}'s classes.
+     * Each worker thus needs, and hashes, only its part — which is all a machine holds when each has its own disk.
+     *
+     * @throws CheckpointException naming the file when one this worker needs is missing, damaged or not listed
+     */
+    public static Checkpoint openFor(Path dir, int rank, int worldSize, ClassShard target) {
+        CheckpointMeta meta = readMeta(dir);
+        List<String> needed = new ArrayList<>();
+        if (rank == 0) {
+            needed.addAll(List.of(CheckpointLayout.BACKBONE, CheckpointLayout.OPTIMIZER));
+        }
+        long end = Math.min(target.start() + target.size(), meta.numClasses());
+        for (int q = 0; q < meta.worldSize(); q++) {
+            ClassShard old = ClassShard.of(meta.numClasses(), meta.worldSize(), q);
+            boolean overlaps = Math.max(target.start(), old.start()) < Math.min(end, old.start() + old.size());
+            // why also its own file at an equal world size: it holds this worker's generator state
+            if (overlaps || (meta.worldSize() == worldSize && q == rank)) {
+                needed.add(CheckpointLayout.headShard(q, meta.worldSize()));
+            }
+        }
+        for (String name : needed) {
+            String sum = meta.sha256().get(name);
+            if (sum == null) {
+                throw new CheckpointException(dir.resolve(CheckpointMeta.FILE) + " lists no " + name + "; the checkpoint is incomplete");
+            }
+            FileCheck check = checkFile(dir.resolve(name), sum);
+            if (check.state() == FileState.MISSING) {
+                throw new CheckpointException(check.file() + " is not on this machine (rank " + rank + " needs it): the checkpoint's files"
+                        + " are spread over the machines that saved it. Resume on those machines with the same number of workers, or"
+                        + " keep checkpoints in a shared directory or a remote model_save_dir to resume anywhere");
+            }
+            if (check.state() != FileState.OK) {
+                throw new CheckpointException(check.detail());
+            }
+        }
+        return new Checkpoint(dir, meta);
+    }
+
     /** The manifest of {@code dir}, without verifying the files (see {@link #checkFiles}). */
     public static CheckpointMeta readMeta(Path dir) {
         Path metaFile = dir.resolve(CheckpointMeta.FILE);
@@ -88,22 +128,23 @@ public final class Checkpoint {
     public static List<FileCheck> checkFiles(Path dir, CheckpointMeta meta) {
         List<FileCheck> out = new ArrayList<>();
         for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
-            Path file = dir.resolve(e.getKey());
-            if (!Files.isRegularFile(file)) {
-                out.add(new FileCheck(file, -1, FileState.MISSING, file + " is missing from the checkpoint"));
-                continue;
-            }
-            try {
-                long bytes = Files.size(file);
-                String actual = CheckpointStore.sha256(file);
-                out.add(actual.equals(e.getValue()) ? new FileCheck(file, bytes, FileState.OK, "")
-                        : new FileCheck(file, bytes, FileState.BAD,
-                                file + " is damaged: its SHA-256 is " + actual + ", the manifest says " + e.getValue()));
-            } catch (IOException ex) {
-                out.add(new FileCheck(file, -1, FileState.UNREADABLE, "cannot read " + file + ": " + ex.getMessage()));
-            }
+            out.add(checkFile(dir.resolve(e.getKey()), e.getValue()));
         }
         return out;
+    }
+
+    private static FileCheck checkFile(Path file, String expected) {
+        if (!Files.isRegularFile(file)) {
+            return new FileCheck(file, -1, FileState.MISSING, file + " is missing from the checkpoint");
+        }
+        try {
+            long bytes = Files.size(file);
+            String actual = CheckpointStore.sha256(file);
+            return actual.equals(expected) ? new FileCheck(file, bytes, FileState.OK, "")
+                    : new FileCheck(file, bytes, FileState.BAD, file + " is damaged: its SHA-256 is " + actual + ", the manifest says " + expected);
+        } catch (IOException ex) {
+            return new FileCheck(file, -1, FileState.UNREADABLE, "cannot read " + file + ": " + ex.getMessage());
+        }
     }
 
     public Path directory() {

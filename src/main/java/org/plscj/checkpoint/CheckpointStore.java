@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.PointerScope;
@@ -37,11 +38,16 @@ import org.plscj.model.Backbone;
  * momentum, bias, and the class range) and {@code meta.json}, all {@code torch.load}-able.
  *
  * <p>Crash safety: every worker writes into {@code .step-N.partial/} (each file written to a temporary
- * name, fsynced, renamed); after a barrier rank 0 hashes every file, writes the manifest last and renames
- * the directory into place. A checkpoint directory is therefore complete or absent; the newest
- * {@code step-*} with a manifest is the one to resume from. Only the last {@code keep} are kept, but never the
- * one just written nor one the caller pins (a checkpoint whose upload is pending).
- * The directory must be shared by all workers (one machine, or a shared file system).
+ * name, fsynced, renamed) and hashes what it wrote; the hashes reach rank 0, which builds the manifest; the
+ * manifest is written last and the directory renamed into place. A checkpoint directory is therefore complete
+ * or absent; the newest {@code step-*} with a manifest is the one to resume from. Only the last {@code keep}
+ * are kept, but never the one just written nor one the caller pins (a checkpoint whose upload is pending).
+ *
+ * <p>Where the files go ({@link #detectSharing}): when every worker sees one directory (one machine, or a
+ * shared file system) rank 0 publishes it. When each machine has its own disk, each machine's lowest rank
+ * publishes its machine's directory: the same manifest (listing every file of every machine) with the files its
+ * own ranks wrote — rank 0's machine also holds the backbone and optimizer. A resume on the same machines then
+ * finds on each what its ranks need.
  *
  * <p>Test hook: {@code PLSC_TEST_PAUSE_IN_SAVE=<millis>[@<step>]} makes rank 0 print a line and sleep
  * after every shard is written but before the manifest is published (only in the save of {@code step}
@@ -56,6 +62,15 @@ public final class CheckpointStore {
     private final Path root;
     private final int keep;
     private final Predicate<Path> pinned;
+    private Sharing sharing = Sharing.SHARED;
+
+    /** How the workers' save directories relate. */
+    public enum Sharing {
+        /** Every worker sees one directory. */
+        SHARED,
+        /** Each machine has its own directory, seen by the workers on that machine only. */
+        PER_MACHINE
+    }
 
     public CheckpointStore(Path modelSaveDir, int keep) {
         this(modelSaveDir, keep, dir -> false);
@@ -75,6 +90,80 @@ public final class CheckpointStore {
         return root;
     }
 
+    public Sharing sharing() {
+        return sharing;
+    }
+
+    /**
+     * Finds out, on every worker at once, whether the workers share this directory or each machine has its own: rank
+     * 0 and each machine's lowest rank drop a marker, each worker looks for them. Call it before the first save.
+     *
+     * @throws CheckpointException on every rank when the answer is neither (some workers of a machine see rank 0's
+     *                             directory and some do not, or a worker does not see its own machine's), naming them
+     */
+    public Sharing detectSharing(Communicator comm) {
+        if (comm.worldSize() == 1) {
+            return sharing = Sharing.SHARED;
+        }
+        String token = comm.broadcastText(UUID.randomUUID().toString(), 0);
+        int leader = machineLeader(comm, comm.rank());
+        Path mine = root.resolve(".plsc-machine-" + token + "-" + leader);
+        Path rankZero = root.resolve(".plsc-machine-" + token + "-0");
+        IOException failure = null;
+        if (leader == comm.rank()) {
+            try {
+                Files.createDirectories(root);
+                Files.writeString(mine, comm.host(comm.rank()));
+            } catch (IOException e) {
+                failure = new IOException("cannot write " + mine + ": " + e.getMessage(), e);
+            }
+        }
+        agree(failure, comm, "detect how the workers share " + root, null);
+        String[] seen = comm.allGatherText((Files.exists(rankZero) ? "0" : "-") + (Files.exists(mine) ? "m" : "-"));
+        if (leader == comm.rank()) {
+            try {
+                Files.deleteIfExists(mine);
+            } catch (IOException e) {
+                // why ignore: a leftover marker is a few bytes named by a one-off token
+            }
+        }
+        StringBuilder odd = new StringBuilder();
+        boolean allSeeRankZero = true;
+        for (int r = 0; r < seen.length; r++) {
+            boolean seesZero = seen[r].charAt(0) == '0';
+            allSeeRankZero &= seesZero;
+            boolean sameMachine = comm.host(r).equals(comm.host(0));
+            if (seesZero != sameMachine || seen[r].charAt(1) != 'm') {
+                odd.append(odd.length() == 0 ? "" : ", ").append("rank ").append(r).append(" on ").append(comm.host(r))
+                        .append(seesZero ? " sees" : " does not see").append(" rank 0's directory");
+            }
+        }
+        comm.barrier();
+        if (allSeeRankZero) {
+            return sharing = Sharing.SHARED;
+        }
+        if (odd.length() > 0) {
+            throw new CheckpointException("the workers' save directories " + root + " are neither one shared directory nor one per"
+                    + " machine: " + odd + " (every worker of a machine must see the same directory)");
+        }
+        return sharing = Sharing.PER_MACHINE;
+    }
+
+    /** The lowest rank on {@code rank}'s machine: it creates and publishes that machine's directory when they are per machine. */
+    private static int machineLeader(Communicator comm, int rank) {
+        for (int r = 0; r < rank; r++) {
+            if (comm.host(r).equals(comm.host(rank))) {
+                return r;
+            }
+        }
+        return rank;
+    }
+
+    /** Whether {@code rank} creates and publishes the directory its files go to. */
+    public boolean publishes(Communicator comm) {
+        return sharing == Sharing.SHARED ? comm.rank() == 0 : machineLeader(comm, comm.rank()) == comm.rank();
+    }
+
     /**
      * Saves on every worker at once (a collective: all ranks call it); returns the checkpoint directory.
      *
@@ -84,8 +173,10 @@ public final class CheckpointStore {
     public Path save(Snapshot s, Communicator comm) {
         Path partial = CheckpointLayout.partial(root, s.step());
         Path target = root.resolve(CheckpointLayout.directoryName(s.step()));
+        String what = "save the checkpoint of step " + s.step();
+        boolean publisher = publishes(comm);
         IOException failure = null;
-        if (comm.rank() == 0) {
+        if (publisher) {
             try {
                 FileTrees.deleteRecursively(partial);
                 Files.createDirectories(partial);
@@ -93,35 +184,66 @@ public final class CheckpointStore {
                 failure = new IOException("cannot create " + partial + ": " + e.getMessage(), e);
             }
         }
-        agree(failure, comm, s.step(), partial);
+        agree(failure, comm, what, publisher ? partial : null);
         failure = null;
+        StringBuilder sums = new StringBuilder();
         try (PointerScope scope = new PointerScope()) {
             ShardWeights w = s.head().weights();
             Map<String, Object> entries = headEntries(s.head().shard(),
                     new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum()));
             // why: dropout draws from this worker's CPU generator; restoring it makes a resumed run continue exactly
             entries.put(Checkpoint.RNG_STATE, torch.getDefaultCPUGenerator().get_state());
-            write(partial.resolve(CheckpointLayout.headShard(comm.rank(), comm.worldSize())), entries);
+            Map<String, Map<String, Object>> files = new LinkedHashMap<>();
+            files.put(CheckpointLayout.headShard(comm.rank(), comm.worldSize()), entries);
             if (comm.rank() == 0) {
-                write(partial.resolve(CheckpointLayout.BACKBONE), new LinkedHashMap<>(stateDict(s.backbone())));
-                write(partial.resolve(CheckpointLayout.OPTIMIZER), new LinkedHashMap<>(s.momentum()));
+                files.put(CheckpointLayout.BACKBONE, new LinkedHashMap<>(stateDict(s.backbone())));
+                files.put(CheckpointLayout.OPTIMIZER, new LinkedHashMap<>(s.momentum()));
+            }
+            for (Map.Entry<String, Map<String, Object>> f : files.entrySet()) {
+                Path file = partial.resolve(f.getKey());
+                write(file, f.getValue());
+                // why each rank hashes its own files: in parallel, and on the machine that holds them
+                sums.append(f.getKey()).append('=').append(sha256(file)).append('\n');
             }
         } catch (IOException e) {
             failure = e;
         }
-        agree(failure, comm, s.step(), partial);
+        agree(failure, comm, what, publisher ? partial : null);
+        String manifest = manifestJson(s, comm.worldSize(), comm.allGatherText(sums.toString()));
+        if (sharing == Sharing.PER_MACHINE) {
+            // every machine publishes rank 0's manifest, so all agree on what the checkpoint holds
+            manifest = comm.broadcastText(manifest, 0);
+        }
         failure = null;
-        if (comm.rank() == 0) {
+        if (publisher) {
             try {
                 pauseIfTesting(s.step());
-                publish(manifest(s, comm.worldSize()), partial, target);
+                publish(manifest.getBytes(java.nio.charset.StandardCharsets.UTF_8), partial, target);
                 prune(target);
             } catch (IOException e) {
                 failure = new IOException("cannot publish " + target + ": " + e.getMessage(), e);
             }
         }
-        agree(failure, comm, s.step(), partial);
+        agree(failure, comm, what, publisher ? partial : null);
         return target;
+    }
+
+    /** The manifest with every rank's "name=sha256" lines. */
+    private static String manifestJson(Snapshot s, int worldSize, String[] sumsByRank) throws CheckpointException {
+        Map<String, String> sums = new java.util.TreeMap<>();
+        for (String lines : sumsByRank) {
+            for (String line : lines.split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    sums.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        }
+        try {
+            return JSON.writeValueAsString(manifest(s, worldSize).withSha256(sums));
+        } catch (IOException e) {
+            throw new CheckpointException("cannot write the manifest of step " + s.step() + ": " + e.getMessage(), e);
+        }
     }
 
     private static void write(Path file, Map<String, Object> entries) throws IOException {
@@ -133,23 +255,55 @@ public final class CheckpointStore {
     }
 
     /**
-     * Every rank learns whether any rank failed (and which, and why) and all throw alike; rank 0 then removes the
-     * partial save so a full disk is not left fuller. Serves as the barrier between the phases of a save.
+     * Every rank learns whether any rank failed (and which, and why) and all throw alike; the publishers then remove
+     * their partial save ({@code partial}, null for the others) so a full disk is not left fuller. Serves as the barrier
+     * between the phases of a save.
      */
-    private static void agree(IOException failure, Communicator comm, long step, Path partial) {
+    private static void agree(IOException failure, Communicator comm, String what, Path partial) {
         Communicator.Failure f = comm.agreeOnFailure(failure == null ? null : failure.getMessage());
         if (f == null) {
             return;
         }
-        if (comm.rank() == 0) {
+        if (partial != null) {
             try {
                 FileTrees.deleteRecursively(partial);
             } catch (IOException e) {
                 // why ignore: the next save or resume removes a leftover partial directory anyway
             }
         }
-        throw new CheckpointWriteException("rank " + f.rank() + " failed to save the checkpoint of step " + step + ": " + f.message()
+        throw new CheckpointWriteException("rank " + f.rank() + " on " + comm.host(f.rank()) + " failed to " + what + ": " + f.message()
                 + " (the checkpoints saved before are intact)", failure);
+    }
+
+    /**
+     * The newest checkpoint complete on every worker's directory, agreed by all (a collective). With one directory per
+     * machine a crash between the machines' publishing can leave the newest on some only; the one before is then taken.
+     *
+     * @throws CheckpointException on every rank when some directories hold checkpoints but none is on all, naming them
+     */
+    public Optional<Path> newestOnAll(Communicator comm) {
+        String mine = String.join(",", complete().stream().map(p -> p.getFileName().toString()).toList());
+        String[] all = comm.allGatherText(mine);
+        java.util.Set<String> common = null;
+        boolean any = false;
+        for (String names : all) {
+            java.util.Set<String> set = names.isEmpty() ? java.util.Set.of() : java.util.Set.of(names.split(","));
+            any |= !set.isEmpty();
+            common = common == null ? new java.util.TreeSet<>(set) : common;
+            common.retainAll(set);
+        }
+        if (common == null || common.isEmpty()) {
+            if (any) {
+                StringBuilder held = new StringBuilder();
+                for (int r = 0; r < all.length; r++) {
+                    held.append(r == 0 ? "" : "; ").append("rank ").append(r).append(" on ").append(comm.host(r)).append(": ")
+                            .append(all[r].isEmpty() ? "none" : all[r]);
+                }
+                throw new CheckpointException("no checkpoint under " + root + " is complete on every machine (" + held + ")");
+            }
+            return Optional.empty();
+        }
+        return Optional.of(root.resolve(((java.util.TreeSet<String>) common).last()));
     }
 
     /** The newest complete checkpoint (one with a manifest), if any. */
@@ -199,7 +353,11 @@ public final class CheckpointStore {
                 sums.put(f.getFileName().toString(), sha256(f));
             }
         }
-        byte[] manifest = JSON.writeValueAsBytes(meta.withSha256(sums));
+        publish(JSON.writeValueAsBytes(meta.withSha256(sums)), partial, target);
+    }
+
+    /** Writes {@code manifest} into {@code partial} last and renames it to {@code target} (any old {@code target} replaced). */
+    private static void publish(byte[] manifest, Path partial, Path target) throws IOException {
         AtomicFile.write(partial.resolve(CheckpointMeta.FILE), out -> out.write(manifest));
         FileTrees.force(partial);
         FileTrees.deleteRecursively(target);

@@ -145,6 +145,11 @@ public final class Communicator implements AutoCloseable {
         return name + " (" + address + ")";
     }
 
+    /** Rank {@code r}'s host as "name (address)"; every rank is "local" for a single worker. */
+    public String host(int r) {
+        return peerHosts == null ? "local" : peerHosts[r];
+    }
+
     /** "rank 1 on b (10.0.0.2), …": the peers of this rank, for error messages; empty when unknown. */
     String peers() {
         if (peerHosts == null) {
@@ -269,43 +274,55 @@ public final class Communicator implements AutoCloseable {
 
     /**
      * A failure one rank met, told to all: every rank passes its own (null = none) and every rank receives the
-     * lowest failing rank and its message (up to 1,000 characters), or null when no rank failed. A collective: it
-     * also serves as the barrier after the work it reports on, so peers learn "rank r failed: …" instead of
-     * "a peer was lost".
+     * lowest failing rank and its message, or null when no rank failed. A collective: it also serves as the
+     * barrier after the work it reports on, so peers learn "rank r failed: …" instead of "a peer was lost".
      */
     public Failure agreeOnFailure(String failure) {
         if (group == null) {
             return failure == null ? null : new Failure(0, failure);
         }
+        int failed;
         try (PointerScope scope = new PointerScope()) {
             Tensor first = Tensors.longs(Placement.CPU_FLOAT, new long[] {failure == null ? worldSize : rank});
             allReduce(first, Reduction.MIN);
-            int failed = (int) Tensors.toLongArray(first)[0];
-            if (failed == worldSize) {
-                return null;
-            }
-            // one UTF-8 byte per long: tiny, and every collective here already moves long tensors
-            long[] text = new long[MAX_FAILURE_BYTES + 1];
-            if (failed == rank) {
-                byte[] bytes = failure.getBytes(StandardCharsets.UTF_8);
-                int n = Math.min(bytes.length, MAX_FAILURE_BYTES);
-                text[0] = n;
-                for (int i = 0; i < n; i++) {
-                    text[i + 1] = bytes[i];
-                }
-            }
-            Tensor message = Tensors.longs(Placement.CPU_FLOAT, text);
-            broadcast(message, failed);
-            long[] got = Tensors.toLongArray(message);
-            byte[] bytes = new byte[(int) got[0]];
-            for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = (byte) got[i + 1];
-            }
-            return new Failure(failed, new String(bytes, StandardCharsets.UTF_8));
+            failed = (int) Tensors.toLongArray(first)[0];
+        }
+        return failed == worldSize ? null : new Failure(failed, broadcastText(failed == rank ? failure : "", failed));
+    }
+
+    /** {@code text} of rank {@code root} on every rank (the others pass anything; their text is ignored). */
+    public String broadcastText(String text, int root) {
+        if (group == null) {
+            return text;
+        }
+        try (PointerScope scope = new PointerScope()) {
+            byte[] mine = text.getBytes(StandardCharsets.UTF_8);
+            Tensor length = Tensors.longs(Placement.CPU_FLOAT, new long[] {mine.length});
+            broadcast(length, root);
+            Tensor bytes = rank == root ? Tensors.bytes(mine) : Tensors.bytes(new byte[(int) Tensors.toLongArray(length)[0]]);
+            broadcast(bytes, root);
+            return new String(Tensors.toByteArray(bytes), StandardCharsets.UTF_8);
         }
     }
 
-    private static final int MAX_FAILURE_BYTES = 4000;
+    /** Every rank's {@code text}, indexed by rank, on every rank. */
+    public String[] allGatherText(String text) {
+        if (group == null) {
+            return new String[] {text};
+        }
+        try (PointerScope scope = new PointerScope()) {
+            byte[] mine = text.getBytes(StandardCharsets.UTF_8);
+            long[] lengths = Tensors.toLongArray(allGather(Tensors.longs(Placement.CPU_FLOAT, new long[] {mine.length})));
+            long longest = java.util.Arrays.stream(lengths).max().orElse(0);
+            byte[] padded = java.util.Arrays.copyOf(mine, (int) longest);
+            byte[] all = Tensors.toByteArray(allGather(Tensors.bytes(padded)));
+            String[] out = new String[worldSize];
+            for (int r = 0; r < worldSize; r++) {
+                out[r] = new String(all, (int) (r * longest), (int) lengths[r], StandardCharsets.UTF_8);
+            }
+            return out;
+        }
+    }
 
     /** What {@link #agreeOnFailure} tells every rank: the lowest failing rank and its message. */
     public record Failure(int rank, String message) {}

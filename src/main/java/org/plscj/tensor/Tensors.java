@@ -1,8 +1,10 @@
 package org.plscj.tensor;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -36,6 +38,25 @@ public final class Tensors {
     public static Tensor longs(Placement at, long[] values) {
         Tensor host = Tensor.create(values);
         return at.isCpu() ? host : host.to(at.longs(), false, false, null);
+    }
+
+    /** A 1-D uint8 tensor holding {@code values}. */
+    public static Tensor bytes(byte[] values) {
+        Tensor t = torch.empty(new long[] {values.length}, new TensorOptions(ScalarType.Byte), null);
+        if (values.length > 0) {
+            new BytePointer(t.data_ptr()).capacity(values.length).put(values);
+        }
+        return t;
+    }
+
+    /** The bytes of a uint8 tensor. */
+    public static byte[] toByteArray(Tensor t) {
+        Tensor c = t.contiguous();
+        byte[] out = new byte[(int) c.numel()];
+        if (out.length > 0) {
+            new BytePointer(c.data_ptr()).capacity(out.length).get(out);
+        }
+        return out;
     }
 
     /** A copy of a tensor's values in a Java array (moves to the CPU first when needed). */

@@ -30,6 +30,18 @@ public final class GradientSync {
         }
     }
 
+    /** Every worker takes rank 0's values of {@code tensors} (e.g. the optimizer's momentum after a resume). */
+    public static void broadcastFromRankZero(java.util.Collection<Tensor> tensors, Communicator comm) {
+        if (comm.worldSize() == 1) {
+            return;
+        }
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (Tensor t : tensors) {
+                comm.broadcast(t, 0);
+            }
+        }
+    }
+
     /**
      * ∇θ L = Σ_r ∇θ L_r: the head hands each worker ∂(global mean loss)/∂x for its own rows, so the
      * per-worker backbone gradients are partial sums of the single-device gradient and must be SUMMED

@@ -136,7 +136,9 @@ public final class Trainer implements AutoCloseable {
             if (start.isPresent()) {
                 Checkpoint c = start.get();
                 c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName(), config.growClasses());
-                c.loadBackbone(backbone);
+                if (comm.rank() == 0) {
+                    c.loadBackbone(backbone); // the others receive it by the broadcast below
+                }
                 try (PointerScope scope = new PointerScope()) {
                     ClassShard shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
                     Checkpoint.HeadState h = savedHead(c, shard, data);
@@ -150,7 +152,10 @@ public final class Trainer implements AutoCloseable {
             this.sgd = new BackboneSgd(backbone, config.momentum(), config.weightDecay());
             if (start.isPresent()) {
                 try (PointerScope scope = new PointerScope()) {
-                    sgd.loadMomentum(start.get().momentum());
+                    if (comm.rank() == 0) {
+                        sgd.loadMomentum(start.get().momentum());
+                    }
+                    GradientSync.broadcastFromRankZero(sgd.momentum().values(), comm);
                     start.get().rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
                 }
             }
@@ -169,33 +174,55 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Rank 0 locks model_save_dir for the run and, for a fresh run, makes sure it holds no checkpoints of another
-     * run (or, with force, moves them aside); every worker learns the outcome, so all fail alike.
+     * Rank 0 locks model_save_dir for the run; the workers find out whether they share it or each machine has its own
+     * ({@link CheckpointStore#detectSharing}); for a fresh run, every directory's publisher makes sure it holds no
+     * checkpoints of another run (or, with force, moves them aside). Every worker learns a refusal, so all fail alike.
      *
      * @return rank 0's lock; null on the other ranks
      */
     private RunLock claimSaveDir(boolean resume, boolean force, RemoteStorage storage, URI remoteCheckpoints) throws IOException {
-        Path saveDir = config.localModelSaveDir();
         RunLock held = null;
-        RuntimeException refused = null;
+        String refused = null;
         if (comm.rank() == 0) {
             try {
-                held = RunLock.acquire(saveDir, out);
-                if (!resume) {
-                    clearForFreshRun(force, storage, remoteCheckpoints);
-                }
+                held = RunLock.acquire(config.localModelSaveDir(), out);
             } catch (ConfigException e) {
-                refused = e;
+                refused = e.getMessage();
             }
         }
-        if (reduceMax(refused == null ? 0 : 1) > 0) {
+        refuseAlike(refused, held);
+        try {
+            CheckpointStore.Sharing sharing = store.detectSharing(comm);
+            if (sharing == CheckpointStore.Sharing.PER_MACHINE && storage != null && comm.rank() == 0) {
+                refused = "model_save_dir " + config.modelSaveDir() + " is remote but each machine's local_save_dir " + config.localSaveDir()
+                        + " is its own: uploads from every machine are not supported yet; give the machines a shared local_save_dir";
+            }
+            if (refused == null && !resume && store.publishes(comm)) {
+                try {
+                    clearForFreshRun(force, comm.rank() == 0 ? storage : null, remoteCheckpoints);
+                } catch (ConfigException e) {
+                    refused = e.getMessage();
+                }
+            }
+            refuseAlike(refused, null);
+        } catch (RuntimeException e) {
             if (held != null) {
                 held.close();
             }
-            throw refused != null ? refused : new ConfigException("model_save_dir", "rank 0 refused model_save_dir " + saveDir
-                    + " (its message says why)");
+            throw e;
         }
         return held;
+    }
+
+    /** Every worker learns the first refusal (null = none) and throws it, naming model_save_dir. */
+    private void refuseAlike(String refused, RunLock held) {
+        Communicator.Failure f = comm.agreeOnFailure(refused);
+        if (f != null) {
+            if (held != null) {
+                held.close();
+            }
+            throw new ConfigException("model_save_dir", f.message());
+        }
     }
 
     /** Rank 0, fresh run: refuses earlier checkpoints, or with force moves them aside (and deletes remote ones), loudly. */
@@ -258,12 +285,18 @@ public final class Trainer implements AutoCloseable {
         storage.download(newest.get(), store.root());
     }
 
+    /**
+     * The checkpoint to start from, opened for this worker: with resume the newest one complete in every worker's
+     * directory, else checkpoint_dir. Each worker verifies just the files it reads (rank 0 the backbone and optimizer,
+     * every worker the head shards overlapping its classes).
+     */
     private Optional<Checkpoint> startingCheckpoint(boolean resume) {
-        Optional<Path> dir = resume ? store.newest() : Optional.empty();
+        Optional<Path> dir = resume ? store.newestOnAll(comm) : Optional.empty();
         if (dir.isEmpty() && config.checkpointDir() != null) {
             dir = Optional.of(Path.of(config.checkpointDir()));
         }
-        return dir.map(Checkpoint::open);
+        ClassShard mine = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
+        return dir.map(d -> Checkpoint.openFor(d, comm.rank(), comm.worldSize(), mine));
     }
 
     private ShardLoader openLoader(Path data) throws IOException {

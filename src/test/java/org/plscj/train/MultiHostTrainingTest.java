@@ -73,11 +73,73 @@ class MultiHostTrainingTest {
 
     /** Node {@code k}'s launch, inside its namespace, talking over its veth. */
     private static Jvm.Running node(int k, List<String> train, int timeoutSeconds) {
+        return node(k, List.of(), train, timeoutSeconds);
+    }
+
+    /**
+     * As above, with {@code disk} (a path both nodes name) backed by a directory of this node's own when given:
+     * a private bind mount in a mount namespace of the node's, so neither node sees the other's files.
+     */
+    private static Jvm.Running node(int k, List<String> train, int timeoutSeconds, Path disk) {
+        Path own = disk.resolveSibling(disk.getFileName() + "-node" + k);
+        return node(k, List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
+                "mkdir -p " + own + " && mount --bind " + own + " " + disk + " && exec \"$0\" \"$@\""), train, timeoutSeconds);
+    }
+
+    private static Jvm.Running node(int k, List<String> wrapper, List<String> train, int timeoutSeconds) {
         List<String> args = new ArrayList<>(List.of("launch", "--nproc", "1", "--nnodes", "2", "--node-rank", Integer.toString(k),
                 "--master-addr", IP0, "--master-port", "29500", "--", "train", "--timeout", Integer.toString(timeoutSeconds)));
         args.addAll(train);
-        return Jvm.startUnder(List.of("ip", "netns", "exec", k == 0 ? NS0 : NS1), "org.plscj.cli.Plsc",
-                Map.of("GLOO_SOCKET_IFNAME", k == 0 ? IF0 : IF1), args);
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", k == 0 ? NS0 : NS1));
+        command.addAll(wrapper);
+        return Jvm.startUnder(command, "org.plscj.cli.Plsc", Map.of("GLOO_SOCKET_IFNAME", k == 0 ? IF0 : IF1), args);
+    }
+
+    private static void bothSucceed(Jvm.Running n0, Jvm.Running n1) throws Exception {
+        assertEquals(0, n0.waitFor(180), n0.output());
+        assertEquals(0, n1.waitFor(60), n1.output());
+    }
+
+    private static List<String> files(Path dir) throws Exception {
+        try (var s = java.nio.file.Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void machinesWithoutASharedDiskEachSaveTheirPartAndResumeFromIt() throws Exception {
+        Path disk = java.nio.file.Files.createDirectories(dir.resolve("disk"));
+        Path straight = disk.resolve("straight");
+        bothSucceed(node(0, overrides(straight, 4, 8), 60, disk), node(1, overrides(straight, 4, 8), 60, disk));
+
+        Path resumed = disk.resolve("resumed");
+        List<String> firstHalf = new ArrayList<>(overrides(resumed, 4, 4));
+        bothSucceed(node(0, firstHalf, 60, disk), node(1, firstHalf, 60, disk));
+        Path node0 = dir.resolve("disk-node0").resolve("resumed/checkpoints/step-00000004");
+        Path node1 = dir.resolve("disk-node1").resolve("resumed/checkpoints/step-00000004");
+        assertEquals(List.of("backbone.pt", "head-rank-0-of-2.pt", "meta.json", "optimizer.pt"), files(node0));
+        assertEquals(List.of("head-rank-1-of-2.pt", "meta.json"), files(node1));
+        assertEquals(java.nio.file.Files.readString(node0.resolve("meta.json")), java.nio.file.Files.readString(node1.resolve("meta.json")),
+                "both machines publish the same manifest");
+
+        List<String> secondHalf = new ArrayList<>(List.of("--resume"));
+        secondHalf.addAll(overrides(resumed, 4, 8));
+        bothSucceed(node(0, secondHalf, 60, disk), node(1, secondHalf, 60, disk));
+        List<Double> expected = MetricsLog.read(dir.resolve("disk-node0").resolve("straight")).stream().map(MetricsEntry::loss).toList();
+        List<Double> actual = MetricsLog.read(dir.resolve("disk-node0").resolve("resumed")).stream().map(MetricsEntry::loss).toList();
+        assertEquals(8, actual.size());
+        for (int s = 0; s < expected.size(); s++) {
+            // why relative 1e-5: the same float32 math from the same saved state
+            assertEquals(expected.get(s), actual.get(s), 1e-5 * Math.abs(expected.get(s)), "loss of step " + (s + 1));
+        }
+
+        // one machine alone lacks the other's shard: refused, naming it
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<String> alone = new ArrayList<>(overrides(dir.resolve("disk-node0").resolve("resumed"), 8, 12));
+        org.plscj.checkpoint.CheckpointException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.plscj.checkpoint.CheckpointException.class, () -> new Trainer(TrainConfigLoader.load(null, alone),
+                        Communicator.single(), true, new PrintStream(log)).close());
+        assertTrue(e.getMessage().contains("head-rank-1-of-2.pt is not on this machine"), e.getMessage());
     }
 
     @Test
