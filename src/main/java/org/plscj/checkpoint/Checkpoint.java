@@ -68,20 +68,7 @@ public final class Checkpoint {
      */
     public static Checkpoint openFor(Path dir, int rank, int worldSize, ClassShard target) {
         CheckpointMeta meta = readMeta(dir);
-        List<String> needed = new ArrayList<>();
-        if (rank == 0) {
-            needed.addAll(List.of(CheckpointLayout.BACKBONE, CheckpointLayout.OPTIMIZER));
-        }
-        long end = Math.min(target.start() + target.size(), meta.numClasses());
-        for (int q = 0; q < meta.worldSize(); q++) {
-            ClassShard old = ClassShard.of(meta.numClasses(), meta.worldSize(), q);
-            boolean overlaps = Math.max(target.start(), old.start()) < Math.min(end, old.start() + old.size());
-            // why also its own file at an equal world size: it holds this worker's generator state
-            if (overlaps || (meta.worldSize() == worldSize && q == rank)) {
-                needed.add(CheckpointLayout.headShard(q, meta.worldSize()));
-            }
-        }
-        for (String name : needed) {
+        for (String name : neededFiles(meta, rank, worldSize, target)) {
             String sum = meta.sha256().get(name);
             if (sum == null) {
                 throw new CheckpointException(dir.resolve(CheckpointMeta.FILE) + " lists no " + name + "; the checkpoint is incomplete");
@@ -97,6 +84,27 @@ public final class Checkpoint {
             }
         }
         return new Checkpoint(dir, meta);
+    }
+
+    /**
+     * The files worker {@code rank} of {@code worldSize} reads to resume from a checkpoint with manifest {@code meta}: the
+     * backbone and optimizer for rank 0, the saved head shards overlapping {@code target}'s classes, and at an equal world
+     * size its own shard (its generator state).
+     */
+    public static List<String> neededFiles(CheckpointMeta meta, int rank, int worldSize, ClassShard target) {
+        List<String> needed = new ArrayList<>();
+        if (rank == 0) {
+            needed.addAll(List.of(CheckpointLayout.BACKBONE, CheckpointLayout.OPTIMIZER));
+        }
+        long end = Math.min(target.start() + target.size(), meta.numClasses());
+        for (int q = 0; q < meta.worldSize(); q++) {
+            ClassShard old = ClassShard.of(meta.numClasses(), meta.worldSize(), q);
+            boolean overlaps = Math.max(target.start(), old.start()) < Math.min(end, old.start() + old.size());
+            if (overlaps || (meta.worldSize() == worldSize && q == rank)) {
+                needed.add(CheckpointLayout.headShard(q, meta.worldSize()));
+            }
+        }
+        return needed;
     }
 
     /** The manifest of {@code dir}, without verifying the files (see {@link #checkFiles}). */

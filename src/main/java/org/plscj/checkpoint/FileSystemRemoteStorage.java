@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import org.plscj.io.FileTrees;
 
 /**
@@ -76,36 +77,92 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
         CheckpointMeta meta = Checkpoint.readMeta(localCheckpointDir);
         String dirName = localCheckpointDir.getFileName().toString();
         URI target = child(remoteParent, dirName);
-        URI partial = child(remoteParent, "." + dirName + ".partial");
+        URI partial = partial(remoteParent, dirName);
         retrying("upload " + localCheckpointDir + " to " + target, () -> {
             deleteRecursively(partial);
             mkdirs(partial);
-            for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
-                URI remote = child(partial, e.getKey());
-                try (InputStream in = Files.newInputStream(localCheckpointDir.resolve(e.getKey()))) {
-                    write(in, remote);
-                }
-                String readBack;
-                try (InputStream in = open(remote)) {
-                    readBack = CheckpointStore.sha256(in);
-                }
-                if (!readBack.equals(e.getValue())) {
-                    throw new IOException(remote + " reads back with SHA-256 " + readBack + ", the manifest says " + e.getValue());
-                }
-            }
-            // why last: a remote directory with a manifest is complete (newest() relies on it)
-            URI remoteMeta = child(partial, CheckpointMeta.FILE);
-            byte[] metaBytes = Files.readAllBytes(localCheckpointDir.resolve(CheckpointMeta.FILE));
-            write(new java.io.ByteArrayInputStream(metaBytes), remoteMeta);
-            try (InputStream in = open(remoteMeta)) {
-                if (!java.util.Arrays.equals(in.readAllBytes(), metaBytes)) {
-                    throw new IOException(remoteMeta + " does not read back as written");
-                }
-            }
-            deleteRecursively(target);
-            rename(partial, target);
+            uploadFiles(localCheckpointDir, meta, partial, false);
+            publish(localCheckpointDir, partial, target);
             return null;
         });
+    }
+
+    @Override
+    public void beginParts(String name, URI remoteParent) {
+        URI partial = partial(remoteParent, name);
+        retrying("prepare " + partial, () -> {
+            deleteRecursively(partial);
+            mkdirs(partial);
+            return null;
+        });
+    }
+
+    @Override
+    public void uploadPart(Path localCheckpointDir, URI remoteParent) {
+        CheckpointMeta meta = Checkpoint.readMeta(localCheckpointDir);
+        URI partial = partial(remoteParent, localCheckpointDir.getFileName().toString());
+        retrying("upload this machine's part of " + localCheckpointDir + " to " + partial, () -> {
+            uploadFiles(localCheckpointDir, meta, partial, true);
+            return null;
+        });
+    }
+
+    @Override
+    public void publishParts(Path localCheckpointDir, URI remoteParent) {
+        CheckpointMeta meta = Checkpoint.readMeta(localCheckpointDir);
+        String dirName = localCheckpointDir.getFileName().toString();
+        URI partial = partial(remoteParent, dirName);
+        URI target = child(remoteParent, dirName);
+        retrying("publish " + target, () -> {
+            for (String name : meta.sha256().keySet()) {
+                if (!exists(child(partial, name))) {
+                    throw new CheckpointException(child(partial, name) + " was uploaded by no machine, but the manifest lists it;"
+                            + " the checkpoint is not published");
+                }
+            }
+            publish(localCheckpointDir, partial, target);
+            return null;
+        });
+    }
+
+    private static URI partial(URI remoteParent, String dirName) {
+        return child(remoteParent, "." + dirName + ".partial");
+    }
+
+    /** Uploads the manifest's files (with {@code onlyPresent}, those this machine holds), each read back and compared. */
+    private void uploadFiles(Path localCheckpointDir, CheckpointMeta meta, URI partial, boolean onlyPresent) throws IOException {
+        for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
+            Path local = localCheckpointDir.resolve(e.getKey());
+            if (onlyPresent && !Files.exists(local)) {
+                continue;
+            }
+            URI remote = child(partial, e.getKey());
+            try (InputStream in = Files.newInputStream(local)) {
+                write(in, remote);
+            }
+            String readBack;
+            try (InputStream in = open(remote)) {
+                readBack = CheckpointStore.sha256(in);
+            }
+            if (!readBack.equals(e.getValue())) {
+                throw new IOException(remote + " reads back with SHA-256 " + readBack + ", the manifest says " + e.getValue());
+            }
+        }
+    }
+
+    /** Writes the local manifest into the remote partial last, reads it back, and renames the partial to {@code target}. */
+    private void publish(Path localCheckpointDir, URI partial, URI target) throws IOException {
+        // why last: a remote directory with a manifest is complete (newest() relies on it)
+        URI remoteMeta = child(partial, CheckpointMeta.FILE);
+        byte[] metaBytes = Files.readAllBytes(localCheckpointDir.resolve(CheckpointMeta.FILE));
+        write(new java.io.ByteArrayInputStream(metaBytes), remoteMeta);
+        try (InputStream in = open(remoteMeta)) {
+            if (!java.util.Arrays.equals(in.readAllBytes(), metaBytes)) {
+                throw new IOException(remoteMeta + " does not read back as written");
+            }
+        }
+        deleteRecursively(target);
+        rename(partial, target);
     }
 
     /**
@@ -167,7 +224,7 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
     }
 
     @Override
-    public void download(URI remoteCheckpoint, Path localParent) {
+    public void download(URI remoteCheckpoint, Path localParent, BiPredicate<CheckpointMeta, String> wanted) {
         String dirName = name(remoteCheckpoint);
         Path target = localParent.resolve(dirName);
         Path partial = CheckpointLayout.partial(target);
@@ -182,7 +239,12 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
                 Files.copy(in, partial.resolve(CheckpointMeta.FILE));
             }
             CheckpointMeta meta = Checkpoint.readMeta(partial);
+            boolean all = true;
             for (Map.Entry<String, String> e : meta.sha256().entrySet()) {
+                if (!wanted.test(meta, e.getKey())) {
+                    all = false;
+                    continue;
+                }
                 URI remote = child(remoteCheckpoint, e.getKey());
                 if (!exists(remote)) {
                     throw new CheckpointException(remote + " is missing from the remote checkpoint (its manifest lists it)");
@@ -197,7 +259,9 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
                             + "; nothing was overwritten in " + localParent);
                 }
             }
-            Checkpoint.open(partial);
+            if (all) {
+                Checkpoint.open(partial);
+            }
             FileTrees.deleteRecursively(target);
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             FileTrees.force(localParent);

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 
 /**
  * Where checkpoints go beyond the local disk (HDFS, S3, ...): a service provider found by
@@ -46,7 +47,33 @@ public interface RemoteStorage {
     void prune(URI remoteParent, int keep);
 
     /** Copies the remote checkpoint to {@code localParent/<its name>}, verified; a damaged one is refused, naming the file. */
-    void download(URI remoteCheckpoint, Path localParent);
+    default void download(URI remoteCheckpoint, Path localParent) {
+        download(remoteCheckpoint, localParent, (meta, name) -> true);
+    }
+
+    /**
+     * As {@link #download(URI, Path)}, only the manifest and the files {@code wanted} accepts given the manifest (a
+     * machine without a shared disk fetches just what its workers read); each verified against the manifest.
+     */
+    void download(URI remoteCheckpoint, Path localParent, BiPredicate<CheckpointMeta, String> wanted);
+
+    /**
+     * Machines without a shared disk, step 1 (rank 0 alone, before the others upload): an empty remote
+     * {@code .<name>.partial/} for the checkpoint {@code name}.
+     */
+    void beginParts(String name, URI remoteParent);
+
+    /**
+     * Step 2 (each machine): uploads the files of the local checkpoint its manifest lists and this machine holds into the
+     * remote partial, each read back and compared with the manifest. No manifest is written.
+     */
+    void uploadPart(Path localCheckpointDir, URI remoteParent);
+
+    /**
+     * Step 3 (rank 0, once every machine's part is verified): checks that every file the manifest lists was uploaded
+     * (naming any that no machine uploaded), writes the manifest last and renames: the checkpoint becomes visible whole.
+     */
+    void publishParts(Path localCheckpointDir, URI remoteParent);
 
     /**
      * Copies a flat remote directory (a data set: file_list.txt and its data files; a folder of .bin sets) to

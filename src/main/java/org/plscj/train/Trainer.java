@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.checkpoint.CheckpointStore;
+import org.plscj.checkpoint.CheckpointWriteException;
 import org.plscj.checkpoint.RemoteStorage;
 import org.plscj.checkpoint.RemoteStorages;
 import org.plscj.checkpoint.RemoteUploads;
@@ -63,6 +64,9 @@ public final class Trainer implements AutoCloseable {
     private final long firstStep;
     /** Rank 0's background uploads when model_save_dir is remote; null otherwise. */
     private final RemoteUploads uploads;
+    /** The remote model_save_dir's provider and its checkpoints directory; null when model_save_dir is local. */
+    private final RemoteStorage storage;
+    private final URI remoteCheckpoints;
     /** Rank 0's hold on model_save_dir; null on the other ranks. */
     private final RunLock lock;
     /** Written into every checkpoint's manifest; a resumed run keeps its id. */
@@ -105,8 +109,8 @@ public final class Trainer implements AutoCloseable {
         }
         this.validation = Validation.open(config, comm);
         URI remote = config.remoteModelSaveDir();
-        RemoteStorage storage = remote == null ? null : RemoteStorages.forUri(remote, config.remoteOptions());
-        URI remoteCheckpoints = remote == null ? null : RemoteStorages.child(remote, "checkpoints");
+        this.storage = remote == null ? null : RemoteStorages.forUri(remote, config.remoteOptions());
+        this.remoteCheckpoints = remote == null ? null : RemoteStorages.child(remote, "checkpoints");
         this.uploads = remote != null && comm.rank() == 0
                 ? new RemoteUploads(storage, remoteCheckpoints, config.maxLastCheckpointNum(),
                         failure -> out.println("plsc train: checkpoint upload failed (training goes on; the checkpoint stays complete"
@@ -117,10 +121,14 @@ public final class Trainer implements AutoCloseable {
         this.lock = claimSaveDir(resume, force, storage, remoteCheckpoints);
         try {
             if (resume && remote != null) {
-                if (comm.rank() == 0) {
-                    downloadIfNewer(storage, remoteCheckpoints);
+                if (store.sharing() == CheckpointStore.Sharing.PER_MACHINE) {
+                    downloadParts();
+                } else {
+                    if (comm.rank() == 0) {
+                        downloadIfNewer(storage, remoteCheckpoints);
+                    }
+                    comm.barrier();
                 }
-                comm.barrier();
             }
             Optional<Checkpoint> start = startingCheckpoint(resume);
             this.runId = start.filter(c -> resume).map(c -> c.meta().runId()).orElse(UUID.randomUUID().toString());
@@ -192,12 +200,8 @@ public final class Trainer implements AutoCloseable {
         }
         refuseAlike(refused, held);
         try {
-            CheckpointStore.Sharing sharing = store.detectSharing(comm);
-            if (sharing == CheckpointStore.Sharing.PER_MACHINE && storage != null && comm.rank() == 0) {
-                refused = "model_save_dir " + config.modelSaveDir() + " is remote but each machine's local_save_dir " + config.localSaveDir()
-                        + " is its own: uploads from every machine are not supported yet; give the machines a shared local_save_dir";
-            }
-            if (refused == null && !resume && store.publishes(comm)) {
+            store.detectSharing(comm);
+            if (!resume && store.publishes(comm)) {
                 try {
                     clearForFreshRun(force, comm.rank() == 0 ? storage : null, remoteCheckpoints);
                 } catch (ConfigException e) {
@@ -268,6 +272,77 @@ public final class Trainer implements AutoCloseable {
         }
         return config.growInit().equals("mean")
                 ? ClassImprinting.imprint(grown, shard, saved, data, backbone, comm, config.testBatchSize()) : grown;
+    }
+
+    /**
+     * Machines without a shared disk, resuming from a remote model_save_dir: each machine whose staging lacks the remote
+     * newest checkpoint fetches just the files its workers read (rank 0's machine also the backbone and optimizer).
+     */
+    private void downloadParts() {
+        String newest = comm.broadcastText(comm.rank() == 0 ? storage.newest(remoteCheckpoints).map(RemoteStorages::name).orElse("") : "", 0);
+        String failure = null;
+        Optional<Path> local = store.newest();
+        boolean behind = local.isEmpty() || local.get().getFileName().toString().compareTo(newest) < 0;
+        if (!newest.isEmpty() && behind && store.publishes(comm)) {
+            List<Integer> here = java.util.stream.IntStream.range(0, comm.worldSize()).filter(r -> comm.host(r).equals(comm.host(comm.rank())))
+                    .boxed().toList();
+            URI remoteCheckpoint = RemoteStorages.child(remoteCheckpoints, newest);
+            out.println("plsc train: downloading this machine's part of " + remoteCheckpoint + " into " + store.root());
+            try {
+                storage.download(remoteCheckpoint, store.root(), (meta, file) -> here.stream().anyMatch(r -> Checkpoint.neededFiles(meta, r,
+                        comm.worldSize(), ClassShard.of(config.numClasses(), comm.worldSize(), r)).contains(file)));
+            } catch (RuntimeException e) {
+                failure = e.getMessage();
+            }
+        }
+        Communicator.Failure f = comm.agreeOnFailure(failure);
+        if (f != null) {
+            throw new CheckpointException("rank " + f.rank() + " on " + comm.host(f.rank()) + " could not download its part of " + newest
+                    + ": " + f.message());
+        }
+    }
+
+    /**
+     * Machines without a shared disk, a remote model_save_dir: after a save, every machine uploads its files of the
+     * checkpoint into the remote partial (verified by reading back), and rank 0 publishes it (manifest last) only when
+     * every machine's part is in. Synchronous: a failure on any machine fails the save on every rank, naming it.
+     */
+    private void uploadParts(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        String failure = null;
+        if (comm.rank() == 0) {
+            try {
+                storage.beginParts(name, remoteCheckpoints);
+            } catch (RuntimeException e) {
+                failure = e.getMessage();
+            }
+        }
+        agreeOnUpload(failure, name);
+        if (store.publishes(comm)) {
+            try {
+                storage.uploadPart(checkpoint, remoteCheckpoints);
+            } catch (RuntimeException e) {
+                failure = e.getMessage();
+            }
+        }
+        agreeOnUpload(failure, name);
+        if (comm.rank() == 0) {
+            try {
+                storage.publishParts(checkpoint, remoteCheckpoints);
+                storage.prune(remoteCheckpoints, config.maxLastCheckpointNum());
+            } catch (RuntimeException e) {
+                failure = e.getMessage();
+            }
+        }
+        agreeOnUpload(failure, name);
+    }
+
+    private void agreeOnUpload(String failure, String name) {
+        Communicator.Failure f = comm.agreeOnFailure(failure);
+        if (f != null) {
+            throw new CheckpointWriteException("rank " + f.rank() + " on " + comm.host(f.rank()) + " failed to upload " + name + " to "
+                    + remoteCheckpoints + ": " + f.message() + " (nothing was published; the checkpoint is complete locally)", null);
+        }
     }
 
     /** Rank 0, resuming from a remote model_save_dir: fetches the remote newest checkpoint when the local staging has none as new. */
@@ -394,7 +469,9 @@ public final class Trainer implements AutoCloseable {
                     log.checkpointSaved();
                     log.excludeFromWindow(System.nanoTime() - saveStart);
                 }
-                if (uploads != null) {
+                if (storage != null && store.sharing() == CheckpointStore.Sharing.PER_MACHINE) {
+                    uploadParts(lastCheckpoint);
+                } else if (uploads != null) {
                     uploads.submit(lastCheckpoint);
                 }
             }

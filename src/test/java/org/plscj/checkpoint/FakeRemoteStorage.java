@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 import org.plscj.io.FileTrees;
 
 /** A test provider: {@code fake:///abs/dir} is the local directory {@code /abs/dir}; counts uploads and downloads. */
-public final class FakeRemoteStorage extends FileSystemRemoteStorage {
+public final class FakeRemoteStorage extends DirectoryRemoteStorage {
     public static final AtomicInteger UPLOADS = new AtomicInteger();
     public static final AtomicInteger DOWNLOADS = new AtomicInteger();
     /** The options the last configured() saw. */
@@ -42,52 +42,8 @@ public final class FakeRemoteStorage extends FileSystemRemoteStorage {
     }
 
     @Override
-    public void download(URI remoteCheckpoint, Path localParent) {
-        super.download(remoteCheckpoint, localParent);
+    public void download(URI remoteCheckpoint, Path localParent, java.util.function.BiPredicate<CheckpointMeta, String> wanted) {
+        super.download(remoteCheckpoint, localParent, wanted);
         DOWNLOADS.incrementAndGet();
-    }
-
-    public static Path local(URI uri) {
-        return Path.of(uri.getPath());
-    }
-
-    @Override
-    protected InputStream open(URI file) throws IOException {
-        return Files.newInputStream(local(file));
-    }
-
-    @Override
-    protected OutputStream create(URI file) throws IOException {
-        return Files.newOutputStream(local(file));
-    }
-
-    @Override
-    protected boolean exists(URI path) {
-        return Files.exists(local(path));
-    }
-
-    @Override
-    protected List<String> list(URI dir) throws IOException {
-        if (!Files.isDirectory(local(dir))) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(local(dir))) {
-            return s.map(p -> p.getFileName().toString()).toList();
-        }
-    }
-
-    @Override
-    protected void mkdirs(URI dir) throws IOException {
-        Files.createDirectories(local(dir));
-    }
-
-    @Override
-    protected void deleteRecursively(URI path) throws IOException {
-        FileTrees.deleteRecursively(local(path));
-    }
-
-    @Override
-    protected void rename(URI from, URI to) throws IOException {
-        Files.move(local(from), local(to), StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -177,4 +177,52 @@ class MultiHostTrainingTest {
         assertTrue(c0.output().contains("peers: rank 1 on") && c0.output().contains("(" + IP1 + ")"), c0.output());
         assertTrue(c1.output().contains("peers: rank 0 on") && c1.output().contains("(" + IP0 + ")"), c1.output());
     }
+
+    @Test
+    void machinesWithoutASharedDiskUploadTheirPartsAndResumeFromTheRemoteStoreOnTwoMachinesOrOne() throws Exception {
+        Path disk = java.nio.file.Files.createDirectories(dir.resolve("disk2"));
+        String remote = "dir://" + dir.resolve("remote").toAbsolutePath() + "/run";
+        List<String> stage = List.of("local_save_dir=" + disk.resolve("staging"), "save_steps=4");
+        List<String> first = new ArrayList<>(overrides(Path.of("unused"), 4, 4));
+        first.addAll(stage);
+        first.add("model_save_dir=" + remote);
+        bothSucceed(node(0, first, 60, disk), node(1, first, 60, disk));
+        assertEquals(List.of("backbone.pt", "head-rank-0-of-2.pt", "head-rank-1-of-2.pt", "meta.json", "optimizer.pt"),
+                files(dir.resolve("remote/run/checkpoints/step-00000004")), "every machine's part reached the remote checkpoint");
+
+        // new machines: empty local disks, everything comes from the remote store
+        for (int k = 0; k < 2; k++) {
+            org.plscj.io.FileTrees.deleteRecursively(dir.resolve("disk2-node" + k));
+        }
+        List<String> second = new ArrayList<>(List.of("--resume"));
+        second.addAll(overrides(Path.of("unused"), 4, 8));
+        second.addAll(stage);
+        second.add("model_save_dir=" + remote);
+        bothSucceed(node(0, second, 60, disk), node(1, second, 60, disk));
+        assertEquals(List.of("head-rank-1-of-2.pt", "meta.json"), files(dir.resolve("disk2-node1/staging/checkpoints/step-00000004")),
+                "machine 1 fetched only its own shard");
+
+        Path single = dir.resolve("single-ref");
+        try (Communicator comm = Communicator.single();
+                Trainer t = new Trainer(TrainConfigLoader.load(null, overrides(single, 8, 8)), comm, false,
+                        new PrintStream(new ByteArrayOutputStream()))) {
+            t.run();
+        }
+        List<Double> expected = MetricsLog.read(single).stream().map(MetricsEntry::loss).toList();
+        List<Double> actual = MetricsLog.read(dir.resolve("disk2-node0/staging")).stream().map(MetricsEntry::loss).toList();
+        assertEquals(List.of(5L, 6L, 7L, 8L), MetricsLog.read(dir.resolve("disk2-node0/staging")).stream().map(MetricsEntry::step).toList());
+        for (int s = 0; s < actual.size(); s++) {
+            // why relative 1e-5: the same float32 math, the batch's sums split across the machines in another order
+            assertEquals(expected.get(s + 4), actual.get(s), 1e-5 * Math.abs(expected.get(s + 4)), "loss of step " + (s + 5));
+        }
+
+        // one machine, one worker: it fetches the backbone and both shards and continues from the remote store
+        List<String> alone = new ArrayList<>(overrides(Path.of("unused"), 8, 12));
+        alone.addAll(List.of("local_save_dir=" + dir.resolve("alone"), "save_steps=4", "model_save_dir=" + remote));
+        try (Communicator comm = Communicator.single();
+                Trainer t = new Trainer(TrainConfigLoader.load(null, alone), comm, true, new PrintStream(new ByteArrayOutputStream()))) {
+            assertEquals(12, t.run().steps());
+        }
+        assertEquals(List.of(9L, 10L, 11L, 12L), MetricsLog.read(dir.resolve("alone")).stream().map(MetricsEntry::step).toList());
+    }
 }
