@@ -49,8 +49,9 @@ final class StorageRecords {
         // why check before allocating: numel comes from the pickle, and a hostile one may declare any size
         long elementSize = torch.empty(new long[] {0}, new TensorOptions(type.dtype), null).element_size();
         if (numel < 0 || numel > Long.MAX_VALUE / elementSize || entry.getSize() != numel * elementSize) {
+            String need = numel < 0 || numel > Long.MAX_VALUE / elementSize ? "an impossible size" : (numel * elementSize) + " bytes";
             throw new CheckpointFormatException(file, record, "holds " + entry.getSize() + " bytes, but the pickle declares "
-                    + numel + " elements of torch." + type.className + " (" + elementSize + " bytes each)");
+                    + numel + " elements of torch." + type.className + ", which need " + need);
         }
         Tensor flat = torch.empty(new long[] {numel}, new TensorOptions(type.dtype), null);
         long bytes = flat.nbytes();
