@@ -81,9 +81,16 @@ class MultiHostTrainingTest {
      * a private bind mount in a mount namespace of the node's, so neither node sees the other's files.
      */
     private static Jvm.Running node(int k, List<String> train, int timeoutSeconds, Path disk) {
+        return node(k, train, timeoutSeconds, disk, null);
+    }
+
+    /** As above; {@code readOnly}, when given, is mounted read-only for this node (a remote store it cannot write). */
+    private static Jvm.Running node(int k, List<String> train, int timeoutSeconds, Path disk, Path readOnly) {
         Path own = disk.resolveSibling(disk.getFileName() + "-node" + k);
-        return node(k, List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
-                "mkdir -p " + own + " && mount --bind " + own + " " + disk + " && exec \"$0\" \"$@\""), train, timeoutSeconds);
+        String script = "mkdir -p " + own + " && mount --bind " + own + " " + disk
+                + (readOnly == null ? "" : " && mount --bind " + readOnly + " " + readOnly + " && mount -o remount,bind,ro " + readOnly)
+                + " && exec \"$0\" \"$@\"";
+        return node(k, List.of("unshare", "-m", "--propagation", "private", "sh", "-c", script), train, timeoutSeconds);
     }
 
     private static Jvm.Running node(int k, List<String> wrapper, List<String> train, int timeoutSeconds) {
@@ -224,5 +231,22 @@ class MultiHostTrainingTest {
             assertEquals(12, t.run().steps());
         }
         assertEquals(List.of(9L, 10L, 11L, 12L), MetricsLog.read(dir.resolve("alone")).stream().map(MetricsEntry::step).toList());
+    }
+
+    @Test
+    void anUploadFailingOnOneMachineFailsTheSaveOnEveryRankNamingItAndPublishesNothing() throws Exception {
+        Path disk = java.nio.file.Files.createDirectories(dir.resolve("disk3"));
+        Path store = java.nio.file.Files.createDirectories(dir.resolve("remote3"));
+        List<String> train = new ArrayList<>(overrides(Path.of("unused"), 4, 4));
+        train.addAll(List.of("local_save_dir=" + disk.resolve("staging"), "save_steps=4", "model_save_dir=dir://" + store + "/run"));
+        Jvm.Running n0 = node(0, train, 60, disk);
+        Jvm.Running n1 = node(1, train, 60, disk, store);
+        assertEquals(5, n0.waitFor(180), n0.output());
+        assertEquals(5, n1.waitFor(60), n1.output());
+        for (Jvm.Running n : List.of(n0, n1)) {
+            assertTrue(n.output().contains("rank 1 on") && n.output().contains("failed to upload step-00000004")
+                    && n.output().contains("nothing was published"), n.output());
+        }
+        assertTrue(!java.nio.file.Files.exists(store.resolve("run/checkpoints/step-00000004")), "no remote checkpoint without every part");
     }
 }
