@@ -120,6 +120,7 @@ public final class Trainer implements AutoCloseable {
                 dir -> uploads != null && uploads.isPending(dir));
         this.lock = claimSaveDir(resume, force, storage, remoteCheckpoints);
         try {
+            long loadStart = System.nanoTime();
             if (resume && remote != null) {
                 if (store.sharing() == CheckpointStore.Sharing.PER_MACHINE) {
                     downloadParts();
@@ -166,6 +167,9 @@ public final class Trainer implements AutoCloseable {
                     GradientSync.broadcastFromRankZero(sgd.momentum().values(), comm);
                     start.get().rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
                 }
+            }
+            if (start.isPresent() && comm.rank() == 0) {
+                out.printf("plsc train: resumed from %s in %.1f s%n", start.get().directory(), (System.nanoTime() - loadStart) / 1e9);
             }
             this.step = new TrainStep(backbone, head, sgd, comm, config.mixedPrecision(), config.clipGradNorm());
             this.buffersBeforeStep = "skip".equals(config.nanPolicy()) ? new BufferSnapshot(backbone) : null;
@@ -465,14 +469,19 @@ public final class Trainer implements AutoCloseable {
                 requireFiniteWeights(done);
                 lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), runId, backbone, sgd.momentum(), head),
                         comm);
-                if (log != null) {
-                    log.checkpointSaved();
-                    log.excludeFromWindow(System.nanoTime() - saveStart);
-                }
-                if (storage != null && store.sharing() == CheckpointStore.Sharing.PER_MACHINE) {
+                boolean uploadNow = storage != null && store.sharing() == CheckpointStore.Sharing.PER_MACHINE;
+                if (uploadNow) {
                     uploadParts(lastCheckpoint);
                 } else if (uploads != null) {
                     uploads.submit(lastCheckpoint);
+                }
+                long saveNanos = System.nanoTime() - saveStart;
+                if (log != null) {
+                    log.checkpointSaved();
+                    log.excludeFromWindow(saveNanos);
+                    out.printf("plsc train: saved %s in %.1f s (%s%s)%n", lastCheckpoint.getFileName(), saveNanos / 1e9,
+                            store.sharing() == CheckpointStore.Sharing.SHARED ? "shared directory" : "one directory per machine",
+                            uploadNow ? ", uploaded" : "");
                 }
             }
             if (improved && comm.rank() == 0) {
