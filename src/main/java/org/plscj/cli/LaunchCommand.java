@@ -1,5 +1,6 @@
 package org.plscj.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.plscj.comm.LocalLauncher;
@@ -38,8 +39,20 @@ final class LaunchCommand implements Callable<Integer> {
             description = "Rendezvous port on rank 0's node; 0 picks a free one (single node only). Default ${DEFAULT-VALUE}.")
     int masterPort;
 
+    @Option(names = "--max-restarts", defaultValue = "0", description = {"Restart a failed train job up to N times with --resume",
+        "added: the workers continue from the newest checkpoint. Exit codes 2 (bad input) and 4 (non-finite) are never",
+        "retried. Default ${DEFAULT-VALUE}: a failure ends the launch."})
+    int maxRestarts;
+
+    @Option(names = "--restart-delay", defaultValue = "10", paramLabel = "SECONDS",
+            description = "Seconds to wait before a restart (default ${DEFAULT-VALUE}).")
+    double restartDelay;
+
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The plsc command each worker runs (after --).")
     List<String> command;
+
+    /** Exit codes a restart cannot mend: bad input, non-finite training. */
+    private static final List<Integer> FINAL_CODES = List.of(Plsc.BAD_INPUT, Plsc.NON_FINITE);
 
     @Override
     public Integer call() throws InterruptedException {
@@ -47,7 +60,49 @@ final class LaunchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--master-port 0 (pick a free port) works on one node only; give every node the same port");
         }
         int port = masterPort == 0 ? LocalLauncher.freePort() : masterPort;
-        LocalLauncher.Topology topology = new LocalLauncher.Topology(nproc, nnodes, nodeRank, masterAddr, port);
-        return new LocalLauncher(topology, SelfCommand.of(command), System.out).run();
+        if (maxRestarts < 0) {
+            throw new IllegalArgumentException("--max-restarts must be ≥ 0, got " + maxRestarts);
+        }
+        if (!(restartDelay >= 0)) {
+            throw new IllegalArgumentException("--restart-delay must be ≥ 0 seconds, got " + restartDelay);
+        }
+        if (maxRestarts > 0 && !command.get(0).equals("train")) {
+            throw new IllegalArgumentException("--max-restarts restarts train commands (which resume from their checkpoints), not '"
+                    + command.get(0) + "'");
+        }
+        List<String> history = new ArrayList<>();
+        for (int attempt = 0; ; attempt++) {
+            List<String> cmd = attempt == 0 ? command : resuming(command);
+            int p = attempt > 0 && masterPort == 0 ? LocalLauncher.freePort() : port;
+            LocalLauncher launcher = new LocalLauncher(new LocalLauncher.Topology(nproc, nnodes, nodeRank, masterAddr, p),
+                    SelfCommand.of(cmd), System.out);
+            int code = launcher.run();
+            if (code == 0) {
+                return 0;
+            }
+            LocalLauncher.Failure f = launcher.failure();
+            String what = f == null ? "the launch failed with code " + code
+                    : "rank " + f.rank() + " (pid " + f.pid() + ") exited with code " + f.exitCode() + f.signal();
+            history.add("attempt " + (attempt + 1) + ": " + what);
+            if (FINAL_CODES.contains(code) || attempt >= maxRestarts) {
+                if (attempt > 0) {
+                    System.out.println("plsc launch: giving up after " + (attempt + 1) + " attempts:");
+                    history.forEach(h -> System.out.println("plsc launch:   " + h));
+                }
+                return code;
+            }
+            System.out.printf("plsc launch: restart %d of %d in %.0f s after %s; the workers resume from the newest checkpoint%n",
+                    attempt + 1, maxRestarts, restartDelay, what);
+            Thread.sleep((long) (restartDelay * 1000));
+        }
+    }
+
+    /** The train command with --resume (once). */
+    private static List<String> resuming(List<String> command) {
+        List<String> out = new ArrayList<>(command);
+        if (!out.contains("--resume")) {
+            out.add(1, "--resume");
+        }
+        return out;
     }
 }

@@ -35,6 +35,15 @@ public final class LocalLauncher {
     private final List<String> workerCommand;
     private final PrintStream out;
     private final List<Process> workers = new ArrayList<>();
+    private Failure failure;
+
+    /** The worker that ended a failed {@link #run}: its rank, pid and exit code (above 128: killed by signal code − 128). */
+    public record Failure(int rank, long pid, int exitCode) {
+        /** " (killed by signal 9)" when it was killed, else "". */
+        public String signal() {
+            return exitCode > 128 ? " (killed by signal " + (exitCode - 128) + ")" : "";
+        }
+    }
 
     /**
      * @param workerCommand the full command line of one worker (program and arguments)
@@ -44,6 +53,11 @@ public final class LocalLauncher {
         this.topology = topology;
         this.workerCommand = List.copyOf(workerCommand);
         this.out = out;
+    }
+
+    /** The worker whose exit failed the last run; null when it succeeded or has not run. */
+    public Failure failure() {
+        return failure;
     }
 
     /** A free TCP port on this host, for {@code --master-port 0}. */
@@ -139,9 +153,9 @@ public final class LocalLauncher {
                 int code = p.exitValue();
                 if (code != 0) {
                     int rank = topology.nodeRank() * topology.nproc() + i;
-                    String how = code > 128 ? " (killed by signal " + (code - 128) + ")" : "";
+                    failure = new Failure(rank, p.pid(), code);
                     synchronized (out) {
-                        out.println("plsc launch: worker rank " + rank + " (pid " + p.pid() + ") exited with code " + code + how
+                        out.println("plsc launch: worker rank " + rank + " (pid " + p.pid() + ") exited with code " + code + failure.signal()
                                 + "; stopping the other workers");
                     }
                     stopAll();
