@@ -1,17 +1,9 @@
 package org.plscj.checkpoint;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
-import org.plscj.io.FileTrees;
 
 /** A test provider: {@code fake:///abs/dir} is the local directory {@code /abs/dir}; counts uploads and downloads. */
 public final class FakeRemoteStorage extends DirectoryRemoteStorage {

@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.plscj.testing.Jvm;
 
 class LaunchTest {
-    @Test
-    void aDeadWorkerStopsTheOthersAndFailsTheLaunchNamingItsRank() throws Exception {
+    /** A two-worker launch of a long check, and its workers once both run. */
+    private record Launched(Jvm.Running launch, List<ProcessHandle> workers) {}
+
+    private static Launched launchTwo() throws Exception {
         Jvm.Running launch = Jvm.plsc(List.of("launch", "--nproc", "2", "--master-port", "0", "--",
                 "check", "--classes", "20000", "--emb", "64", "--steps", "100000", "--timeout", "120"));
         long deadline = System.currentTimeMillis() + 60_000;
@@ -21,6 +23,15 @@ class LaunchTest {
             Thread.sleep(200);
             workers = launch.process.children().toList();
         }
+        assertTrue(workers.size() == 2, launch.output());
+        return new Launched(launch, workers);
+    }
+
+    @Test
+    void aDeadWorkerStopsTheOthersAndFailsTheLaunchNamingItsRank() throws Exception {
+        Launched l = launchTwo();
+        Jvm.Running launch = l.launch();
+        List<ProcessHandle> workers = l.workers();
         Thread.sleep(8000);
         ProcessHandle victim = workers.get(1);
         victim.destroyForcibly();
@@ -36,15 +47,9 @@ class LaunchTest {
 
     @Test
     void workersDieWithTheirLauncherEvenWhenItIsKilled() throws Exception {
-        Jvm.Running launch = Jvm.plsc(List.of("launch", "--nproc", "2", "--master-port", "0", "--",
-                "check", "--classes", "20000", "--emb", "64", "--steps", "100000", "--timeout", "120"));
-        long deadline = System.currentTimeMillis() + 60_000;
-        List<ProcessHandle> workers = List.of();
-        while (workers.size() < 2 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(200);
-            workers = launch.process.children().toList();
-        }
-        assertTrue(workers.size() == 2, launch.output());
+        Launched l = launchTwo();
+        Jvm.Running launch = l.launch();
+        List<ProcessHandle> workers = l.workers();
         Thread.sleep(3000);
         launch.process.destroyForcibly(); // SIGKILL: the launcher runs no shutdown hook
         launch.process.waitFor();

@@ -18,6 +18,7 @@ import org.plscj.checkpoint.Checkpoint;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Jvm;
+import org.plscj.testing.Shell;
 import org.plscj.testing.TinyBackbone;
 
 /**
@@ -30,16 +31,11 @@ class FullDiskTest {
     Path dir;
     private Path mounted;
 
-    private static int run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor();
-    }
 
     @AfterEach
     void unmount() throws Exception {
         if (mounted != null) {
-            run("umount", "-l", mounted.toString());
+            Shell.run("umount", "-l", mounted.toString());
         }
     }
 
@@ -48,7 +44,7 @@ class FullDiskTest {
         Native.load();
         Path disk = Files.createDirectories(dir.resolve("disk"));
         // room for the config, the metrics and one checkpoint of TinyBackbone (~120 KB), not for two
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", disk.toString()) == 0,
+        Assumptions.assumeTrue(Shell.run("mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", disk.toString()) == 0,
                 "cannot mount a tmpfs here (not root?): the full-disk test needs one");
         mounted = disk;
         Path data = dir.resolve("data");

@@ -18,6 +18,7 @@ import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Jvm;
+import org.plscj.testing.Shell;
 import org.plscj.testing.TinyBackbone;
 
 /**
@@ -39,21 +40,16 @@ class MultiHostTrainingTest {
     @TempDir
     static Path dir;
 
-    private static int sh(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor();
-    }
 
     @BeforeAll
     static void network() throws Exception {
-        Assumptions.assumeTrue(sh("ip", "netns", "add", NS0) == 0, "cannot create network namespaces here (not root?)");
-        int failures = sh("ip", "netns", "add", NS1)
-                + sh("ip", "link", "add", IF0, "type", "veth", "peer", "name", IF1)
-                + sh("ip", "link", "set", IF0, "netns", NS0) + sh("ip", "link", "set", IF1, "netns", NS1)
-                + sh("ip", "-n", NS0, "addr", "add", IP0 + "/24", "dev", IF0) + sh("ip", "-n", NS1, "addr", "add", IP1 + "/24", "dev", IF1)
-                + sh("ip", "-n", NS0, "link", "set", IF0, "up") + sh("ip", "-n", NS1, "link", "set", IF1, "up")
-                + sh("ip", "-n", NS0, "link", "set", "lo", "up") + sh("ip", "-n", NS1, "link", "set", "lo", "up");
+        Assumptions.assumeTrue(Shell.run("ip", "netns", "add", NS0) == 0, "cannot create network namespaces here (not root?)");
+        int failures = Shell.run("ip", "netns", "add", NS1)
+                + Shell.run("ip", "link", "add", IF0, "type", "veth", "peer", "name", IF1)
+                + Shell.run("ip", "link", "set", IF0, "netns", NS0) + Shell.run("ip", "link", "set", IF1, "netns", NS1)
+                + Shell.run("ip", "-n", NS0, "addr", "add", IP0 + "/24", "dev", IF0) + Shell.run("ip", "-n", NS1, "addr", "add", IP1 + "/24", "dev", IF1)
+                + Shell.run("ip", "-n", NS0, "link", "set", IF0, "up") + Shell.run("ip", "-n", NS1, "link", "set", IF1, "up")
+                + Shell.run("ip", "-n", NS0, "link", "set", "lo", "up") + Shell.run("ip", "-n", NS1, "link", "set", "lo", "up");
         assertEquals(0, failures, "setting up the veth pair between " + NS0 + " and " + NS1);
         Native.load();
         DataConvert.fromGenerator(11, 8, 5, 0, dir.resolve("data"), 1);
@@ -61,8 +57,8 @@ class MultiHostTrainingTest {
 
     @AfterAll
     static void teardown() throws Exception {
-        sh("ip", "netns", "del", NS0);
-        sh("ip", "netns", "del", NS1);
+        Shell.run("ip", "netns", "del", NS0);
+        Shell.run("ip", "netns", "del", NS1);
     }
 
     private static List<String> overrides(Path save, int batch, int steps) {
@@ -173,7 +169,7 @@ class MultiHostTrainingTest {
         Jvm.Running c0 = node(0, overrides(dir.resolve("cut"), 4, 1_000_000), 15);
         Jvm.Running c1 = node(1, overrides(dir.resolve("cut"), 4, 1_000_000), 15);
         c0.awaitLine("step 3/", 120);
-        assertEquals(0, sh("ip", "-n", NS0, "link", "set", IF0, "down"));
+        assertEquals(0, Shell.run("ip", "-n", NS0, "link", "set", IF0, "down"));
         long cut = System.nanoTime();
         int code0 = c0.waitFor(60);
         int code1 = c1.waitFor(60);
