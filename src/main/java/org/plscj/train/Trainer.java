@@ -2,26 +2,15 @@ package org.plscj.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.checkpoint.Checkpoint;
-import org.plscj.checkpoint.CheckpointException;
-import org.plscj.checkpoint.CheckpointStore;
-import org.plscj.checkpoint.CheckpointWriteException;
-import org.plscj.checkpoint.RemoteStorage;
-import org.plscj.checkpoint.RemoteStorages;
-import org.plscj.checkpoint.RemoteUploads;
 import org.plscj.checkpoint.Snapshot;
 import org.plscj.comm.Communicator;
 import org.plscj.data.Augmentation;
@@ -55,20 +44,14 @@ public final class Trainer implements AutoCloseable {
     private final TrainStep step;
     private final ShardLoader loader;
     private final LrSchedule schedule;
-    private final CheckpointStore store;
     private final Validation validation;
     /** best_target's keeper; null when best_target is off. */
     private final BestCheckpoint best;
     private final long stepsPerEpoch;
     private final long totalSteps;
     private final long firstStep;
-    /** Rank 0's background uploads when model_save_dir is remote; null otherwise. */
-    private final RemoteUploads uploads;
-    /** The remote model_save_dir's provider and its checkpoints directory; null when model_save_dir is local. */
-    private final RemoteStorage storage;
-    private final URI remoteCheckpoints;
-    /** Rank 0's hold on model_save_dir; null on the other ranks. */
-    private final RunLock lock;
+    /** Where the run's checkpoints live: the lock, the local store, the remote one. */
+    private final RunStorage storage;
     /** Written into every checkpoint's manifest; a resumed run keeps its id. */
     private final String runId;
     /** The buffers before the current step, under nan_policy skip; null under stop. */
@@ -108,29 +91,9 @@ public final class Trainer implements AutoCloseable {
             throw new ConfigException("dataset_dir", "dataset_dir " + data + " does not exist or is not a directory");
         }
         this.validation = Validation.open(config, comm);
-        URI remote = config.remoteModelSaveDir();
-        this.storage = remote == null ? null : RemoteStorages.forUri(remote, config.remoteOptions());
-        this.remoteCheckpoints = remote == null ? null : RemoteStorages.child(remote, "checkpoints");
-        this.uploads = remote != null && comm.rank() == 0
-                ? new RemoteUploads(storage, remoteCheckpoints, config.maxLastCheckpointNum(),
-                        failure -> out.println("plsc train: checkpoint upload failed (training goes on; the checkpoint stays complete"
-                                + " locally): " + failure))
-                : null;
-        this.store = new CheckpointStore(config.localModelSaveDir(), config.maxLastCheckpointNum(),
-                dir -> uploads != null && uploads.isPending(dir));
-        this.lock = claimSaveDir(resume, force, storage, remoteCheckpoints);
+        long loadStart = System.nanoTime();
+        this.storage = RunStorage.open(config, comm, resume, force, out);
         try {
-            long loadStart = System.nanoTime();
-            if (resume && remote != null) {
-                if (store.sharing() == CheckpointStore.Sharing.PER_MACHINE) {
-                    downloadParts();
-                } else {
-                    if (comm.rank() == 0) {
-                        downloadIfNewer(storage, remoteCheckpoints);
-                    }
-                    comm.barrier();
-                }
-            }
             Optional<Checkpoint> start = startingCheckpoint(resume);
             this.runId = start.filter(c -> resume).map(c -> c.meta().runId()).orElse(UUID.randomUUID().toString());
             // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
@@ -178,88 +141,8 @@ public final class Trainer implements AutoCloseable {
             this.totalSteps = config.totalSteps(stepsPerEpoch);
             this.schedule = LrSchedule.of(config, comm.worldSize(), stepsPerEpoch, totalSteps);
         } catch (IOException | RuntimeException e) {
-            if (lock != null) {
-                lock.close();
-            }
+            storage.close();
             throw e;
-        }
-    }
-
-    /**
-     * Rank 0 locks model_save_dir for the run; the workers find out whether they share it or each machine has its own
-     * ({@link CheckpointStore#detectSharing}); for a fresh run, every directory's publisher makes sure it holds no
-     * checkpoints of another run (or, with force, moves them aside). Every worker learns a refusal, so all fail alike.
-     *
-     * @return rank 0's lock; null on the other ranks
-     */
-    private RunLock claimSaveDir(boolean resume, boolean force, RemoteStorage storage, URI remoteCheckpoints) throws IOException {
-        RunLock held = null;
-        String refused = null;
-        if (comm.rank() == 0) {
-            try {
-                held = RunLock.acquire(config.localModelSaveDir(), out);
-            } catch (ConfigException e) {
-                refused = e.getMessage();
-            }
-        }
-        refuseAlike(refused, held);
-        try {
-            store.detectSharing(comm);
-            if (!resume && store.publishes(comm)) {
-                try {
-                    clearForFreshRun(force, comm.rank() == 0 ? storage : null, remoteCheckpoints);
-                } catch (ConfigException e) {
-                    refused = e.getMessage();
-                }
-            }
-            refuseAlike(refused, null);
-        } catch (RuntimeException e) {
-            if (held != null) {
-                held.close();
-            }
-            throw e;
-        }
-        return held;
-    }
-
-    /** Every worker learns the first refusal (null = none) and throws it, naming model_save_dir. */
-    private void refuseAlike(String refused, RunLock held) {
-        Communicator.Failure f = comm.agreeOnFailure(refused);
-        if (f != null) {
-            if (held != null) {
-                held.close();
-            }
-            throw new ConfigException("model_save_dir", f.message());
-        }
-    }
-
-    /** Rank 0, fresh run: refuses earlier checkpoints, or with force moves them aside (and deletes remote ones), loudly. */
-    private void clearForFreshRun(boolean force, RemoteStorage storage, URI remoteCheckpoints) throws IOException {
-        Optional<Path> local = store.newest();
-        Optional<URI> remoteNewest = storage == null ? Optional.empty() : storage.newest(remoteCheckpoints);
-        if (local.isEmpty() && remoteNewest.isEmpty()) {
-            return;
-        }
-        String found = local.map(Path::toString).orElseGet(() -> remoteNewest.get().toString());
-        if (!force) {
-            throw new ConfigException("model_save_dir", "model_save_dir " + config.modelSaveDir() + " already holds checkpoints of a run"
-                    + " (newest " + found + "): continue that run with --resume, give this one another model_save_dir, or start over"
-                    + " with --force (moves them into replaced-<time>/)");
-        }
-        Path saveDir = config.localModelSaveDir();
-        Path archive = saveDir.resolve("replaced-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
-                .format(Instant.now()));
-        for (String name : List.of("checkpoints", BestCheckpoint.DIRECTORY, MetricsLog.FILE_NAME)) {
-            Path p = saveDir.resolve(name);
-            if (Files.exists(p)) {
-                Files.createDirectories(archive);
-                Files.move(p, archive.resolve(name));
-            }
-        }
-        out.println("plsc train: --force: MOVED the earlier run's checkpoints, best/ and metrics from " + saveDir + " into " + archive);
-        if (remoteNewest.isPresent()) {
-            storage.prune(remoteCheckpoints, 0);
-            out.println("plsc train: --force: DELETED the earlier run's checkpoints under " + remoteCheckpoints);
         }
     }
 
@@ -279,98 +162,12 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Machines without a shared disk, resuming from a remote model_save_dir: each machine whose staging lacks the remote
-     * newest checkpoint fetches just the files its workers read (rank 0's machine also the backbone and optimizer).
-     */
-    private void downloadParts() {
-        String newest = comm.broadcastText(comm.rank() == 0 ? storage.newest(remoteCheckpoints).map(RemoteStorages::name).orElse("") : "", 0);
-        String failure = null;
-        Optional<Path> local = store.newest();
-        boolean behind = local.isEmpty() || local.get().getFileName().toString().compareTo(newest) < 0;
-        if (!newest.isEmpty() && behind && store.publishes(comm)) {
-            List<Integer> here = java.util.stream.IntStream.range(0, comm.worldSize()).filter(r -> comm.host(r).equals(comm.host(comm.rank())))
-                    .boxed().toList();
-            URI remoteCheckpoint = RemoteStorages.child(remoteCheckpoints, newest);
-            out.println("plsc train: downloading this machine's part of " + remoteCheckpoint + " into " + store.root());
-            try {
-                storage.download(remoteCheckpoint, store.root(), (meta, file) -> here.stream().anyMatch(r -> Checkpoint.neededFiles(meta, r,
-                        comm.worldSize(), ClassShard.of(config.numClasses(), comm.worldSize(), r)).contains(file)));
-            } catch (RuntimeException e) {
-                failure = e.getMessage();
-            }
-        }
-        Communicator.Failure f = comm.agreeOnFailure(failure);
-        if (f != null) {
-            throw new CheckpointException("rank " + f.rank() + " on " + comm.host(f.rank()) + " could not download its part of " + newest
-                    + ": " + f.message());
-        }
-    }
-
-    /**
-     * Machines without a shared disk, a remote model_save_dir: after a save, every machine uploads its files of the
-     * checkpoint into the remote partial (verified by reading back), and rank 0 publishes it (manifest last) only when
-     * every machine's part is in. Synchronous: a failure on any machine fails the save on every rank, naming it.
-     */
-    private void uploadParts(Path checkpoint) {
-        String name = checkpoint.getFileName().toString();
-        String failure = null;
-        if (comm.rank() == 0) {
-            try {
-                storage.beginParts(name, remoteCheckpoints);
-            } catch (RuntimeException e) {
-                failure = e.getMessage();
-            }
-        }
-        agreeOnUpload(failure, name);
-        if (store.publishes(comm)) {
-            try {
-                storage.uploadPart(checkpoint, remoteCheckpoints);
-            } catch (RuntimeException e) {
-                failure = e.getMessage();
-            }
-        }
-        agreeOnUpload(failure, name);
-        if (comm.rank() == 0) {
-            try {
-                storage.publishParts(checkpoint, remoteCheckpoints);
-                storage.prune(remoteCheckpoints, config.maxLastCheckpointNum());
-            } catch (RuntimeException e) {
-                failure = e.getMessage();
-            }
-        }
-        agreeOnUpload(failure, name);
-    }
-
-    private void agreeOnUpload(String failure, String name) {
-        Communicator.Failure f = comm.agreeOnFailure(failure);
-        if (f != null) {
-            throw new CheckpointWriteException("rank " + f.rank() + " on " + comm.host(f.rank()) + " failed to upload " + name + " to "
-                    + remoteCheckpoints + ": " + f.message() + " (nothing was published; the checkpoint is complete locally)", null);
-        }
-    }
-
-    /** Rank 0, resuming from a remote model_save_dir: fetches the remote newest checkpoint when the local staging has none as new. */
-    private void downloadIfNewer(RemoteStorage storage, URI remoteCheckpoints) {
-        Optional<URI> newest = storage.newest(remoteCheckpoints);
-        if (newest.isEmpty()) {
-            return;
-        }
-        String remoteName = RemoteStorages.name(newest.get());
-        Optional<Path> local = store.newest();
-        if (local.isPresent() && local.get().getFileName().toString().compareTo(remoteName) >= 0) {
-            return;
-        }
-        out.println("plsc train: downloading " + newest.get() + " into " + store.root());
-        storage.download(newest.get(), store.root());
-    }
-
-    /**
      * The checkpoint to start from, opened for this worker: with resume the newest one complete in every worker's
      * directory, else checkpoint_dir. Each worker verifies just the files it reads (rank 0 the backbone and optimizer,
      * every worker the head shards overlapping its classes).
      */
     private Optional<Checkpoint> startingCheckpoint(boolean resume) {
-        Optional<Path> dir = resume ? store.newestOnAll(comm) : Optional.empty();
+        Optional<Path> dir = resume ? storage.store().newestOnAll(comm) : Optional.empty();
         if (dir.isEmpty() && config.checkpointDir() != null) {
             dir = Optional.of(Path.of(config.checkpointDir()));
         }
@@ -467,21 +264,13 @@ public final class Trainer implements AutoCloseable {
             if (end || improved || (config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd)) {
                 long saveStart = System.nanoTime();
                 requireFiniteWeights(done);
-                lastCheckpoint = store.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), runId, backbone, sgd.momentum(), head),
-                        comm);
-                boolean uploadNow = storage != null && store.sharing() == CheckpointStore.Sharing.PER_MACHINE;
-                if (uploadNow) {
-                    uploadParts(lastCheckpoint);
-                } else if (uploads != null) {
-                    uploads.submit(lastCheckpoint);
-                }
+                lastCheckpoint = storage.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), runId, backbone,
+                        sgd.momentum(), head));
                 long saveNanos = System.nanoTime() - saveStart;
                 if (log != null) {
                     log.checkpointSaved();
                     log.excludeFromWindow(saveNanos);
-                    out.printf("plsc train: saved %s in %.1f s (%s%s)%n", lastCheckpoint.getFileName(), saveNanos / 1e9,
-                            store.sharing() == CheckpointStore.Sharing.SHARED ? "shared directory" : "one directory per machine",
-                            uploadNow ? ", uploaded" : "");
+                    out.printf("plsc train: saved %s in %.1f s (%s)%n", lastCheckpoint.getFileName(), saveNanos / 1e9, storage.describe());
                 }
             }
             if (improved && comm.rank() == 0) {
@@ -491,7 +280,7 @@ public final class Trainer implements AutoCloseable {
         if (log != null) {
             log.close();
         }
-        finishUploads();
+        storage.finishUploads();
         return new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? Double.NaN : last.accuracy(), lastTested,
                 lastCheckpoint);
     }
@@ -499,7 +288,7 @@ public final class Trainer implements AutoCloseable {
     /** The run stops: a non-finite step under nan_policy stop, or more than max_skipped_steps skipped in a row. */
     private NonFiniteException diverged(NonFiniteException e, long step, int inARow) {
         String why = buffersBeforeStep == null || inARow == 0 ? "" : " (" + inARow + " steps in a row skipped, max_skipped_steps is " + config.maxSkippedSteps() + ")";
-        String newest = store.newest().map(p -> "the newest intact checkpoint is " + p + " (continue with --resume, perhaps with a"
+        String newest = storage.store().newest().map(p -> "the newest intact checkpoint is " + p + " (continue with --resume, perhaps with a"
                 + " lower lr or clip_grad_norm)").orElse("no checkpoint was saved yet");
         return new NonFiniteException(e.quantity(), "training diverged at step " + step + ": " + e.getMessage() + why
                 + "; nothing was updated with it and nothing was saved; " + newest);
@@ -523,23 +312,6 @@ public final class Trainer implements AutoCloseable {
             String quantity = "rank " + (worst - 1) + "'s weights";
             throw diverged(new NonFiniteException(quantity, quantity + " are not finite (NaN or Inf) before the save"), step, 0);
         }
-    }
-
-    /** Waits for rank 0's pending uploads; a failed upload fails the run (its checkpoint is only local). */
-    private void finishUploads() throws InterruptedException {
-        if (uploads == null) {
-            return;
-        }
-        out.println("plsc train: waiting for checkpoint uploads to " + uploads.remoteParent());
-        List<String> failures = uploads.finish();
-        for (String f : failures) {
-            out.println("plsc train: upload failed: " + f);
-        }
-        if (!failures.isEmpty()) {
-            throw new CheckpointException(failures.size() + " checkpoint upload(s) to " + uploads.remoteParent()
-                    + " failed (the checkpoints are complete under " + store.root() + "): " + failures.get(0));
-        }
-        out.println("plsc train: " + uploads.uploaded().size() + " checkpoint(s) uploaded to " + uploads.remoteParent());
     }
 
     private long globalBatch() {
@@ -567,12 +339,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (uploads != null) {
-            uploads.close();
-        }
-        if (lock != null) {
-            lock.close();
-        }
+        storage.close();
         loader.close();
         if (buffersBeforeStep != null) {
             buffersBeforeStep.close();
