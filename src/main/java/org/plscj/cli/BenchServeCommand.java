@@ -70,7 +70,8 @@ final class BenchServeCommand implements Callable<Integer> {
         for (String name : models) {
             Backbone backbone = Backbones.create(name, 512);
             BatchNormCalibration.calibrate(backbone, torch.rand(8, 3, 112, 112).mul_(new Scalar(2)).sub_(new Scalar(1)));
-            ServeConfig config = new ServeConfig("127.0.0.1", 0, maxBatch, maxWaitMillis, 4096, 64, 16L << 20, 120_000);
+            ServeConfig config = ServeConfig.defaults().withAddress("127.0.0.1", 0).withBatching(maxBatch, maxWaitMillis, 4096)
+                    .withTimeouts(120_000, 10_000);
             try (FaceServer server = new FaceServer(new TorchEngine(backbone), name, null, null, config)) {
                 String base = "http://127.0.0.1:" + server.start();
                 ServeBenchmark.embedLoad(base, images, 2, 10); // warm-up

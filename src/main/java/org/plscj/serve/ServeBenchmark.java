@@ -42,7 +42,7 @@ public final class ServeBenchmark {
                     String body = "{\"images\": [\"" + images.get(i % images.size()) + "\"]}";
                     long s = System.nanoTime();
                     HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/embed"))
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
+                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
                     latencies[i] = (System.nanoTime() - s) / 1e6;
                     if (r.statusCode() != 200) {
                         failures.incrementAndGet();

@@ -46,7 +46,7 @@ class FaceServerTest {
     static void start() throws Exception {
         Native.load();
         bundle = ModelBundle.open(TestBundles.bundle(root, 1000, CentresPrecision.FP32));
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, 8, 5, 1024, 8, 200_000, 30_000);
+        ServeConfig config = ServeConfig.defaults().withAddress("127.0.0.1", 0).withBatching(8, 5, 1024).withRequestLimits(8, 200_000, 16_000_000);
         server = new FaceServer(new TorchEngine(bundle.backbone()), bundle.meta().modelName(), 0.3, bundle.centres(), config);
         base = "http://127.0.0.1:" + server.start();
         Random random = new Random(3);
