@@ -31,11 +31,16 @@ final class AccessRules {
         return key != null || loopback;
     }
 
+    /** Reachable from other machines without a key. */
+    boolean open() {
+        return !galleryWritable();
+    }
+
     /** What the start-up log says about access. */
     String describe(String host) {
         return key != null ? "every endpoint but /health requires 'Authorization: Bearer <key>'"
                 : loopback ? "no API key: only processes on this machine can reach " + host
-                : "WARNING: " + host + " is reachable from other machines and no API key is set (--api-key-file or PLSC_API_KEY):"
+                : host + " is reachable from other machines and no API key is set (--api-key-file or PLSC_API_KEY):"
                 + " anyone who reaches the port can embed and identify, and gallery writes are refused (403)";
     }
 

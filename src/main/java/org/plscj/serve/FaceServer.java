@@ -144,9 +144,16 @@ public final class FaceServer implements AutoCloseable {
     /** Starts listening; returns the port (useful with port 0). */
     public int start() {
         app.start(config.host(), config.port());
-        LOG.info("access: {}", access.describe(config.host()));
-        LOG.info("gallery: {}", gallery.durable() ? gallery.ids().size() + " identities, persisted in " + config.galleryDir()
-                : "enrolments are in memory only and are lost when the server stops (persist them with --gallery-dir)");
+        if (access.open()) {
+            LOG.warn("access: {}", access.describe(config.host()));
+        } else {
+            LOG.info("access: {}", access.describe(config.host()));
+        }
+        if (gallery.durable()) {
+            LOG.info("gallery: {} identities, persisted in {}", gallery.ids().size(), config.galleryDir());
+        } else {
+            LOG.warn("gallery: enrolments are in memory only and are lost when the server stops (persist them with --gallery-dir)");
+        }
         return app.port();
     }
 
