@@ -67,7 +67,7 @@ final class DynamicBatcher implements AutoCloseable {
      * are not computed; their futures fail with a {@link TimeoutException}.
      */
     synchronized List<CompletableFuture<float[]>> submit(List<float[]> images, long deadlineNanos) {
-        if (!running || queue.remainingCapacity() < images.size()) {
+        if (!serving() || queue.remainingCapacity() < images.size()) {
             return null;
         }
         List<CompletableFuture<float[]>> out = new ArrayList<>(images.size());
