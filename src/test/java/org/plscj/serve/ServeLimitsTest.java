@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -17,8 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.zip.CRC32;
-import java.util.zip.DeflaterOutputStream;
 import org.junit.jupiter.api.Test;
 
 /** No request takes the server down: bodies and images over the limits, engine faults, timeouts, a dead batcher. */
@@ -47,7 +41,7 @@ class ServeLimitsTest {
 
     @Test
     void anImageDeclaring25000x25000PixelsIsRefusedWith413BeforeDecodingAndTheHeapStaysFlat() throws Exception {
-        String bomb = Base64.getEncoder().encodeToString(pngDeclaring(25_000, 25_000));
+        String bomb = Base64.getEncoder().encodeToString(ServeBenchmark.pngDeclaring(25_000, 25_000));
         assertTrue(bomb.length() < 8_000, "a few KB: " + bomb.length());
         try (FaceServer server = new FaceServer(new SliceEngine(0), "slices", null, null, config())) {
             ServeHttp client = new ServeHttp(server.start(), null);
@@ -163,37 +157,6 @@ class ServeLimitsTest {
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** A PNG whose header declares width × height RGB pixels, with a little compressed data: a few KB. */
-    static byte[] pngDeclaring(int width, int height) throws IOException {
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(png);
-        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
-        DataOutputStream h = new DataOutputStream(ihdr);
-        h.writeInt(width);
-        h.writeInt(height);
-        h.write(new byte[] {8, 2, 0, 0, 0}); // 8 bits, RGB, deflate, no filter, no interlace
-        chunk(out, "IHDR", ihdr.toByteArray());
-        ByteArrayOutputStream idat = new ByteArrayOutputStream();
-        try (DeflaterOutputStream z = new DeflaterOutputStream(idat)) {
-            z.write(new byte[1 << 20]); // the first rows of zeros; 1 MiB compresses to about 1 KB
-        }
-        chunk(out, "IDAT", idat.toByteArray());
-        chunk(out, "IEND", new byte[0]);
-        return png.toByteArray();
-    }
-
-    private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
-        out.writeInt(data.length);
-        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-        out.write(t);
-        out.write(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeInt((int) crc.getValue());
     }
 
     /** Samples the JVM's used heap every 2 ms; {@link #stop} gives the peak above the level at the start. */
