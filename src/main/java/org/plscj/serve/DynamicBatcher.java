@@ -143,7 +143,7 @@ final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    /** Stops taking work, lets the running batch finish; queued images fail. */
+    /** Stops taking work, lets the running batch finish; queued images are cancelled. */
     @Override
     public void close() {
         synchronized (this) {
@@ -154,6 +154,6 @@ final class DynamicBatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        queue.forEach(j -> j.result().completeExceptionally(new IllegalStateException("the server is shutting down")));
+        queue.forEach(j -> j.result().cancel(false));
     }
 }

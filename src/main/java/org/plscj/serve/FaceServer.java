@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -390,6 +391,8 @@ public final class FaceServer implements AutoCloseable {
             }
         } catch (TimeoutException e) {
             throw timedOut(futures);
+        } catch (CancellationException e) {
+            throw new BadRequest(503, "the server is shutting down; retry on another instance");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TimeoutException) {
                 throw timedOut(futures);

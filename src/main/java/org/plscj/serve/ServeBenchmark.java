@@ -45,32 +45,17 @@ public final class ServeBenchmark {
     /** {@code requests} batch-1 embed requests from {@code concurrency} clients, each sending its next after its last answer. */
     public static Level embedLoad(String baseUrl, List<String> images, int concurrency, int requests) throws Exception {
         HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(concurrency)).build();
-        AtomicInteger next = new AtomicInteger();
         AtomicInteger failures = new AtomicInteger();
         double[] latencies = new double[requests];
-        ExecutorService clients = Executors.newFixedThreadPool(concurrency);
-        long t0 = System.nanoTime();
-        List<Future<?>> running = new ArrayList<>();
-        for (int c = 0; c < concurrency; c++) {
-            running.add(clients.submit(() -> {
-                for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                    String body = "{\"images\": [\"" + images.get(i % images.size()) + "\"]}";
-                    long s = System.nanoTime();
-                    HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/embed"))
-                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
-                    latencies[i] = (System.nanoTime() - s) / 1e6;
-                    if (r.statusCode() != 200) {
-                        failures.incrementAndGet();
-                    }
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : running) {
-            f.get();
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        clients.shutdown();
+        double seconds = closedLoop(concurrency, requests, i -> {
+            String body = "{\"images\": [\"" + images.get(i % images.size()) + "\"]}";
+            long s = System.nanoTime();
+            HttpResponse<Void> r = http.send(json(baseUrl + "/v1/embed", body), HttpResponse.BodyHandlers.discarding());
+            latencies[i] = (System.nanoTime() - s) / 1e6;
+            if (r.statusCode() != 200) {
+                failures.incrementAndGet();
+            }
+        });
         Arrays.sort(latencies);
         return new Level(concurrency, requests, failures.get(), seconds, percentile(latencies, 0.50), percentile(latencies, 0.99));
     }
@@ -92,6 +77,35 @@ public final class ServeBenchmark {
             }
             Arrays.sort(times);
             return percentile(times, 0.5);
+        }
+    }
+
+    /** Request number i of a load. */
+    private interface Request {
+        void send(int i) throws Exception;
+    }
+
+    /** Sends requests 0 … n−1 from {@code concurrency} clients, each sending its next after its last answer; returns the seconds taken. */
+    private static double closedLoop(int concurrency, int requests, Request request) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService clients = Executors.newFixedThreadPool(concurrency);
+        try {
+            long t0 = System.nanoTime();
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < concurrency; c++) {
+                running.add(clients.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
+                        request.send(i);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        } finally {
+            clients.shutdown();
         }
     }
 
@@ -120,31 +134,18 @@ public final class ServeBenchmark {
         String bomb = Base64.getEncoder().encodeToString(pngDeclaring(25_000, 25_000));
         Map<Integer, Integer> statuses = new ConcurrentSkipListMap<>();
         AtomicInteger connectionErrors = new AtomicInteger();
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService clients = Executors.newFixedThreadPool(concurrency);
-        long t0 = System.nanoTime();
-        List<Future<?>> running = new ArrayList<>();
-        for (int c = 0; c < concurrency; c++) {
-            running.add(clients.submit(() -> {
-                for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                    String image = images.get(i % images.size());
-                    HttpRequest r = i % every == every - 1 ? bad((i / every) % BAD_KINDS, baseUrl, image, oversized, bomb)
-                            : json(baseUrl + "/v1/embed", "{\"images\": [\"" + image + "\"]}");
-                    try {
-                        statuses.merge(http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode(), 1, Integer::sum);
-                    } catch (IOException e) {
-                        // why counted apart: refusing an oversized body, the server may close the connection while the client still sends
-                        connectionErrors.incrementAndGet();
-                    }
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : running) {
-            f.get();
-        }
-        clients.shutdown();
-        return new Soak(requests, requests / every, statuses, connectionErrors.get(), (System.nanoTime() - t0) / 1e9);
+        double seconds = closedLoop(concurrency, requests, i -> {
+            String image = images.get(i % images.size());
+            HttpRequest r = i % every == every - 1 ? bad((i / every) % BAD_KINDS, baseUrl, image, oversized, bomb)
+                    : json(baseUrl + "/v1/embed", "{\"images\": [\"" + image + "\"]}");
+            try {
+                statuses.merge(http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode(), 1, Integer::sum);
+            } catch (IOException e) {
+                // why counted apart: refusing an oversized body, the server may close the connection while the client still sends
+                connectionErrors.incrementAndGet();
+            }
+        });
+        return new Soak(requests, requests / every, statuses, connectionErrors.get(), seconds);
     }
 
     private static HttpRequest bad(int kind, String base, String image, byte[] oversized, String bomb) {

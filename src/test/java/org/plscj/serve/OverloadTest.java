@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -25,28 +23,6 @@ import org.junit.jupiter.api.Test;
 class OverloadTest {
     /** A deadline no test reaches. */
     private static final long FAR = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
-
-    /** An engine that blocks until released and records its batch sizes. */
-    private static final class GatedEngine implements EmbeddingEngine {
-        final CountDownLatch gate = new CountDownLatch(1);
-        final List<Integer> batches = new CopyOnWriteArrayList<>();
-
-        @Override
-        public int embDim() {
-            return 4;
-        }
-
-        @Override
-        public float[][] embed(float[] images, int n) {
-            try {
-                gate.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            batches.add(n);
-            return new float[n][4];
-        }
-    }
 
     @Test
     void aFullQueueRefusesWholeRequestsAndBatchesStayWithinMaxBatch() throws Exception {

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -80,25 +78,7 @@ class ServeLimitsTest {
 
     @Test
     void imagesOfRequestsThatTimedOutAreNeverComputed() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        List<Integer> batches = new ArrayList<>();
-        EmbeddingEngine gated = new EmbeddingEngine() {
-            @Override
-            public int embDim() {
-                return 4;
-            }
-
-            @Override
-            public float[][] embed(float[] images, int n) {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                batches.add(n);
-                return new float[n][4];
-            }
-        };
+        GatedEngine gated = new GatedEngine();
         ServeConfig config = config().withBatching(1, 0, 64).withTimeouts(300, 1_000);
         try (FaceServer server = new FaceServer(gated, "gated", null, null, config)) {
             ServeHttp client = new ServeHttp(server.start(), null);
@@ -109,10 +89,10 @@ class ServeLimitsTest {
             assertEquals(503, second.statusCode(), second.body());
             assertTrue(second.body().contains("--request-timeout-ms"), second.body());
             assertEquals(503, first.get().statusCode(), "the first one timed out in the engine");
-            release.countDown();
+            gated.gate.countDown();
             HttpResponse<String> third = post(client, embedBody(ServeHttp.png(4)));
             assertEquals(200, third.statusCode(), third.body());
-            assertEquals(List.of(1, 1), batches, "the timed-out second request's two images were dropped, not computed");
+            assertEquals(List.of(1, 1), gated.batches, "the timed-out second request's two images were dropped, not computed");
         }
     }
 
