@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Serves embeddings over HTTP: POST /v1/embed, /FaceClassifyService/inference (PLSC v1), /v1/verify,",
-            "/v1/identify (top-k among the bundle's class centres); GET /health, /metrics (Prometheus).",
+            "/v1/identify (top-k among the bundle's class centres or the gallery), /v1/gallery (enrol; GET lists, DELETE /{id} removes);",
+            "GET /health, /metrics (Prometheus).",
             "Concurrent requests are batched (--max-batch, --max-wait-ms); a full queue answers 503.",
             "Binds 127.0.0.1 unless --host says otherwise; on other addresses set an API key (gallery writes are refused without one).",
             "SIGTERM/SIGINT: stops accepting, drains in-flight requests (--drain-ms), exits 0."
