@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.plscj.testing.Jvm;
 
@@ -24,9 +26,11 @@ class GracefulShutdownTest {
             ServeHttp client = new ServeHttp(port, null);
             String body = "{\"images\": " + ServeHttp.images(ServeHttp.png(1)) + "}";
             List<CompletableFuture<Integer>> burst = new ArrayList<>();
+            ExecutorService clients = Executors.newFixedThreadPool(BURST);
             for (int i = 0; i < BURST; i++) {
-                burst.add(CompletableFuture.supplyAsync(() -> status(client, "/v1/embed", body)));
+                burst.add(CompletableFuture.supplyAsync(() -> status(client, "/v1/embed", body), clients));
             }
+            clients.shutdown();
             int queued = 0;
             for (long deadline = System.nanoTime() + 10_000_000_000L; queued < BURST / 2 && System.nanoTime() < deadline; ) {
                 queued = (int) client.get("/metrics").body().lines().filter(l -> l.startsWith("plsc_queue_depth "))

@@ -94,14 +94,14 @@ final class ServeHttp {
      * POSTs a chunked JSON body of {@code total} bytes on a raw socket (so nothing declares its
      * length) while reading the answer, which may come before the body is sent.
      */
-    static Chunked chunkedPost(int port, String path, long total) throws Exception {
+    static Chunked chunkedPost(int port, String path, String contentType, long total) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(60_000);
             AtomicLong sent = new AtomicLong();
             Thread writer = new Thread(() -> {
                 try {
                     OutputStream out = socket.getOutputStream();
-                    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + contentType + "\r\n"
                             + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                     byte[] chunk = new byte[1 << 16];
                     Arrays.fill(chunk, (byte) 'A');

@@ -29,11 +29,13 @@ class ServeLimitsTest {
     void aChunked200MbBodyIsRefusedAtTheLimitWith413AndTheNextRequestIsServed() throws Exception {
         try (FaceServer server = new FaceServer(new SliceEngine(0), "slices", null, null, config())) {
             int port = server.start();
-            ServeHttp.Chunked r = ServeHttp.chunkedPost(port, "/v1/embed", 200 * MIB);
-            assertTrue(r.statusLine() != null && r.statusLine().startsWith("HTTP/1.1 413"), r.statusLine());
-            // why 64 MiB: the server stops reading at 1 MiB; the rest is socket buffers on both sides, far below 200 MiB
-            assertTrue(r.bytesSentBeforeAnswer() < 64 * MIB, "the answer came after " + r.bytesSentBeforeAnswer() + " bytes");
-            assertEquals(200, new ServeHttp(port, null).post("/v1/embed", embedBody(ServeHttp.png(1))).statusCode());
+            for (String type : new String[] {"application/json", "multipart/form-data; boundary=plscBoundary42"}) {
+                ServeHttp.Chunked r = ServeHttp.chunkedPost(port, "/v1/embed", type, 200 * MIB);
+                assertTrue(r.statusLine() != null && r.statusLine().startsWith("HTTP/1.1 413"), type + ": " + r.statusLine());
+                // why 64 MiB: the server stops reading at 1 MiB; the rest is socket buffers on both sides, far below 200 MiB
+                assertTrue(r.bytesSentBeforeAnswer() < 64 * MIB, type + ": the answer came after " + r.bytesSentBeforeAnswer() + " bytes");
+                assertEquals(200, new ServeHttp(port, null).post("/v1/embed", embedBody(ServeHttp.png(1))).statusCode());
+            }
         }
     }
 
