@@ -64,6 +64,7 @@ final class RequestImages {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(where + " is not valid base64: " + e.getMessage());
         }
+        // why decode on when the header is unreadable: the decoder asks the same ImageIO readers, so it refuses those bytes too, with the reason
         ImageHeader header = ImageHeader.read(bytes);
         if (header != null && header.pixels() > maxPixels) {
             throw new BadRequest(413, where + " declares " + header.width() + "x" + header.height() + " pixels (width x height); at most "
