@@ -183,7 +183,12 @@ public final class FaceServer implements AutoCloseable {
             return;
         }
         closed = true;
-        app.stop();
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            // why go on: Jetty has stopped everything by then; only the drain ran out of time
+            LOG.warn("requests still running after the {} ms drain were cut off ({})", config.drainMillis(), e.toString());
+        }
         batcher.close();
         try {
             gallery.close();
@@ -277,10 +282,25 @@ public final class FaceServer implements AutoCloseable {
     }
 
     private static void reply(Context ctx, int status, Object value) {
+        byte[] body;
         try {
-            ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(value));
+            body = JSON.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("our own answers are maps of strings, numbers and arrays", e);
+        }
+        ctx.status(status).contentType("application/json");
+        if (status != 413) {
+            ctx.result(body);
+            return;
+        }
+        // why sent now: after the handler Jetty reads (and drops) the rest of a refused body for as long as the client keeps
+        // sending, before it would send a pending answer; committed first, the answer reaches the client at the limit
+        ctx.header("Connection", "close");
+        try {
+            ctx.res().getOutputStream().write(body);
+            ctx.res().flushBuffer();
+        } catch (IOException e) {
+            LOG.debug("the client left before its 413 was sent: {}", e.toString());
         }
     }
 
