@@ -57,6 +57,13 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "5")
     int topK;
 
+    @Option(names = "--soak", description = "Instead: a soak of --soak-requests requests on the first model, 1 in 10 malformed or oversized, in two halves;"
+            + " counts answers by status (5xx must be 0) and the process RSS before and after each half.")
+    boolean soak;
+
+    @Option(names = "--soak-requests", defaultValue = "10000", description = "Default ${DEFAULT-VALUE}.")
+    int soakRequests;
+
     @Spec
     CommandSpec spec;
 
@@ -65,12 +72,16 @@ final class BenchServeCommand implements Callable<Integer> {
         Native.load();
         PrintWriter out = spec.commandLine().getOut();
         List<String> images = randomImages(16);
+        if (soak) {
+            return soak(out, images);
+        }
         StringBuilder json = new StringBuilder("{\"bench\": \"serve\", \"threads\": " + torch.get_num_threads() + ", \"embed\": [");
         out.printf("%-14s %6s %9s %9s %9s %5s%n", "model", "conc", "req/s", "p50 ms", "p99 ms", "fail");
         for (String name : models) {
             Backbone backbone = Backbones.create(name, 512);
             BatchNormCalibration.calibrate(backbone, torch.rand(8, 3, 112, 112).mul_(new Scalar(2)).sub_(new Scalar(1)));
-            ServeConfig config = new ServeConfig("127.0.0.1", 0, maxBatch, maxWaitMillis, 4096, 64, 16L << 20, 120_000);
+            ServeConfig config = ServeConfig.defaults().withAddress("127.0.0.1", 0).withBatching(maxBatch, maxWaitMillis, 4096)
+                    .withTimeouts(120_000, 10_000);
             try (FaceServer server = new FaceServer(new TorchEngine(backbone), name, null, null, config)) {
                 String base = "http://127.0.0.1:" + server.start();
                 ServeBenchmark.embedLoad(base, images, 2, 10); // warm-up
@@ -93,6 +104,45 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         out.println(json.append("}"));
         return 0;
+    }
+
+    private int soak(PrintWriter out, List<String> images) throws Exception {
+        String name = models.get(0);
+        Backbone backbone = Backbones.create(name, 512);
+        BatchNormCalibration.calibrate(backbone, torch.rand(8, 3, 112, 112).mul_(new Scalar(2)).sub_(new Scalar(1)));
+        long maxBody = 1L << 20;
+        ServeConfig config = ServeConfig.defaults().withAddress("127.0.0.1", 0).withBatching(maxBatch, maxWaitMillis, 4096)
+                .withRequestLimits(64, maxBody, 16_000_000).withTimeouts(120_000, 10_000);
+        try (FaceServer server = new FaceServer(new TorchEngine(backbone), name, null, null, config)) {
+            String base = "http://127.0.0.1:" + server.start();
+            ServeBenchmark.soak(base, images, 200, 20, 8, maxBody); // warm-up: every kind of request once
+            // why two halves: growth in the first can be the heap settling; growth again in the second would be a leak
+            long[] rss = new long[3];
+            ServeBenchmark.Soak[] halves = new ServeBenchmark.Soak[2];
+            rss[0] = rssAfterGc();
+            for (int h = 0; h < 2; h++) {
+                halves[h] = ServeBenchmark.soak(base, images, soakRequests / 2, soakRequests / 20, 8, maxBody);
+                rss[h + 1] = rssAfterGc();
+            }
+            for (int h = 0; h < 2; h++) {
+                ServeBenchmark.Soak s = halves[h];
+                out.printf(Locale.ROOT, "soak %s, half %d: %d requests (%d malformed or oversized) in %.1f s from 8 clients: statuses %s, "
+                        + "%d connections closed by the server before its answer was read, %d 5xx; RSS %d → %d MiB%n",
+                        name, h + 1, s.requests(), s.malformed(), s.seconds(), s.statuses(), s.connectionErrors(), s.serverErrors(),
+                        rss[h] >> 10, rss[h + 1] >> 10);
+                out.printf(Locale.ROOT, "{\"bench\": \"serve-soak\", \"model\": \"%s\", \"half\": %d, \"requests\": %d, \"malformed\": %d, "
+                        + "\"seconds\": %.1f, \"statuses\": \"%s\", \"connection_errors\": %d, \"server_errors\": %d, \"rss_before_mib\": %d, "
+                        + "\"rss_after_mib\": %d}%n", name, h + 1, s.requests(), s.malformed(), s.seconds(), s.statuses(), s.connectionErrors(),
+                        s.serverErrors(), rss[h] >> 10, rss[h + 1] >> 10);
+            }
+            out.flush();
+            return halves[0].serverErrors() + halves[1].serverErrors() == 0 ? 0 : 1;
+        }
+    }
+
+    private static long rssAfterGc() throws IOException {
+        System.gc();
+        return ServeBenchmark.rssKiB();
     }
 
     private static List<String> randomImages(int n) throws IOException {

@@ -7,26 +7,35 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
 import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.plscj.eval.NearestCentres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code plsc serve}: embeddings, verification and identification over HTTP (Javalin on Jetty).
@@ -37,13 +46,19 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/verify} {"image1": b64, "image2": b64} → {"similarity", "threshold", "same"}
  *   <li>{@code POST /v1/identify} {"images": […], "k": 5} → {"results": [[{"class", "score"}, …], …]} among the
  *       class centres, or with {"gallery": true} → [[{"id", "score"}, …], …] among the enrolled identities
- *   <li>{@code POST /v1/gallery} {"id": "alice", "images": […]} → {"id", "gallery_size"}: enrols (or replaces) an identity
- *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text)
+ *   <li>{@code POST /v1/gallery} {"id": "alice", "images": […]} → {"id", "gallery_size", "durable"}: enrols (or replaces) an identity
+ *   <li>{@code GET /v1/gallery} → {"count", "ids"}; {@code DELETE /v1/gallery/{id}} → {"id", "gallery_size"}
+ *   <li>{@code GET /health} (503 when the batcher cannot serve), {@code GET /metrics} (Prometheus text)
  * </ul>
  * Every POST also takes multipart/form-data: files under the same field names (several {@code images}
  * parts make the array), other fields as form values ({@code k}, {@code gallery}, {@code id}).
- * Errors: 400 (malformed JSON, base64 or image, naming the field and index), 413 (too large), 503
- * (queue full or timed out), each with {"error": message}.
+ * Errors: 400 (malformed JSON, base64 or image, naming the field and index), 401 (API key), 403
+ * (gallery writes on an open address without a key), 404 (unknown id), 409 (gallery full), 413 (too
+ * large), 415 (not JSON or multipart), 503 (queue full, timed out, shutting down), each with
+ * {"error": message}; 500 says only "internal error, request id X", the log has the details under X.
+ *
+ * <p>{@link #close} stops accepting connections, lets in-flight requests finish for up to the drain
+ * time, then stops the batcher and writes a last gallery snapshot.
  */
 public final class FaceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FaceServer.class);
@@ -59,37 +74,102 @@ public final class FaceServer implements AutoCloseable {
     private final ServeMetrics metrics = new ServeMetrics();
     private final DynamicBatcher batcher;
     private final RequestImages images;
-    private final Gallery gallery = new Gallery();
+    private final Gallery gallery;
+    private final AccessRules access;
     private final Javalin app;
+    private boolean closed;
 
-    /** {@code centres}: normalised class centres [C, D] for /v1/identify, or null. */
-    public FaceServer(EmbeddingEngine engine, String modelName, Double threshold, Tensor centres, ServeConfig config) {
+    /**
+     * {@code centres}: normalised class centres [C, D] for /v1/identify, or null. Replays the gallery
+     * under {@code config.galleryDir()} when set.
+     */
+    public FaceServer(EmbeddingEngine engine, String modelName, Double threshold, Tensor centres, ServeConfig config) throws IOException {
         this.config = config;
         this.modelName = modelName;
         this.threshold = threshold;
+        this.access = new AccessRules(config.apiKey(), config.host());
+        KeyStore tls = config.tls() == null ? null : PemKeyStore.load(config.tls());
+        this.gallery = config.galleryDir() == null ? Gallery.inMemory(engine.embDim(), config.maxGallery())
+                : Gallery.open(config.galleryDir(), engine.embDim(), config.maxGallery(), Gallery.SNAPSHOT_EVERY);
         // why an index: checked and normalised once here, each query is then one pass over the centres
         this.centres = centres == null ? null : NearestCentres.Index.of(centres);
         this.batcher = new DynamicBatcher(engine, config.maxBatch(), config.maxWaitMillis(), config.queueCapacity(), metrics);
-        this.images = new RequestImages(config.maxImages());
+        this.images = new RequestImages(config.maxImages(), config.maxImagePixels(), Math.max(2, Runtime.getRuntime().availableProcessors()));
         app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxRequestBytes();
+            // why: Jetty counts multipart bytes while parsing, so these hold for chunked forms too
             c.jetty.multipartConfig.maxTotalRequestSize(config.maxRequestBytes(), SizeUnit.BYTES);
             c.jetty.multipartConfig.maxFileSize(config.maxRequestBytes(), SizeUnit.BYTES);
+            c.jetty.modifyHttpConfiguration(http -> http.setSendServerVersion(false));
+            c.jetty.modifyServer(server -> {
+                // why: Jetty's graceful stop closes the connectors first, then waits this long for in-flight requests
+                server.setStopTimeout(config.drainMillis());
+                ErrorHandler errors = new ErrorHandler();
+                errors.setShowStacks(false);
+                errors.setShowServlet(false);
+                server.setErrorHandler(errors);
+            });
+            if (tls != null) {
+                c.jetty.addConnector((server, http) -> {
+                    SslContextFactory.Server ssl = new SslContextFactory.Server();
+                    ssl.setKeyStore(tls);
+                    ssl.setKeyStorePassword(PemKeyStore.PASSWORD);
+                    ServerConnector connector = new ServerConnector(server, ssl, new HttpConnectionFactory(http));
+                    connector.setHost(config.host());
+                    connector.setPort(config.port());
+                    return connector;
+                });
+            }
         });
+        app.before(access::check);
+        app.exception(BadRequest.class, (e, ctx) -> {
+            metrics.request("refused", e.status(), 0);
+            reply(ctx, e.status(), Map.of("error", e.getMessage()));
+        });
+        app.exception(Exception.class, (e, ctx) -> internalError(ctx, ctx.path(), e));
         post("/v1/embed", this::embed);
         post("/FaceClassifyService/inference", this::plscInference);
         post("/v1/verify", this::verify);
         post("/v1/identify", this::identify);
         post("/v1/gallery", this::enrol);
-        app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "model", modelName, "classes", this.centres == null ? 0 : this.centres.size())));
+        app.get(AccessRules.GALLERY, ctx -> {
+            List<String> ids = gallery.ids();
+            reply(ctx, 200, Map.of("count", ids.size(), "ids", ids));
+        });
+        app.delete(AccessRules.GALLERY + "/{id}", this::unenrol);
+        app.get("/health", this::health);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.render()));
     }
 
     /** Starts listening; returns the port (useful with port 0). */
     public int start() {
         app.start(config.host(), config.port());
+        if (access.open()) {
+            LOG.warn("access: {}", access.describe(config.host()));
+        } else {
+            LOG.info("access: {}", access.describe(config.host()));
+        }
+        if (gallery.durable()) {
+            LOG.info("gallery: {} identities, persisted in {}", gallery.ids().size(), config.galleryDir());
+        } else {
+            LOG.warn("gallery: enrolments are in memory only and are lost when the server stops (persist them with --gallery-dir)");
+        }
         return app.port();
+    }
+
+    /** Serves until SIGTERM or SIGINT, then stops as {@link #close} does; returns once stopped. */
+    public void serveUntilSignalled() throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        SignalHandler stop = signal -> {
+            LOG.info("SIG{}: no new connections; draining in-flight requests for up to {} ms", signal.getName(), config.drainMillis());
+            close();
+            stopped.countDown();
+        };
+        // why signals, not a shutdown hook: a hook cannot make the exit status 0 after a SIGTERM
+        Signal.handle(new Signal("TERM"), stop);
+        Signal.handle(new Signal("INT"), stop);
+        stopped.await();
     }
 
     /** Requests answered with {@code status} so far. */
@@ -98,9 +178,23 @@ public final class FaceServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        app.stop();
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            // why go on: Jetty has stopped everything by then; only the drain ran out of time
+            LOG.warn("requests still running after the {} ms drain were cut off ({})", config.drainMillis(), e.toString());
+        }
         batcher.close();
+        try {
+            gallery.close();
+        } catch (IOException e) {
+            LOG.error("the last gallery snapshot failed ({}); the log still holds every change", e.toString());
+        }
         if (centres != null) {
             centres.close();
         }
@@ -117,24 +211,34 @@ public final class FaceServer implements AutoCloseable {
                 reply(ctx, 200, endpoint.answer(parse(ctx)));
             } catch (BadRequest e) {
                 reply(ctx, e.status(), Map.of("error", e.getMessage()));
-            } catch (HttpResponseException e) {
-                reply(ctx, e.getStatus(), Map.of("error", "the request body exceeds " + config.maxRequestBytes() + " bytes"));
             } catch (Exception e) {
-                LOG.error("{} failed", path, e);
-                reply(ctx, 500, Map.of("error", "internal error: " + e));
+                internalError(ctx, path, e);
             } finally {
                 metrics.request(path, ctx.statusCode(), (System.nanoTime() - t0) / 1e9);
             }
         });
     }
 
-    private static JsonNode parse(Context ctx) {
+    /** Answers 500 with a fresh id only; the log has the details under that id. */
+    private static void internalError(Context ctx, String path, Exception e) {
+        String id = String.format("%016x", ThreadLocalRandom.current().nextLong());
+        LOG.error("request {} ({} {}) failed", id, ctx.method(), path, e);
+        reply(ctx, 500, Map.of("error", "internal error, request id " + id));
+    }
+
+    private void health(Context ctx) {
+        boolean serving = batcher.serving();
+        reply(ctx, serving ? 200 : 503, Map.of("status", serving ? "ok" : "the batching thread has stopped", "model", modelName,
+                "classes", centres == null ? 0 : centres.size()));
+    }
+
+    private JsonNode parse(Context ctx) {
         if (ctx.isMultipartFormData()) {
             return multipart(ctx);
         }
         JsonNode body;
         try {
-            body = JSON.readTree(ctx.bodyAsBytes());
+            body = JSON.readTree(RequestBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), config.maxRequestBytes()));
         } catch (JsonProcessingException e) {
             throw new BadRequest("the body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -177,8 +281,27 @@ public final class FaceServer implements AutoCloseable {
         return body;
     }
 
-    private static void reply(Context ctx, int status, Object value) throws JsonProcessingException {
-        ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(value));
+    private static void reply(Context ctx, int status, Object value) {
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("our own answers are maps of strings, numbers and arrays", e);
+        }
+        ctx.status(status).contentType("application/json");
+        if (status != 413) {
+            ctx.result(body);
+            return;
+        }
+        // why sent now: after the handler Jetty reads (and drops) the rest of a refused body for as long as the client keeps
+        // sending, before it would send a pending answer; committed first, the answer reaches the client at the limit
+        ctx.header("Connection", "close");
+        try {
+            ctx.res().getOutputStream().write(body);
+            ctx.res().flushBuffer();
+        } catch (IOException e) {
+            LOG.debug("the client left before its 413 was sent: {}", e.toString());
+        }
     }
 
     private Object embed(JsonNode body) throws Exception {
@@ -212,11 +335,20 @@ public final class FaceServer implements AutoCloseable {
 
     private Object enrol(JsonNode body) throws Exception {
         JsonNode id = body.get("id");
-        if (id == null || !id.isTextual() || id.textValue().isBlank()) {
-            throw new BadRequest("field 'id' must be a non-empty string naming the identity");
+        if (id == null || !id.isTextual()) {
+            throw new BadRequest("field 'id' must be a string naming the identity");
         }
+        Gallery.checkId(id.textValue());
         int size = gallery.enrol(id.textValue(), embeddings(images.array(body, "images")));
-        return Map.of("id", id.textValue(), "gallery_size", size);
+        return Map.of("id", id.textValue(), "gallery_size", size, "durable", gallery.durable());
+    }
+
+    private void unenrol(Context ctx) throws IOException {
+        String id = Gallery.checkId(ctx.pathParam("id"));
+        if (!gallery.delete(id)) {
+            throw new BadRequest(404, "no identity '" + id + "' is enrolled");
+        }
+        reply(ctx, 200, Map.of("id", id, "gallery_size", gallery.ids().size()));
     }
 
     private Object identify(JsonNode body) throws Exception {
@@ -261,22 +393,39 @@ public final class FaceServer implements AutoCloseable {
         return t;
     }
 
-    /** The embeddings of {@code batch}, computed by the batcher; 503 when it is full or too slow. */
+    /**
+     * The embeddings of {@code batch}, computed by the batcher; 503 when it is full or too slow (then
+     * the images still queued are dropped, not computed).
+     */
     private float[][] embeddings(List<float[]> batch) throws InterruptedException, ExecutionException {
-        List<CompletableFuture<float[]>> futures = batcher.submit(batch);
-        if (futures == null) {
-            throw new BadRequest(503, "the server is busy: its queue of " + batcher.capacity() + " images is full; retry later");
-        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+        List<CompletableFuture<float[]>> futures = batcher.submit(batch, deadline);
+        if (futures == null) {
+            throw new BadRequest(503, batcher.serving() ? "the server is busy: its queue of " + batcher.capacity() + " images is full; retry later"
+                    : "the server is not computing embeddings (shutting down, or its batching thread stopped)");
+        }
         float[][] out = new float[batch.size()][];
         try {
             for (int i = 0; i < out.length; i++) {
                 out[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         } catch (TimeoutException e) {
-            throw new BadRequest(503, "no embeddings within " + config.timeoutMillis() + " ms; the server is overloaded");
+            throw timedOut(futures);
+        } catch (CancellationException e) {
+            throw new BadRequest(503, "the server is shutting down; retry on another instance");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                throw timedOut(futures);
+            }
+            throw e;
         }
         return out;
+    }
+
+    /** Drops the request's images still queued (the batcher skips cancelled ones) and says why. */
+    private BadRequest timedOut(List<CompletableFuture<float[]>> futures) {
+        futures.forEach(f -> f.cancel(false));
+        return new BadRequest(503, "no embeddings within " + config.timeoutMillis() + " ms (--request-timeout-ms); the server is overloaded");
     }
 
     static float[] normalise(float[] v) {

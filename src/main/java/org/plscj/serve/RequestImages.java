@@ -4,20 +4,29 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
 import org.plscj.data.ImageDecoder;
 
 /**
  * Reads base64 images out of a JSON request into normalised [3, 112, 112] floats (resized when the
  * image is another size), with errors that name the field and the index.
+ *
+ * <p>Memory: an image's declared width × height is checked against the pixel limit before it is
+ * decoded, and at most {@code decodeSlots} images are decoded at once, so decoding holds at most
+ * decodeSlots × maxPixels × 8 bytes (16-bit RGBA PNG rasters) whatever the number of clients.
  */
 final class RequestImages {
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private final ImageDecoder decoder = new ImageDecoder(ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, true);
     private final int maxImages;
+    private final long maxPixels;
+    private final Semaphore decodeSlots;
 
-    RequestImages(int maxImages) {
+    RequestImages(int maxImages, long maxPixels, int decodeSlots) {
         this.maxImages = maxImages;
+        this.maxPixels = maxPixels;
+        this.decodeSlots = new Semaphore(decodeSlots, true);
     }
 
     /** The images of array field {@code field}: at least one, at most the limit (413 beyond it). */
@@ -55,12 +64,26 @@ final class RequestImages {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(where + " is not valid base64: " + e.getMessage());
         }
+        // why decode on when the header is unreadable: the decoder asks the same ImageIO readers, so it refuses those bytes too, with the reason
+        ImageHeader header = ImageHeader.read(bytes);
+        if (header != null && header.pixels() > maxPixels) {
+            throw new BadRequest(413, where + " declares " + header.width() + "x" + header.height() + " pixels (width x height); at most "
+                    + maxPixels + " pixels per image");
+        }
+        try {
+            decodeSlots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BadRequest(503, "the server is shutting down");
+        }
         try {
             return decoder.decode(bytes, where, false);
         } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
             // PlscFormatException is an IllegalArgumentException; the other kinds: ImageIO readers throw them on some corrupt files
             String reason = String.valueOf(e.getMessage());
             throw new BadRequest(where + " is not a decodable image: " + (reason.startsWith(where + ": ") ? reason.substring(where.length() + 2) : reason));
+        } finally {
+            decodeSlots.release();
         }
     }
 

@@ -46,7 +46,7 @@ class FaceServerTest {
     static void start() throws Exception {
         Native.load();
         bundle = ModelBundle.open(TestBundles.bundle(root, 1000, CentresPrecision.FP32));
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, 8, 5, 1024, 8, 200_000, 30_000);
+        ServeConfig config = ServeConfig.defaults().withAddress("127.0.0.1", 0).withBatching(8, 5, 1024).withRequestLimits(8, 200_000, 16_000_000);
         server = new FaceServer(new TorchEngine(bundle.backbone()), bundle.meta().modelName(), 0.3, bundle.centres(), config);
         base = "http://127.0.0.1:" + server.start();
         Random random = new Random(3);
@@ -166,11 +166,11 @@ class FaceServerTest {
     void concurrentLoadHasNoServerErrorsAndBatches() throws Exception {
         long before5xx = server.requestsWithStatus(500) + server.requestsWithStatus(503);
         load();
-        long rssAfterFirst = rssKiB();
+        long rssAfterFirst = ServeBenchmark.rssKiB();
         for (int round = 0; round < 3; round++) {
             load();
         }
-        long growth = rssKiB() - rssAfterFirst;
+        long growth = ServeBenchmark.rssKiB() - rssAfterFirst;
         System.out.printf("load: RSS %d MiB after the first round, %+d MiB after three more%n", rssAfterFirst >> 10, growth >> 10);
         assertTrue(growth < 150 << 10, "RSS grew by " + (growth >> 10) + " MiB over three rounds of 320 requests");
         assertEquals(before5xx, server.requestsWithStatus(500) + server.requestsWithStatus(503));
@@ -211,11 +211,6 @@ class FaceServerTest {
         clients.shutdown();
         assertEquals(256, ok);
         assertEquals(64, bad);
-    }
-
-    private static long rssKiB() throws Exception {
-        return java.nio.file.Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
     }
 
     private static long metricValue(String metrics, String name) {

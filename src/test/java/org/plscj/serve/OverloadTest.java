@@ -15,44 +15,24 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /** The bounded queue: a full one refuses whole requests (503), never fails with 500; batches respect max batch. */
 class OverloadTest {
-    /** An engine that blocks until released and records its batch sizes. */
-    private static final class GatedEngine implements EmbeddingEngine {
-        final CountDownLatch gate = new CountDownLatch(1);
-        final List<Integer> batches = new CopyOnWriteArrayList<>();
-
-        @Override
-        public int embDim() {
-            return 4;
-        }
-
-        @Override
-        public float[][] embed(float[] images, int n) {
-            try {
-                gate.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            batches.add(n);
-            return new float[n][4];
-        }
-    }
+    /** A deadline no test reaches. */
+    private static final long FAR = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
 
     @Test
     void aFullQueueRefusesWholeRequestsAndBatchesStayWithinMaxBatch() throws Exception {
         GatedEngine engine = new GatedEngine();
         try (DynamicBatcher batcher = new DynamicBatcher(engine, 3, 50, 6, new ServeMetrics())) {
-            List<CompletableFuture<float[]>> first = batcher.submit(List.of(new float[1]));
+            List<CompletableFuture<float[]>> first = batcher.submit(List.of(new float[1]), FAR);
             Thread.sleep(200); // the worker now holds the first image and blocks in the engine
-            assertNotNull(batcher.submit(List.of(new float[1], new float[1], new float[1], new float[1])));
-            assertNull(batcher.submit(List.of(new float[1], new float[1], new float[1])), "3 more do not fit 6 − 4");
-            List<CompletableFuture<float[]>> last = batcher.submit(List.of(new float[1], new float[1]));
+            assertNotNull(batcher.submit(List.of(new float[1], new float[1], new float[1], new float[1]), FAR));
+            assertNull(batcher.submit(List.of(new float[1], new float[1], new float[1]), FAR), "3 more do not fit 6 − 4");
+            List<CompletableFuture<float[]>> last = batcher.submit(List.of(new float[1], new float[1]), FAR);
             assertNotNull(last);
             engine.gate.countDown();
             last.get(1).get();
@@ -65,14 +45,14 @@ class OverloadTest {
     @Test
     void theServerAnswers503WhenTheQueueIsFull() throws Exception {
         GatedEngine engine = new GatedEngine();
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, 2, 1, 2, 4, 1 << 20, 30_000);
+        ServeConfig config = ServeConfig.defaults().withAddress("127.0.0.1", 0).withBatching(2, 1, 2).withRequestLimits(4, 1 << 20, 16_000_000);
         try (FaceServer server = new FaceServer(engine, "gated", null, null, config)) {
             String base = "http://127.0.0.1:" + server.start();
             String image = png();
             HttpClient http = HttpClient.newHttpClient();
             List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                pending.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/embed"))
+                pending.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/embed")).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString("{\"images\": [\"" + image + "\"]}")).build(),
                         HttpResponse.BodyHandlers.ofString()));
                 Thread.sleep(100);

@@ -1,0 +1,8 @@
+/**
+ * Inference: bundles ({@code plsc export}/{@code import}), the libtorch and onnxruntime engines,
+ * batch prediction to .npy, and {@code plsc serve} — the HTTP server (Javalin/Jetty) with dynamic
+ * batching, its access rules (loopback by default, API key, body types, TLS from PEM), its limits
+ * (body bytes counted while reading, image pixels read from headers, request timeout, graceful
+ * drain) and the enrolled gallery persisted as a checksummed log plus atomic snapshots.
+ */
+package org.plscj.serve;
