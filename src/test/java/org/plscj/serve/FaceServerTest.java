@@ -165,14 +165,21 @@ class FaceServerTest {
     @Test
     void concurrentLoadHasNoServerErrorsAndBatches() throws Exception {
         long before5xx = server.requestsWithStatus(500) + server.requestsWithStatus(503);
-        load();
-        long rssAfterFirst = ServeBenchmark.rssKiB();
-        for (int round = 0; round < 3; round++) {
+        // why a plateau, not a bound on all growth: jemalloc keeps freed pages (MALLOC_CONF dirty_decay_ms:-1) and each new
+        // mix of batch sizes can raise the peak for a while (+150–350 MiB over the first rounds on an AVX512-BF16 EPYC);
+        // a leak keeps growing by the same amount every round, so the last three rounds must add less than the first three
+        List<Long> rss = new ArrayList<>();
+        rss.add(ServeBenchmark.rssKiB());
+        for (int round = 0; round < 6; round++) {
             load();
+            rss.add(ServeBenchmark.rssKiB());
         }
-        long growth = ServeBenchmark.rssKiB() - rssAfterFirst;
-        System.out.printf("load: RSS %d MiB after the first round, %+d MiB after three more%n", rssAfterFirst >> 10, growth >> 10);
-        assertTrue(growth < 150 << 10, "RSS grew by " + (growth >> 10) + " MiB over three rounds of 320 requests");
+        long early = rss.get(3) - rss.get(0);
+        long late = rss.get(6) - rss.get(3);
+        System.out.printf("load: RSS after each round of 320 requests (MiB): %s%n", rss.stream().map(k -> k >> 10).toList());
+        // 32 MiB over 960 requests is 34 KiB a request: far below what one leaked image or batch buffer would hold
+        assertTrue(late < 32 << 10 || late < early / 2, "RSS still grows: +" + (early >> 10) + " MiB over rounds 1–3, +" + (late >> 10)
+                + " MiB over rounds 4–6 (960 requests each)");
         assertEquals(before5xx, server.requestsWithStatus(500) + server.requestsWithStatus(503));
         String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(metrics.contains("plsc_requests_total{endpoint=\"/v1/embed\",status=\"200\"}"), metrics);
