@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -49,15 +50,13 @@ import org.plscj.model.Backbone;
  * own ranks wrote — rank 0's machine also holds the backbone and optimizer. A resume on the same machines then
  * finds on each what its ranks need.
  *
- * <p>Test hook: {@code PLSC_TEST_PAUSE_IN_SAVE=<millis>[@<step>]} makes rank 0 print a line and sleep
- * after every shard is written but before the manifest is published (only in the save of {@code step}
- * when given), so a crash test can kill a worker inside a save deterministically. Unset in real runs.
+ * <p>{@link SaveListener}s found on the class path are told before each publish.
  */
 public final class CheckpointStore {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The test hook's environment variable (see the class comment). */
-    public static final String PAUSE_HOOK = "PLSC_TEST_PAUSE_IN_SAVE";
+    private static final List<SaveListener> LISTENERS = ServiceLoader.load(SaveListener.class).stream()
+            .map(ServiceLoader.Provider::get).toList();
 
     private final Path root;
     private final int keep;
@@ -217,7 +216,9 @@ public final class CheckpointStore {
         failure = null;
         if (publisher) {
             try {
-                pauseIfTesting(s.step());
+                for (SaveListener l : LISTENERS) {
+                    l.beforePublish(s.step(), partial);
+                }
                 publish(manifest.getBytes(java.nio.charset.StandardCharsets.UTF_8), partial, target);
                 prune(target);
             } catch (IOException e) {
@@ -363,33 +364,6 @@ public final class CheckpointStore {
         FileTrees.deleteRecursively(target);
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         FileTrees.force(target.toAbsolutePath().getParent());
-    }
-
-    private static void pauseIfTesting(long step) {
-        String hook = System.getenv(PAUSE_HOOK);
-        if (hook == null || hook.isBlank()) {
-            return;
-        }
-        String[] parts = hook.trim().split("@");
-        long millis;
-        try {
-            millis = Long.parseLong(parts[0]);
-            if (parts.length > 2) {
-                throw new NumberFormatException("more than one @");
-            }
-            if (parts.length == 2 && Long.parseLong(parts[1]) != step) {
-                return;
-            }
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(PAUSE_HOOK + " must be <millis>[@<step>], got '" + hook + "'", e);
-        }
-        System.err.println(PAUSE_HOOK + ": pausing " + millis + " ms in the save of step " + step + " before publishing it");
-        System.err.flush();
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**

@@ -24,7 +24,7 @@ import org.plscj.train.MetricsLog;
  * {@code plsc train} in a child JVM, killed with SIGKILL inside a save (before and after a checkpoint was
  * complete), then resumed: the newest complete checkpoint is used, half-written saves are ignored and later
  * removed, and the loss of every step equals an uninterrupted run's (Partial FC sampling and data order included).
- * The kills land deterministically through {@link CheckpointStore#PAUSE_HOOK}.
+ * The kills land deterministically through {@link org.plscj.testing.PauseInSave}.
  */
 class CrashResumeTest {
     private static final int CLASSES = 12;
@@ -45,7 +45,7 @@ class CrashResumeTest {
 
     /** Starts the run paused inside the save of {@code step}, waits until it is there, and SIGKILLs every process of it. */
     private static void killInsideSave(List<String> args, long step) throws InterruptedException {
-        Jvm.Running run = Jvm.start("org.plscj.cli.Plsc", Map.of(CheckpointStore.PAUSE_HOOK, "600000@" + step), args);
+        Jvm.Running run = Jvm.start("org.plscj.cli.Plsc", Map.of(org.plscj.testing.PauseInSave.VARIABLE, "600000@" + step), args);
         run.awaitLine("in the save of step " + step, 180);
         run.process.descendants().forEach(ProcessHandle::destroyForcibly);
         run.process.destroyForcibly();
