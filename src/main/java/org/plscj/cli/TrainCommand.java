@@ -47,6 +47,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!worker.device.equals("cpu")) {
+            // why refuse: the trainer places the backbone and the head on the CPU; a silently ignored device would
+            // let a user believe a GPU trains
+            throw new IllegalArgumentException("--device " + worker.device + ": plsc train runs on the CPU only in this build"
+                    + " (plsc check takes cuda for the head)");
+        }
         TrainConfig resolved = TrainConfigLoader.load(config, overrides);
         try (Communicator comm = worker.connect(); Trainer trainer = new Trainer(resolved, comm, resume, force, System.out)) {
             Trainer.Summary summary = trainer.run();

@@ -53,7 +53,7 @@ import org.plscj.head.Margin;
  * @param testPeriod           steps between evaluations; 0 = at each epoch end only
  * @param saveSteps            steps between checkpoints; 0 = at each epoch end
  * @param calcAcc              compute training accuracy
- * @param mixedPrecision       fp16 with dynamic loss scaling
+ * @param mixedPrecision       the backbone's forward under CPU autocast to bfloat16 (fp32 master weights; the head in fp32)
  * @param maxLastCheckpointNum checkpoints kept
  * @param seed                 seeds weights, sampling and shuffling
  * @param recomputeLogits      trade one GEMM per step for the [N, n] logits buffer
