@@ -48,6 +48,9 @@ final class LaunchCommand implements Callable<Integer> {
             description = "Seconds to wait before a restart (default ${DEFAULT-VALUE}).")
     double restartDelay;
 
+    @Option(names = "--verbose", description = "Also show libtorch's routine start-up lines (Gloo's \"Rank 0 is connected to 1 peer ranks\").")
+    boolean verbose;
+
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The plsc command each worker runs (after --).")
     List<String> command;
 
@@ -75,7 +78,7 @@ final class LaunchCommand implements Callable<Integer> {
             List<String> cmd = attempt == 0 ? command : resuming(command);
             int p = attempt > 0 && masterPort == 0 ? LocalLauncher.freePort() : port;
             LocalLauncher launcher = new LocalLauncher(new LocalLauncher.Topology(nproc, nnodes, nodeRank, masterAddr, p),
-                    SelfCommand.of(cmd), System.out);
+                    SelfCommand.of(cmd), System.out, verbose);
             int code = launcher.run();
             if (code == 0) {
                 return 0;

@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -35,6 +36,13 @@ public final class LocalLauncher {
     private final List<String> workerCommand;
     private final PrintStream out;
     private final List<Process> workers = new ArrayList<>();
+    private final boolean verbose;
+    /**
+     * Lines libtorch writes for every healthy start, straight to stdout (not through its log levels, so
+     * TORCH_CPP_LOG_LEVEL cannot hide them): Gloo's "Rank 0 is connected to 1 peer ranks", c10d's "hostname of the
+     * client socket cannot be retrieved".
+     */
+    private static final Pattern CHATTER = Pattern.compile("^\\[Gloo\\] Rank \\d+ is connected to|hostname of the client socket cannot be retrieved");
     private Failure failure;
 
     /** The worker that ended a failed {@link #run}: its rank, pid and exit code (above 128: killed by signal code − 128). */
@@ -50,9 +58,15 @@ public final class LocalLauncher {
      * @param out           where the prefixed worker output and the launcher's messages go
      */
     public LocalLauncher(Topology topology, List<String> workerCommand, PrintStream out) {
+        this(topology, workerCommand, out, false);
+    }
+
+    /** @param verbose also pass on libtorch's routine start-up lines (hidden by default) */
+    public LocalLauncher(Topology topology, List<String> workerCommand, PrintStream out, boolean verbose) {
         this.topology = topology;
         this.workerCommand = List.copyOf(workerCommand);
         this.out = out;
+        this.verbose = verbose;
     }
 
     /** The worker whose exit failed the last run; null when it succeeded or has not run. */
@@ -125,6 +139,9 @@ public final class LocalLauncher {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
+                    if (!verbose && CHATTER.matcher(line).find()) {
+                        continue;
+                    }
                     synchronized (out) {
                         out.println("[rank " + rank + "] " + line);
                     }

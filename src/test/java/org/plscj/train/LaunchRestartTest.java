@@ -59,6 +59,7 @@ class LaunchRestartTest {
         String out = launch.output();
         assertTrue(out.contains("plsc launch: restart 1 of 2 in 0 s after rank 1") && out.contains("killed by signal 9"), out);
         assertTrue(out.contains("plsc train: resumed from "), out);
+        assertFalse(out.contains("is connected to 1 peer ranks"), "libtorch's start-up chatter is hidden without --verbose");
 
         List<Double> expected = MetricsLog.read(single).stream().map(MetricsEntry::loss).toList();
         List<MetricsEntry> actual = MetricsLog.read(save);
