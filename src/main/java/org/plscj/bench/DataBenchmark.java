@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
+import org.plscj.train.MemoryProbe;
 import org.plscj.data.Augmentation;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.PlscDataset;

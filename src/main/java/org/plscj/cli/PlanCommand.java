@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.plscj.bench.MemoryProbe;
+import org.plscj.train.MemoryProbe;
 import org.plscj.tensor.Native;
 import org.plscj.train.TrainConfig;
 import org.plscj.train.TrainConfigLoader;

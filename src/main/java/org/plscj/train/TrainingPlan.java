@@ -2,8 +2,6 @@ package org.plscj.train;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.plscj.bench.MemoryPlan;
-import org.plscj.bench.MemoryProbe;
 import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
 import org.plscj.model.Backbone;

@@ -1,4 +1,4 @@
-package org.plscj.bench;
+package org.plscj.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package org.plscj.bench;
+package org.plscj.train;
 
 import org.plscj.head.HeadConfig;
 
