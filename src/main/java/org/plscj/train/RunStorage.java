@@ -152,7 +152,10 @@ final class RunStorage implements AutoCloseable {
         }
     }
 
-    /** Rank 0, fresh run: refuses earlier checkpoints, or with force moves them aside (and deletes remote ones), loudly. */
+    /**
+     * A directory's publisher, fresh run: refuses earlier checkpoints, or with force moves them aside (and, given the
+     * remote storage — rank 0 only — deletes the remote ones), loudly.
+     */
     private void clearForFreshRun(boolean force, RemoteStorage remote) throws IOException {
         Optional<Path> local = store.newest();
         Optional<URI> remoteNewest = remote == null ? Optional.empty() : remote.newest(remoteCheckpoints);
@@ -270,7 +273,8 @@ final class RunStorage implements AutoCloseable {
 
     /** Waits for rank 0's pending uploads; a failed upload fails the run (its checkpoint is only local). */
     void finishUploads() throws InterruptedException {
-        if (uploads == null) {
+        // why also per machine: each save was uploaded before it returned, nothing is pending
+        if (uploads == null || store.sharing() == CheckpointStore.Sharing.PER_MACHINE) {
             return;
         }
         out.println("plsc train: waiting for checkpoint uploads to " + uploads.remoteParent());
