@@ -39,6 +39,12 @@ class MultiHostTrainingTest {
 
     @TempDir
     static Path dir;
+    /** Whether this host lets a process mount in a mount namespace of its own (the machines' private disks). */
+    private static boolean privateMounts;
+
+    private static void needPrivateMounts() {
+        Assumptions.assumeTrue(privateMounts, "unshare -m with a bind mount is not allowed here: the private-disk tests need it");
+    }
 
 
     @BeforeAll
@@ -51,6 +57,10 @@ class MultiHostTrainingTest {
                 + Shell.run("ip", "-n", NS0, "link", "set", IF0, "up") + Shell.run("ip", "-n", NS1, "link", "set", IF1, "up")
                 + Shell.run("ip", "-n", NS0, "link", "set", "lo", "up") + Shell.run("ip", "-n", NS1, "link", "set", "lo", "up");
         assertEquals(0, failures, "setting up the veth pair between " + NS0 + " and " + NS1);
+        java.nio.file.Files.createDirectories(dir.resolve("probe-a"));
+        java.nio.file.Files.createDirectories(dir.resolve("probe-b"));
+        privateMounts = Shell.run("unshare", "-m", "--propagation", "private", "mount", "--bind", dir.resolve("probe-a").toString(),
+                dir.resolve("probe-b").toString()) == 0;
         Native.load();
         DataConvert.fromGenerator(11, 8, 5, 0, dir.resolve("data"), 1);
     }
@@ -111,6 +121,7 @@ class MultiHostTrainingTest {
 
     @Test
     void machinesWithoutASharedDiskEachSaveTheirPartAndResumeFromIt() throws Exception {
+        needPrivateMounts();
         Path disk = java.nio.file.Files.createDirectories(dir.resolve("disk"));
         Path straight = disk.resolve("straight");
         bothSucceed(node(0, overrides(straight, 4, 8), 60, disk), node(1, overrides(straight, 4, 8), 60, disk));
@@ -183,6 +194,7 @@ class MultiHostTrainingTest {
 
     @Test
     void machinesWithoutASharedDiskUploadTheirPartsAndResumeFromTheRemoteStoreOnTwoMachinesOrOne() throws Exception {
+        needPrivateMounts();
         Path disk = java.nio.file.Files.createDirectories(dir.resolve("disk2"));
         String remote = "dir://" + dir.resolve("remote").toAbsolutePath() + "/run";
         List<String> stage = List.of("local_save_dir=" + disk.resolve("staging"), "save_steps=4");
@@ -231,6 +243,7 @@ class MultiHostTrainingTest {
 
     @Test
     void anUploadFailingOnOneMachineFailsTheSaveOnEveryRankNamingItAndPublishesNothing() throws Exception {
+        needPrivateMounts();
         Path disk = java.nio.file.Files.createDirectories(dir.resolve("disk3"));
         Path store = java.nio.file.Files.createDirectories(dir.resolve("remote3"));
         List<String> train = new ArrayList<>(overrides(Path.of("unused"), 4, 4));
