@@ -220,6 +220,11 @@ public final class Trainer implements AutoCloseable {
                     + " classes over " + comm.worldSize() + " worker(s), global batch " + globalBatch() + ", " + stepsPerEpoch
                     + " steps/epoch, steps " + firstStep + " → " + totalSteps);
             log = new TrainingLog(saveDir, firstStep, totalSteps, globalBatch(), out);
+        } else {
+            // one line from every other worker: which machine it runs on and what it holds (a multi-machine log shows all)
+            ClassShard shard = head.shard();
+            out.println("plsc train: rank " + comm.rank() + " of " + comm.worldSize() + " on " + comm.host(comm.rank()) + ": classes ["
+                    + shard.start() + ", " + (shard.start() + shard.size()) + "), " + loader.batchesPerEpoch() + " batches per epoch");
         }
         TrainStep.Result last = null;
         Map<String, VerificationReport> lastTested = Map.of();

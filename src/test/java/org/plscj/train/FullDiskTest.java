@@ -58,11 +58,12 @@ class FullDiskTest {
         int code = launch.waitFor(180);
         String out = launch.output();
         assertEquals(5, code, out);
-        Matcher m = Pattern.compile("rank (\\d) failed to save the checkpoint of step (\\d+): cannot write (\\S+): No space left on device")
+        Matcher m = Pattern.compile("rank (\\d) on \\S+ \\([^)]*\\) failed to save the checkpoint of step (\\d+): cannot write (\\S+): No space"
+                + " left on device")
                 .matcher(out);
         assertTrue(m.find(), out);
         for (int r = 0; r < 2; r++) {
-            assertTrue(out.contains("[rank " + r + "] plsc train: error: rank " + m.group(1) + " failed to save"), "rank " + r + ":\n" + out);
+            assertTrue(out.contains("[rank " + r + "] plsc train: error: rank " + m.group(1) + " on "), "rank " + r + ":\n" + out);
         }
         assertFalse(out.contains("peer was lost"), out);
         List<Path> saved;

@@ -65,6 +65,12 @@ class MultiHostTrainingTest {
         DataConvert.fromGenerator(11, 8, 5, 0, dir.resolve("data"), 1);
     }
 
+    /** Each test starts with the link up (the cut-link test takes it down). */
+    @org.junit.jupiter.api.BeforeEach
+    void linkUp() throws Exception {
+        assertEquals(0, Shell.run("ip", "-n", NS0, "link", "set", IF0, "up") + Shell.run("ip", "-n", NS1, "link", "set", IF1, "up"));
+    }
+
     @AfterAll
     static void teardown() throws Exception {
         Shell.run("ip", "netns", "del", NS0);
