@@ -1,5 +1,7 @@
 package org.plscj.data;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -20,18 +22,40 @@ public record PlscRecord(String file, long line, byte[] image, int label) {
      * @throws PlscFormatException naming the file and line when the line is not a valid record
      */
     public static PlscRecord parse(String text, String file, long line, int numClasses) {
-        int tab = text.indexOf('\t');
-        if (tab < 0) {
-            throw new PlscFormatException(file, line, BadReason.NO_TAB, "");
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return parse(bytes, 0, bytes.length, file, line, numClasses);
+    }
+
+    /** {@link #parse(String, String, long, int)} of the line {@code buf[start, end)} (its bytes, no newline). */
+    static PlscRecord parse(byte[] buf, int start, int end, String file, long line, int numClasses) {
+        int tab = tab(buf, start, end, file, line);
+        byte[] image = decodeImage(buf, start, tab, file, line);
+        return new PlscRecord(file, line, image, label(buf, tab, end, file, line, numClasses));
+    }
+
+    /** The position of the tab ending the base64 image of the line {@code buf[start, end)}. */
+    static int tab(byte[] buf, int start, int end, String file, long line) {
+        for (int i = start; i < end; i++) {
+            if (buf[i] == '\t') {
+                return i;
+            }
         }
-        byte[] image;
+        throw new PlscFormatException(file, line, BadReason.NO_TAB, "");
+    }
+
+    /** The image bytes of the base64 text {@code buf[start, end)}. */
+    static byte[] decodeImage(byte[] buf, int start, int end, String file, long line) {
         try {
-            image = Base64.getDecoder().decode(text.substring(0, tab));
+            return Base64.getDecoder().decode(Arrays.copyOfRange(buf, start, end));
         } catch (IllegalArgumentException e) {
             throw new PlscFormatException(file, line, BadReason.BAD_BASE64, e.getMessage());
         }
+    }
+
+    /** The label of the line whose tab is at {@code buf[tab]} and which ends before {@code end}. */
+    static int label(byte[] buf, int tab, int end, String file, long line, int numClasses) {
         // PLSC's reader applies Python's int(), which tolerates surrounding whitespace (e.g. a CRLF's \r).
-        String labelText = text.substring(tab + 1).strip();
+        String labelText = new String(buf, tab + 1, end - tab - 1, StandardCharsets.UTF_8).strip();
         int label;
         try {
             label = Integer.parseInt(labelText);
@@ -44,7 +68,7 @@ public record PlscRecord(String file, long line, byte[] image, int label) {
         if (numClasses > 0 && label >= numClasses) {
             throw new PlscFormatException(file, line, BadReason.LABEL_OUT_OF_RANGE, label + " ≥ " + numClasses);
         }
-        return new PlscRecord(file, line, image, label);
+        return label;
     }
 
     /** The record as a data-file line (without the newline), in PLSC's format. */
