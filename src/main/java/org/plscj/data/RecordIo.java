@@ -37,7 +37,8 @@ public final class RecordIo implements AutoCloseable {
         /** The label as a class id; an error naming {@code where} unless it is a non-negative integer value. */
         public int classLabel(String where) {
             if (!(label >= 0) || label != Math.rint(label) || label > Integer.MAX_VALUE) {
-                throw new PlscFormatException(where + ": label " + label + " is not a non-negative integer value");
+                throw new PlscFormatException(BadReason.BAD_LABEL, where + ": label " + label
+                        + " is not a non-negative integer value");
             }
             return (int) label;
         }
