@@ -52,6 +52,65 @@ public record PlscRecord(String file, long line, byte[] image, int label) {
         }
     }
 
+    /**
+     * Checks that {@code buf[start, end)} is base64 that {@link Base64#getDecoder()} accepts, without decoding
+     * it (no allocation: the shuffle and the index check every line): the decoder's rules, message for message.
+     */
+    static void checkBase64(byte[] buf, int start, int end, String file, long line) {
+        String error = base64Error(buf, start, end);
+        if (error != null) {
+            throw new PlscFormatException(file, line, BadReason.BAD_BASE64, error);
+        }
+    }
+
+    // the basic alphabet's values; -2 marks the padding '=', -1 anything else
+    private static final int[] BASE64_VALUES = new int[256];
+
+    static {
+        Arrays.fill(BASE64_VALUES, -1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < alphabet.length(); i++) {
+            BASE64_VALUES[alphabet.charAt(i)] = i;
+        }
+        BASE64_VALUES['='] = -2;
+    }
+
+    /** Mirrors java.util.Base64.Decoder's decode0 (non-MIME): null when it would decode, else its message. */
+    static String base64Error(byte[] src, int start, int end) {
+        int len = end - start;
+        if (len == 0) {
+            return null;
+        }
+        if (len < 2) {
+            return "Input byte[] should at least have 2 bytes for base64 bytes";
+        }
+        int sp = start;
+        int shiftto = 18;
+        while (sp < end) {
+            int b = BASE64_VALUES[src[sp++] & 0xff];
+            if (b < 0) {
+                if (b == -2) {
+                    if (shiftto == 6 && (sp == end || src[sp++] != '=') || shiftto == 18) {
+                        return "Input byte array has wrong 4-byte ending unit";
+                    }
+                    break;
+                }
+                return "Illegal base64 character " + Integer.toString(src[sp - 1], 16);
+            }
+            shiftto -= 6;
+            if (shiftto < 0) {
+                shiftto = 18;
+            }
+        }
+        if (shiftto == 12) {
+            return "Last unit does not have enough valid bits";
+        }
+        if (sp < end) {
+            return "Input byte array has incorrect ending byte at " + (sp - start);
+        }
+        return null;
+    }
+
     /** The label of the line whose tab is at {@code buf[tab]} and which ends before {@code end}. */
     static int label(byte[] buf, int tab, int end, String file, long line, int numClasses) {
         // PLSC's reader applies Python's int(), which tolerates surrounding whitespace (e.g. a CRLF's \r).

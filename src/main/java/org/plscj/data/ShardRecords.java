@@ -117,7 +117,7 @@ final class ShardRecords implements AutoCloseable {
         String name = file.toString();
         LineScanner.scan(file, maxLineBytes, (buf, start, end, lineNo, offset) -> {
             int tab = PlscRecord.tab(buf, start, end, name, lineNo);
-            PlscRecord.decodeImage(buf, start, tab, name, lineNo); // a bad image text fails now, not mid-training
+            PlscRecord.checkBase64(buf, start, tab, name, lineNo); // a bad image text fails now, not mid-training
             sink.add(offset, tab - start, PlscRecord.label(buf, tab, end, name, lineNo, 0));
         });
     }
