@@ -1,7 +1,10 @@
 package org.plscj.data;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -38,6 +41,29 @@ final class LineScanner {
                 "more than " + limit + " bytes from byte offset " + offset + "; the limit is configurable");
     }
 
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /** The first {@code \n} in {@code buf[from, to)}, or -1; 8 bytes a step (the zero-byte test of a long). */
+    static int indexOfNewline(byte[] buf, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long v = (long) LONGS.get(buf, i) ^ NEWLINES;
+            long zero = (v - ONES) & ~v & HIGHS;
+            if (zero != 0) {
+                return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+            }
+        }
+        for (; i < to; i++) {
+            if (buf[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     static void scan(Path file, int maxLineBytes, Visitor visitor) throws IOException {
         if (maxLineBytes <= 0) {
             throw new IllegalArgumentException("the line length limit must be positive, got " + maxLineBytes);
@@ -55,13 +81,7 @@ final class LineScanner {
             boolean skipping = false; // inside a too-long line, looking for its end
             boolean eof = false;
             while (true) {
-                int nl = -1;
-                for (int i = searchFrom; i < filled; i++) {
-                    if (buf[i] == '\n') {
-                        nl = i;
-                        break;
-                    }
-                }
+                int nl = indexOfNewline(buf, searchFrom, filled);
                 if (nl >= 0) {
                     if (skipping) {
                         skipping = false;

@@ -33,6 +33,24 @@ public record PlscRecord(String file, long line, byte[] image, int label) {
         return new PlscRecord(file, line, image, label(buf, tab, end, file, line, numClasses));
     }
 
+    /**
+     * The position of the tab of the line {@code buf[start, end)}, its base64 image checked on the way (one pass
+     * over the bytes instead of a tab search and a check): errors as {@link #tab} then {@link #checkBase64} give.
+     */
+    static int checkedTab(byte[] buf, int start, int end, String file, long line) {
+        int i = start;
+        byte[] outside = NOT_ALPHABET;
+        while (i < end && outside[buf[i] & 0xff] == 0) {
+            i++;
+        }
+        if (i < end && buf[i] == '\t' && (i - start) % 4 != 1) {
+            return i; // all alphabet, no padding, not a dangling last character: valid
+        }
+        int tab = tab(buf, i, end, file, line);
+        checkBase64(buf, start, tab, file, line);
+        return tab;
+    }
+
     /** The position of the tab ending the base64 image of the line {@code buf[start, end)}. */
     static int tab(byte[] buf, int start, int end, String file, long line) {
         for (int i = start; i < end; i++) {
@@ -65,12 +83,16 @@ public record PlscRecord(String file, long line, byte[] image, int label) {
 
     // the basic alphabet's values; -2 marks the padding '=', -1 anything else
     private static final int[] BASE64_VALUES = new int[256];
+    // 1 for a byte outside the alphabet (padding included), 0 inside
+    private static final byte[] NOT_ALPHABET = new byte[256];
 
     static {
         Arrays.fill(BASE64_VALUES, -1);
+        Arrays.fill(NOT_ALPHABET, (byte) 1);
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (int i = 0; i < alphabet.length(); i++) {
             BASE64_VALUES[alphabet.charAt(i)] = i;
+            NOT_ALPHABET[alphabet.charAt(i)] = 0;
         }
         BASE64_VALUES['='] = -2;
     }

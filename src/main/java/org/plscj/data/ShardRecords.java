@@ -116,8 +116,7 @@ final class ShardRecords implements AutoCloseable {
     private static void indexLines(Path file, int maxLineBytes, RecordIndexFile.Sink sink) throws IOException {
         String name = file.toString();
         LineScanner.scan(file, maxLineBytes, (buf, start, end, lineNo, offset) -> {
-            int tab = PlscRecord.tab(buf, start, end, name, lineNo);
-            PlscRecord.checkBase64(buf, start, tab, name, lineNo); // a bad image text fails now, not mid-training
+            int tab = PlscRecord.checkedTab(buf, start, end, name, lineNo); // a bad image text fails now, not mid-training
             sink.add(offset, tab - start, PlscRecord.label(buf, tab, end, name, lineNo, 0));
         });
     }

@@ -1,6 +1,7 @@
 package org.plscj.data;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -10,6 +11,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * External-memory global shuffle of a PLSC data directory into one file per rank, like PLSC's
@@ -121,8 +128,7 @@ public final class ShuffleSplit {
                     @Override
                     public void line(byte[] buf, int start, int end, long lineNo, long offset) throws IOException {
                         try {
-                            int tab = PlscRecord.tab(buf, start, end, name, lineNo);
-                            PlscRecord.checkBase64(buf, start, tab, name, lineNo);
+                            int tab = PlscRecord.checkedTab(buf, start, end, name, lineNo);
                             PlscRecord.label(buf, tab, end, name, lineNo, 0);
                         } catch (PlscFormatException e) {
                             skip(e);
@@ -169,6 +175,14 @@ public final class ShuffleSplit {
         List<String> names = new ArrayList<>();
         List<byte[]> padPool = new ArrayList<>();
         int buffer = (int) Math.max(WRITE_BUFFER_MIN, Math.min(WRITE_BUFFER_MAX, memoryBytes / 4 / nranks));
+        // why: the parts are forced at the end; forcing what each bucket added while the next one is read and
+        // shuffled lets the disk write during the CPU work instead of all of it after
+        ExecutorService forcer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "plscj-shuffle-force");
+            t.setDaemon(true);
+            return t;
+        });
+        Future<?> forcing = CompletableFuture.completedFuture(null);
         try {
             for (int r = 0; r < nranks; r++) {
                 names.add(String.format("part-%05d", r));
@@ -217,17 +231,55 @@ public final class ShuffleSplit {
                         padPool.add(Arrays.copyOfRange(bytes, from, from + length));
                     }
                 }
+                if (forcing.isDone()) {
+                    join(forcing);
+                    for (SyncedFile part : parts) {
+                        part.flush();
+                    }
+                    forcing = forcer.submit(() -> {
+                        for (SyncedFile part : parts) {
+                            part.force();
+                        }
+                        return null;
+                    });
+                }
             }
             for (int j = 0; written < total; j++) {
                 byte[] line = padPool.get(j % padPool.size());
                 parts.get((int) (written++ % nranks)).writeLine(line, 0, line.length);
             }
+            join(forcing);
         } finally {
+            forcer.shutdown();
+            awaitQuietly(forcer);
             for (SyncedFile part : parts) {
                 part.close();
             }
         }
         PlscWriter.writeFileList(outDir, names);
+    }
+
+    /** Waits for a background force; its failure is this thread's. */
+    private static void join(Future<?> future) throws IOException {
+        try {
+            future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while forcing the output to disk");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService executor) {
+        try {
+            executor.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void readFully(Path file, byte[] into, int size) throws IOException {

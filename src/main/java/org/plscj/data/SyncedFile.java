@@ -21,7 +21,8 @@ final class SyncedFile implements Closeable {
 
     private SyncedFile(FileChannel channel, int bufferBytes, boolean force) {
         this.channel = channel;
-        this.buffer = ByteBuffer.allocate(bufferBytes);
+        // why direct: a heap buffer is copied into a temporary direct one on every write
+        this.buffer = ByteBuffer.allocateDirect(bufferBytes);
         this.force = force;
     }
 
@@ -61,7 +62,13 @@ final class SyncedFile implements Closeable {
         buffer.put(buf, from, length).put((byte) '\n');
     }
 
-    private void flush() throws IOException {
+    /** Forces what has been written so far to disk (may run on another thread than the writer's). */
+    void force() throws IOException {
+        channel.force(false);
+    }
+
+    /** Hands the buffered bytes to the OS. */
+    void flush() throws IOException {
         buffer.flip();
         while (buffer.hasRemaining()) {
             channel.write(buffer);

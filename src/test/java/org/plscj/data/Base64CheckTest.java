@@ -60,4 +60,34 @@ class Base64CheckTest {
             assertEquals(null, PlscRecord.base64Error(unpadded, 0, unpadded.length));
         }
     }
+
+    /** The outcome of one of the two line checks: the tab's position or the error's reason and message. */
+    private static String outcome(java.util.function.Supplier<Integer> check) {
+        try {
+            return "tab " + check.get();
+        } catch (PlscFormatException e) {
+            return e.reason() + ": " + e.getMessage();
+        }
+    }
+
+    @Test
+    void theOnePassLineCheckAgreesWithTabSearchThenBase64Check() {
+        SplittableRandom rng = new SplittableRandom(8);
+        String chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder s = new StringBuilder();
+            int n = rng.nextInt(16);
+            for (int k = 0; k < n; k++) {
+                int pick = rng.nextInt(100);
+                s.append(pick < 80 ? chars.charAt(rng.nextInt(64)) : pick < 88 ? '=' : pick < 96 ? '\t' : '!');
+            }
+            byte[] line = s.toString().getBytes(StandardCharsets.US_ASCII);
+            String expected = outcome(() -> {
+                int tab = PlscRecord.tab(line, 0, line.length, "f", 1);
+                PlscRecord.checkBase64(line, 0, tab, "f", 1);
+                return tab;
+            });
+            assertEquals(expected, outcome(() -> PlscRecord.checkedTab(line, 0, line.length, "f", 1)), "'" + s + "'");
+        }
+    }
 }
