@@ -64,6 +64,36 @@ final class LineScanner {
         return -1;
     }
 
+    /**
+     * Scans {@code file} for data records: a {@link PlscFormatException} thrown by {@code records} for a line, or a
+     * line longer than the limit, stops the scan, or under {@code skipBad} is counted in {@code bad} and skipped.
+     */
+    static void scanRecords(Path file, int maxLineBytes, boolean skipBad, BadRecords bad, Visitor records)
+            throws IOException {
+        scan(file, maxLineBytes, new Visitor() {
+            @Override
+            public void line(byte[] buf, int start, int end, long lineNo, long offset) throws IOException {
+                try {
+                    records.line(buf, start, end, lineNo, offset);
+                } catch (PlscFormatException e) {
+                    skip(e);
+                }
+            }
+
+            @Override
+            public void tooLong(String name, long lineNo, long offset, int limit) {
+                skip(tooLongError(name, lineNo, offset, limit));
+            }
+
+            private void skip(PlscFormatException e) {
+                if (!skipBad) {
+                    throw e;
+                }
+                bad.add(e);
+            }
+        });
+    }
+
     static void scan(Path file, int maxLineBytes, Visitor visitor) throws IOException {
         if (maxLineBytes <= 0) {
             throw new IllegalArgumentException("the line length limit must be positive, got " + maxLineBytes);

@@ -106,31 +106,9 @@ public final class PlscDataset {
         BadRecords bad = new BadRecords();
         for (Path file : files) {
             String name = file.toString();
-            LineScanner.scan(file, options.maxLineBytes(), new LineScanner.Visitor() {
-                @Override
-                public void line(byte[] buf, int start, int end, long lineNo, long offset) throws IOException {
-                    PlscRecord record;
-                    try {
-                        record = PlscRecord.parse(buf, start, end, name, lineNo, options.numClasses());
-                    } catch (PlscFormatException e) {
-                        skip(e);
-                        return;
-                    }
-                    visitor.accept(record, new String(buf, start, end - start, StandardCharsets.UTF_8));
-                }
-
-                @Override
-                public void tooLong(String file, long lineNo, long offset, int limit) {
-                    skip(LineScanner.tooLongError(file, lineNo, offset, limit));
-                }
-
-                private void skip(PlscFormatException e) {
-                    if (!options.skipBad()) {
-                        throw e;
-                    }
-                    bad.add(e);
-                }
-            });
+            LineScanner.scanRecords(file, options.maxLineBytes(), options.skipBad(), bad, (buf, start, end, lineNo, offset) ->
+                    visitor.accept(PlscRecord.parse(buf, start, end, name, lineNo, options.numClasses()),
+                            new String(buf, start, end - start, StandardCharsets.UTF_8)));
         }
         return bad;
     }

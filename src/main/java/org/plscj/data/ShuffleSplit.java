@@ -124,31 +124,11 @@ public final class ShuffleSplit {
             }
             for (Path file : dataset.files()) {
                 String name = file.toString();
-                LineScanner.scan(file, config.maxLineBytes(), new LineScanner.Visitor() {
-                    @Override
-                    public void line(byte[] buf, int start, int end, long lineNo, long offset) throws IOException {
-                        try {
-                            int tab = PlscRecord.checkedTab(buf, start, end, name, lineNo);
-                            PlscRecord.label(buf, tab, end, name, lineNo, 0);
-                        } catch (PlscFormatException e) {
-                            skip(e);
-                            return;
-                        }
-                        buckets.get(random.nextInt(buckets.size())).writeLine(buf, start, end - start);
-                        count[0]++;
-                    }
-
-                    @Override
-                    public void tooLong(String file, long lineNo, long offset, int limit) {
-                        skip(LineScanner.tooLongError(file, lineNo, offset, limit));
-                    }
-
-                    private void skip(PlscFormatException e) {
-                        if (!config.skipBad()) {
-                            throw e;
-                        }
-                        bad.add(e);
-                    }
+                LineScanner.scanRecords(file, config.maxLineBytes(), config.skipBad(), bad, (buf, start, end, lineNo, offset) -> {
+                    int tab = PlscRecord.checkedTab(buf, start, end, name, lineNo);
+                    PlscRecord.label(buf, tab, end, name, lineNo, 0);
+                    buckets.get(random.nextInt(buckets.size())).writeLine(buf, start, end - start);
+                    count[0]++;
                 });
             }
             return bad;
