@@ -122,14 +122,14 @@ public final class ShuffleSplit {
             for (Path file : bucketFiles) {
                 buckets.add(SyncedFile.scratch(file, buffer));
             }
-            for (Path file : dataset.files()) {
-                String name = file.toString();
-                LineScanner.scanRecords(file, config.maxLineBytes(), config.skipBad(), bad, (buf, start, end, lineNo, offset) -> {
-                    int tab = PlscRecord.checkedTab(buf, start, end, name, lineNo);
-                    PlscRecord.label(buf, tab, end, name, lineNo, 0);
-                    buckets.get(random.nextInt(buckets.size())).writeLine(buf, start, end - start);
-                    count[0]++;
-                });
+            try (CheckedLines lines = new CheckedLines(config.skipBad(), bad, (buf, start, end) -> {
+                buckets.get(random.nextInt(buckets.size())).writeLine(buf, start, end - start);
+                count[0]++;
+            })) {
+                for (Path file : dataset.files()) {
+                    lines.scan(file, config.maxLineBytes());
+                }
+                lines.finish();
             }
             return bad;
         } finally {
