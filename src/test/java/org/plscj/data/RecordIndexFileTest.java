@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +16,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,15 +29,7 @@ class RecordIndexFileTest {
 
     /** A PNG whose every red value is {@code id}. */
     private static byte[] png(int id) throws IOException {
-        BufferedImage img = new BufferedImage(S, S, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < S; y++) {
-            for (int x = 0; x < S; x++) {
-                img.setRGB(x, y, id << 16);
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+        return TestPngs.png(S, (x, y) -> id << 16);
     }
 
     /** One data file "part-00000" whose record k has label {@code first + k} and red value {@code first + k}. */

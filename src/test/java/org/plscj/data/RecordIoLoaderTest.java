@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,15 +24,7 @@ class RecordIoLoaderTest {
     Path tmp;
 
     private static byte[] png(int red) throws IOException {
-        BufferedImage img = new BufferedImage(S, S, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < S; y++) {
-            for (int x = 0; x < S; x++) {
-                img.setRGB(x, y, (red << 16) | (x * 40 << 8));
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+        return TestPngs.png(S, (x, y) -> (red << 16) | (x * 40 << 8));
     }
 
     /** Writes dir/train.rec + dir/train.idx holding {@code payloads} under {@code keys}; returns dir. */

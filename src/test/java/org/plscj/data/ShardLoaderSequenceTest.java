@@ -3,14 +3,11 @@ package org.plscj.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,15 +27,7 @@ class ShardLoaderSequenceTest {
     Path tmp;
 
     private static byte[] png(int id) throws IOException {
-        BufferedImage img = new BufferedImage(S, S, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < S; y++) {
-            for (int x = 0; x < S; x++) {
-                img.setRGB(x, y, ((id * 7) % 256 << 16) | ((13 * x + y) << 8) | (id % 200));
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return out.toByteArray();
+        return TestPngs.png(S, (x, y) -> ((id * 7) % 256 << 16) | ((13 * x + y) << 8) | (id % 200));
     }
 
     private Path dataset() throws IOException {
