@@ -22,7 +22,8 @@ import org.plscj.io.FileTrees;
 /**
  * The data path at real scale: a synthetic PLSC data set of N records (small JPEGs cycled from a pool, so
  * millions of records fit one disk), the loader's offset index build and cached load, and the loader's
- * resident memory in a fresh JVM per order, above the same loader over an almost empty data set.
+ * resident memory in a fresh JVM per order, above the same loader over an almost empty data set run first in
+ * that JVM ({@link LoaderRssProbe}).
  */
 public final class DataScaleBenchmark {
     /** Distinct images the N records cycle through. */
@@ -34,8 +35,8 @@ public final class DataScaleBenchmark {
     /** Index build (no index on disk) and cached index load, opening the global-order loader of rank 0 of 1. */
     public record IndexResult(double buildSeconds, double cachedOpenSeconds, long records) {}
 
-    /** One probe: RSS before opening, after opening, after the batches; records the loader holds. */
-    public record Rss(double beforeMb, double openMb, double afterMb, long records) {}
+    /** One probe: the empty loader's RSS after its batches, the big one's after opening and after its batches. */
+    public record Rss(double emptyAfterMb, double openMb, double afterMb, long emptyRecords, long records) {}
 
     /**
      * The data set of {@code records} records of {@code size}×{@code size} JPEGs in {@code files} data files
@@ -91,12 +92,14 @@ public final class DataScaleBenchmark {
      * follows the live data, where G1's defaults would keep up to 70 % of the heap free (hundreds of MiB after the
      * 19 MB batch arrays), which would drown the per-record figure in heap sizing noise.
      */
-    public static Rss probe(Path dir, String order, int rank, int world, int batch, int batches) throws IOException, InterruptedException {
+    public static Rss probe(Path empty, Path dir, String order, int rank, int world, int batch, int batches)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10"));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoaderRssProbe.class.getName(), dir.toString(),
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoaderRssProbe.class.getName(), empty.toString(),
+                dir.toString(),
                 order, Integer.toString(rank), Integer.toString(world), Integer.toString(batch), Integer.toString(batches),
                 Integer.toString(ImageDecoder.PLSC_SIZE)));
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -113,6 +116,7 @@ public final class DataScaleBenchmark {
             throw new IllegalStateException("the loader probe (" + order + " over " + dir + ") failed with exit code " + exit);
         }
         String[] f = result.split(" ");
-        return new Rss(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]), Long.parseLong(f[4]));
+        return new Rss(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]), Long.parseLong(f[4]),
+                Long.parseLong(f[5]));
     }
 }

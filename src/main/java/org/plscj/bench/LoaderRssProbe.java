@@ -6,41 +6,44 @@ import org.plscj.data.ImageDecoder;
 import org.plscj.data.ShardLoader;
 
 /**
- * Run in a fresh JVM by {@link DataScaleBenchmark}: opens a {@link ShardLoader} and prints its process's RSS
- * before opening, after opening and after pulling some batches, so each measurement starts from a clean heap.
- * Each figure is taken after a full GC (which lets the JVM return unused heap): what stays is what the loader
- * keeps alive (its per-record arrays, the buffered batches), not garbage the collector has not reached yet.
+ * Run in a fresh JVM by {@link DataScaleBenchmark}: the RSS of a {@link ShardLoader} over a big data set above the
+ * same loader over an (almost) empty one, in one process: first the empty loader pulls its batches (so the JVM's
+ * heap has grown to what decoding and prefetching need) and is closed, then the big one is opened and pulls as
+ * many. Each figure is taken after full GCs, so what it shows is what the loader keeps alive, not garbage.
  *
- * <p>Arguments: data dir, order ({@code per_rank} or {@code global}), rank, world size, batch, batches, image side.
- * Prints one line {@code RSS <before MiB> <open MiB> <after MiB> <records held>}.
+ * <p>Arguments: empty data dir, big data dir, order ({@code per_rank} or {@code global}), rank, world size,
+ * batch, batches, image side. Prints one line
+ * {@code RSS <empty after batches MiB> <big after opening MiB> <big after batches MiB> <empty records> <big records>}.
  */
 public final class LoaderRssProbe {
     private LoaderRssProbe() {}
 
     public static void main(String[] args) throws Exception {
         System.setProperty("java.awt.headless", "true");
-        Path dir = Path.of(args[0]);
-        boolean global = "global".equals(args[1]);
-        int rank = Integer.parseInt(args[2]);
-        int world = Integer.parseInt(args[3]);
-        int batch = Integer.parseInt(args[4]);
-        int batches = Integer.parseInt(args[5]);
-        int side = Integer.parseInt(args[6]);
+        boolean global = "global".equals(args[2]);
+        int rank = Integer.parseInt(args[3]);
+        int world = Integer.parseInt(args[4]);
+        int batch = Integer.parseInt(args[5]);
+        int batches = Integer.parseInt(args[6]);
+        int side = Integer.parseInt(args[7]);
         // why resize: the scale data set's images are small to keep 5M records on one disk; the decoder still
         // produces the 112×112 training input, so the batches cost what training's do
-        ImageDecoder decoder = new ImageDecoder(side, side, true);
-        double before = settledRssMb();
-        ShardLoader.Options options = ShardLoader.Options.of(rank, world, batch, 42, Augmentation.DEFAULT, decoder)
-                .withGlobalOrder(global);
+        ShardLoader.Options options = ShardLoader.Options.of(rank, world, batch, 42, Augmentation.DEFAULT,
+                new ImageDecoder(side, side, true)).withGlobalOrder(global);
+        double[] empty = run(Path.of(args[0]), options, batches);
+        double[] big = run(Path.of(args[1]), options, batches);
+        System.out.printf("RSS %.3f %.3f %.3f %d %d%n", empty[1], big[0], big[1], (long) empty[2], (long) big[2]);
+    }
+
+    /** RSS after opening, RSS after the batches (prefetch queues full), records held. */
+    private static double[] run(Path dir, ShardLoader.Options options, int batches) throws Exception {
         try (ShardLoader loader = ShardLoader.open(dir, options)) {
             double open = settledRssMb();
-            long sink = 0;
             for (int b = 0; b < batches; b++) {
-                sink += loader.next().labels()[0];
+                loader.next();
             }
             Thread.sleep(500); // the decode threads refill the prefetch queues: measure them full
-            double after = settledRssMb();
-            System.out.printf("RSS %.3f %.3f %.3f %d%n", before, open, after, loader.shardSize() + (sink < 0 ? 1 : 0));
+            return new double[] {open, settledRssMb(), loader.shardSize()};
         }
     }
 

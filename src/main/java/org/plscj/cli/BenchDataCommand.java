@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
             "With --records N, the data set at scale: N records of small JPEGs (--record-size, cycled from",
             "1,024 distinct ones, 8 data files) built once under --cache-dir and reused; it measures the",
             "offset index build and the cached open, the loader's RSS in a fresh JVM per order (rank 0 of 2,",
-            "after opening and after 200 batches of 128, 112x112 decoded) above the same over 2,048 records,",
+            "after opening and after 200 batches of 128, 112x112 decoded) above the same loader over 2,048",
+            "records run first in that JVM,",
             "and the shuffle-split runs on the N records instead.",
             "Prints a table, then one line 'BENCH_JSON {...}'.",
             "",
@@ -120,8 +121,7 @@ final class BenchDataCommand implements Callable<Integer> {
     }
 
     private record Scale(Dataset dataset, double buildS, DataScaleBenchmark.IndexResult index,
-            DataScaleBenchmark.Rss emptyPerRank, DataScaleBenchmark.Rss perRank, DataScaleBenchmark.Rss emptyGlobal,
-            DataScaleBenchmark.Rss global) {}
+            DataScaleBenchmark.Rss perRank, DataScaleBenchmark.Rss global) {}
 
     private Scale scale() throws IOException, InterruptedException {
         require(recordSize >= 8, "--record-size must be >= 8, got " + recordSize);
@@ -136,10 +136,8 @@ final class BenchDataCommand implements Callable<Integer> {
         DataScaleBenchmark.IndexResult index = DataScaleBenchmark.index(big);
         DataScaleBenchmark.index(small);
         return new Scale(dataset, buildS, index,
-                DataScaleBenchmark.probe(small, "per_rank", 0, 2, BATCH, PROBE_BATCHES),
-                DataScaleBenchmark.probe(big, "per_rank", 0, 2, BATCH, PROBE_BATCHES),
-                DataScaleBenchmark.probe(small, "global", 0, 2, BATCH, PROBE_BATCHES),
-                DataScaleBenchmark.probe(big, "global", 0, 2, BATCH, PROBE_BATCHES));
+                DataScaleBenchmark.probe(small, big, "per_rank", 0, 2, BATCH, PROBE_BATCHES),
+                DataScaleBenchmark.probe(small, big, "global", 0, 2, BATCH, PROBE_BATCHES));
     }
 
     private void describeScale(BenchReport report, Scale scale) {
@@ -153,22 +151,20 @@ final class BenchDataCommand implements Callable<Integer> {
                 .figure("index_cached_open_s", "open with the indexes cached", scale.index().cachedOpenSeconds(), "s");
         double worst = 0;
         for (String order : new String[] {"per_rank", "global"}) {
-            DataScaleBenchmark.Rss empty = order.equals("global") ? scale.emptyGlobal() : scale.emptyPerRank();
-            DataScaleBenchmark.Rss full = order.equals("global") ? scale.global() : scale.perRank();
-            double openDelta = full.openMb() - empty.openMb();
-            double afterDelta = full.afterMb() - empty.afterMb();
+            DataScaleBenchmark.Rss rss = order.equals("global") ? scale.global() : scale.perRank();
+            double openDelta = rss.openMb() - rss.emptyAfterMb();
+            double afterDelta = rss.afterMb() - rss.emptyAfterMb();
             double target = 64 + 32.0 * records / mib;
             worst = Math.max(worst, Math.max(openDelta, afterDelta));
-            report.section(String.format("loader RSS, %s order, rank 0 of 2 (fresh JVM; %,d vs %,d records held)", order,
-                            full.records(), empty.records()))
-                    .figure(order + "_rss_empty_open_mb", "empty loader: RSS after opening", empty.openMb(), "MiB")
-                    .figure(order + "_rss_empty_after_mb", "empty loader: RSS after " + PROBE_BATCHES + " batches", empty.afterMb(), "MiB")
-                    .figure(order + "_rss_open_mb", "RSS after opening", full.openMb(), "MiB")
-                    .figure(order + "_rss_after_mb", "RSS after " + PROBE_BATCHES + " batches", full.afterMb(), "MiB")
+            report.section(String.format("loader RSS, %s order, rank 0 of 2 (one fresh JVM: %,d records after %,d)", order,
+                            rss.records(), rss.emptyRecords()))
+                    .figure(order + "_rss_empty_after_mb", "empty loader: RSS after " + PROBE_BATCHES + " batches", rss.emptyAfterMb(), "MiB")
+                    .figure(order + "_rss_open_mb", "RSS after opening", rss.openMb(), "MiB")
+                    .figure(order + "_rss_after_mb", "RSS after " + PROBE_BATCHES + " batches", rss.afterMb(), "MiB")
                     .figure(order + "_loader_open_mb", "above the empty loader, after opening", openDelta, "MiB")
                     .figure(order + "_loader_after_mb", "above the empty loader, after the batches", afterDelta, "MiB")
                     .figure(order + "_rss_bytes_per_record", "that per record held (after the batches)",
-                            afterDelta * mib / full.records(), "B")
+                            afterDelta * mib / rss.records(), "B")
                     .figure(order + "_rss_target_mb", "target: 64 MiB + 32 B per data set record", target, "MiB");
         }
         report.figure("loader_rss_mb", "loader RSS above empty, worst order and moment", worst, "MiB");
