@@ -36,7 +36,8 @@ public final class DataScaleBenchmark {
     public record IndexResult(double buildSeconds, double cachedOpenSeconds, long records) {}
 
     /** One probe: the empty loader's RSS after its batches, the big one's after opening and after its batches. */
-    public record Rss(double emptyAfterMb, double openMb, double afterMb, long emptyRecords, long records) {}
+    public record Rss(double emptyAfterMb, double openMb, double afterMb, long emptyRecords, long records,
+            double emptyLiveHeapMb, double liveHeapMb) {}
 
     /**
      * The data set of {@code records} records of {@code size}×{@code size} JPEGs in {@code files} data files
@@ -117,6 +118,6 @@ public final class DataScaleBenchmark {
         }
         String[] f = result.split(" ");
         return new Rss(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]), Long.parseLong(f[4]),
-                Long.parseLong(f[5]));
+                Long.parseLong(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7]));
     }
 }

@@ -1,5 +1,6 @@
 package org.plscj.bench;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import org.plscj.data.Augmentation;
 import org.plscj.data.ImageDecoder;
@@ -12,8 +13,9 @@ import org.plscj.data.ShardLoader;
  * many. Each figure is taken after full GCs, so what it shows is what the loader keeps alive, not garbage.
  *
  * <p>Arguments: empty data dir, big data dir, order ({@code per_rank} or {@code global}), rank, world size,
- * batch, batches, image side. Prints one line
- * {@code RSS <empty after batches MiB> <big after opening MiB> <big after batches MiB> <empty records> <big records>}.
+ * batch, batches, image side. Prints one line {@code RSS <empty after batches MiB> <big after opening MiB>
+ * <big after batches MiB> <empty records> <big records> <empty live heap MiB> <big live heap MiB>}, the live heaps
+ * (used after a full GC) after the batches: the figure the JVM's heap sizing does not blur.
  */
 public final class LoaderRssProbe {
     private LoaderRssProbe() {}
@@ -32,10 +34,11 @@ public final class LoaderRssProbe {
                 new ImageDecoder(side, side, true)).withGlobalOrder(global);
         double[] empty = run(Path.of(args[0]), options, batches);
         double[] big = run(Path.of(args[1]), options, batches);
-        System.out.printf("RSS %.3f %.3f %.3f %d %d%n", empty[1], big[0], big[1], (long) empty[2], (long) big[2]);
+        System.out.printf("RSS %.3f %.3f %.3f %d %d %.3f %.3f%n", empty[1], big[0], big[1], (long) empty[2], (long) big[2],
+                empty[3], big[3]);
     }
 
-    /** RSS after opening, RSS after the batches (prefetch queues full), records held. */
+    /** RSS after opening, RSS after the batches (prefetch queues full), records held, live heap after the batches. */
     private static double[] run(Path dir, ShardLoader.Options options, int batches) throws Exception {
         try (ShardLoader loader = ShardLoader.open(dir, options)) {
             double open = settledRssMb();
@@ -43,7 +46,9 @@ public final class LoaderRssProbe {
                 loader.next();
             }
             Thread.sleep(500); // the decode threads refill the prefetch queues: measure them full
-            return new double[] {open, settledRssMb(), loader.shardSize()};
+            double after = settledRssMb();
+            double live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
+            return new double[] {open, after, loader.shardSize(), live};
         }
     }
 

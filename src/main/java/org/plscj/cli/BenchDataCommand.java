@@ -165,7 +165,11 @@ final class BenchDataCommand implements Callable<Integer> {
                     .figure(order + "_loader_after_mb", "above the empty loader, after the batches", afterDelta, "MiB")
                     .figure(order + "_rss_bytes_per_record", "that per record held (after the batches)",
                             afterDelta * mib / rss.records(), "B")
-                    .figure(order + "_rss_target_mb", "target: 64 MiB + 32 B per data set record", target, "MiB");
+                    .figure(order + "_rss_target_mb", "target: 64 MiB + 32 B per data set record", target, "MiB")
+                    .figure(order + "_live_heap_above_empty_mb", "live heap (used after full GC) above the empty loader's",
+                            rss.liveHeapMb() - rss.emptyLiveHeapMb(), "MiB")
+                    .figure(order + "_live_heap_bytes_per_record", "that per record held",
+                            (rss.liveHeapMb() - rss.emptyLiveHeapMb()) * mib / rss.records(), "B");
         }
         report.figure("loader_rss_mb", "loader RSS above empty, worst order and moment", worst, "MiB");
     }
