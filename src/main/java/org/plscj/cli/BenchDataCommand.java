@@ -11,6 +11,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import org.plscj.bench.BenchReport;
 import org.plscj.bench.DataBenchmark;
+import org.plscj.bench.DataScaleBenchmark;
 import org.plscj.bench.DataBenchmark.Dataset;
 import org.plscj.bench.DataBenchmark.DecodeResult;
 import org.plscj.bench.DataBenchmark.ShuffleResult;
@@ -33,10 +34,17 @@ import picocli.CommandLine.Option;
             "          (several buckets): input MB/s and peak RSS during it; beside it the disk's",
             "          sequential read (1 MB buffer; the page cache likely holds the files, so",
             "          optimistic) and write (FileChannel, force() included) of as many bytes.",
+            "With --records N, the data set at scale: N records of small JPEGs (--record-size, cycled from",
+            "1,024 distinct ones, 8 data files) built once under --cache-dir and reused; it measures the",
+            "offset index build and the cached open, the loader's RSS in a fresh JVM per order (rank 0 of 2,",
+            "after opening and after 200 batches of 128, 112x112 decoded) above the same loader over 2,048",
+            "records run first in that JVM,",
+            "and the shuffle-split runs on the N records instead.",
             "Prints a table, then one line 'BENCH_JSON {...}'.",
             "",
             "  plsc bench data --images 20000",
-            "  plsc bench data --images 2000 --threads 2 --work-dir /tmp/bd"
+            "  plsc bench data --images 2000 --threads 2 --work-dir /tmp/bd",
+            "  plsc bench data --records 5000000 --work-dir /data/bd --cache-dir /data/bd-cache"
         })
 final class BenchDataCommand implements Callable<Integer> {
     private static final long SEED = 42;
@@ -62,6 +70,20 @@ final class BenchDataCommand implements Callable<Integer> {
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the JSON object to FILE.")
     Path jsonOut;
 
+    @Option(names = "--records", defaultValue = "0", description = "Also measure at scale with N records (default: off).")
+    long records;
+
+    @Option(names = "--record-size", defaultValue = "16", description = "Image side of the scale data set (default ${DEFAULT-VALUE}).")
+    int recordSize;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Where the scale data set is built and reused (default ~/.cache/plscj/bench-data).")
+    Path cacheDir;
+
+    private static final int SCALE_FILES = 8;
+    private static final int EMPTY_RECORDS = 2048;
+    private static final int PROBE_BATCHES = 200;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         require(images >= BATCH, "--images must be at least one batch (" + BATCH + "), got " + images);
@@ -79,15 +101,77 @@ final class BenchDataCommand implements Callable<Integer> {
             Dataset dataset = DataBenchmark.generate(data, images, size, FILES, SEED);
             double generateS = (System.nanoTime() - t) / 1e9;
             DecodeResult decode = DataBenchmark.decode(data, BATCH, decodeThreads, SEED);
-            long budget = Math.max(1, dataset.bytes() / MEMORY_FRACTION);
-            ShuffleResult shuffle = DataBenchmark.shuffle(dataset, split, dir, RANKS, budget, SEED);
-            publish(describe(dataset, generateS, decodeThreads, decode, shuffle));
+            Scale scale = records > 0 ? scale() : null;
+            Dataset shuffled = scale != null ? scale.dataset() : dataset;
+            long budget = Math.max(1, shuffled.bytes() / MEMORY_FRACTION);
+            ShuffleResult shuffle = DataBenchmark.shuffle(shuffled, split, dir, RANKS, budget, SEED);
+            BenchReport report = describe(dataset, generateS, decodeThreads, decode, shuffle);
+            if (scale != null) {
+                describeScale(report, scale);
+            }
+            report.figure("shuffle_vs_write_ratio", "shuffle-split / sequential write (target >= 0.5)",
+                    shuffle.mbPerSecond() / shuffle.writeMbPerSecond(), "");
+            publish(report);
         } finally {
             if (temporary) {
                 deleteTree(dir);
             }
         }
         return 0;
+    }
+
+    private record Scale(Dataset dataset, double buildS, DataScaleBenchmark.IndexResult index,
+            DataScaleBenchmark.Rss perRank, DataScaleBenchmark.Rss global) {}
+
+    private Scale scale() throws IOException, InterruptedException {
+        require(recordSize >= 8, "--record-size must be >= 8, got " + recordSize);
+        Path base = cacheDir != null ? cacheDir
+                : Path.of(System.getProperty("user.home"), ".cache", "plscj", "bench-data");
+        Path big = base.resolve(String.format("records-%d-size-%d", records, recordSize));
+        Path small = base.resolve(String.format("records-%d-size-%d", EMPTY_RECORDS, recordSize));
+        long t = System.nanoTime();
+        Dataset dataset = DataScaleBenchmark.records(big, records, recordSize, SCALE_FILES, SEED);
+        double buildS = (System.nanoTime() - t) / 1e9;
+        DataScaleBenchmark.records(small, EMPTY_RECORDS, recordSize, SCALE_FILES, SEED);
+        DataScaleBenchmark.IndexResult index = DataScaleBenchmark.index(big);
+        DataScaleBenchmark.index(small);
+        return new Scale(dataset, buildS, index,
+                DataScaleBenchmark.probe(small, big, "per_rank", 0, 2, BATCH, PROBE_BATCHES),
+                DataScaleBenchmark.probe(small, big, "global", 0, 2, BATCH, PROBE_BATCHES));
+    }
+
+    private void describeScale(BenchReport report, Scale scale) {
+        double mib = 1024.0 * 1024.0;
+        report.section(String.format("at scale: %,d records of %dx%d JPEGs (%d distinct), %d data files", records,
+                        recordSize, recordSize, DataScaleBenchmark.POOL, SCALE_FILES))
+                .figure("records", "records", records, "records")
+                .figure("scale_dataset_mb", "data set size (base64 text)", scale.dataset().bytes() / DataBenchmark.MB, "MB")
+                .figure("scale_build_s", "data set generation or reuse (not a result)", scale.buildS(), "s")
+                .figure("index_build_s", "open with no index: build all offset indexes", scale.index().buildSeconds(), "s")
+                .figure("index_cached_open_s", "open with the indexes cached", scale.index().cachedOpenSeconds(), "s");
+        double worst = 0;
+        for (String order : new String[] {"per_rank", "global"}) {
+            DataScaleBenchmark.Rss rss = order.equals("global") ? scale.global() : scale.perRank();
+            double openDelta = rss.openMb() - rss.emptyAfterMb();
+            double afterDelta = rss.afterMb() - rss.emptyAfterMb();
+            double target = 64 + 32.0 * records / mib;
+            worst = Math.max(worst, Math.max(openDelta, afterDelta));
+            report.section(String.format("loader RSS, %s order, rank 0 of 2 (one fresh JVM: %,d records after %,d)", order,
+                            rss.records(), rss.emptyRecords()))
+                    .figure(order + "_rss_empty_after_mb", "empty loader: RSS after " + PROBE_BATCHES + " batches", rss.emptyAfterMb(), "MiB")
+                    .figure(order + "_rss_open_mb", "RSS after opening", rss.openMb(), "MiB")
+                    .figure(order + "_rss_after_mb", "RSS after " + PROBE_BATCHES + " batches", rss.afterMb(), "MiB")
+                    .figure(order + "_loader_open_mb", "above the empty loader, after opening", openDelta, "MiB")
+                    .figure(order + "_loader_after_mb", "above the empty loader, after the batches", afterDelta, "MiB")
+                    .figure(order + "_rss_bytes_per_record", "that per record held (after the batches)",
+                            afterDelta * mib / rss.records(), "B")
+                    .figure(order + "_rss_target_mb", "target: 64 MiB + 32 B per data set record", target, "MiB")
+                    .figure(order + "_live_heap_above_empty_mb", "live heap (used after full GC) above the empty loader's",
+                            rss.liveHeapMb() - rss.emptyLiveHeapMb(), "MiB")
+                    .figure(order + "_live_heap_bytes_per_record", "that per record held",
+                            (rss.liveHeapMb() - rss.emptyLiveHeapMb()) * mib / rss.records(), "B");
+        }
+        report.figure("loader_rss_mb", "loader RSS above empty, worst order and moment", worst, "MiB");
     }
 
     private BenchReport describe(Dataset dataset, double generateS, int decodeThreads, DecodeResult decode, ShuffleResult shuffle) {

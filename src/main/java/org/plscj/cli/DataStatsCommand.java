@@ -17,14 +17,15 @@ import picocli.CommandLine.Spec;
         name = "stats",
         mixinStandardHelpOptions = true,
         description = {
-            "Counts of a PLSC data directory; reads every record, so it doubles as a validator.",
+            "Counts of a PLSC data directory or an insightface train.rec directory; reads every record, so it",
+            "doubles as a validator.",
             "",
             "Prints files, images, classes (distinct labels), the label range, a histogram of images per",
             "class and the bad records by reason. Exits 0 when every record is valid; 2 at the first bad",
             "record, or, with --skip-bad, after the report when any record was bad."
         })
 final class DataStatsCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "DIR", description = "The data directory (holding file_list.txt).")
+    @Parameters(paramLabel = "DIR", description = "The data directory (holding file_list.txt, or insightface's train.rec + train.idx).")
     Path dir;
 
     @Option(names = "--num-classes", defaultValue = "0",

@@ -7,7 +7,8 @@ public enum BadReason {
     BAD_LABEL("the label is not an integer"),
     NEGATIVE_LABEL("the label is negative"),
     LABEL_OUT_OF_RANGE("the label is not below --num-classes"),
-    BAD_IMAGE("the image does not decode");
+    BAD_IMAGE("the image does not decode"),
+    LINE_TOO_LONG("the line is longer than the line length limit");
 
     private final String description;
 

@@ -154,12 +154,7 @@ public final class DataConvert {
                 @Override
                 public byte[] image(int i) throws IOException {
                     RecordIo.Image image = io.read(keys[i]);
-                    float label = image.label();
-                    if (!(label >= 0) || label != Math.rint(label) || label > Integer.MAX_VALUE) {
-                        throw new PlscFormatException(rec + " record " + keys[i] + ": label " + label
-                                + " is not a non-negative integer value");
-                    }
-                    last[0] = (int) label;
+                    last[0] = image.classLabel(rec + " record " + keys[i]);
                     classes.set(last[0]);
                     return image.image();
                 }

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Counts of a PLSC data directory, read record by record (so computing them validates every line):
- * files, images, distinct classes, label range and a histogram of images per class.
+ * Counts of a PLSC data directory or an insightface {@code train.rec} directory, read record by record (so
+ * computing them validates every line or record): files, images, distinct classes, label range and a histogram
+ * of images per class. A {@code train.rec}'s image count comes from its {@code train.idx} ({@link RecordIo#imageKeys}),
+ * exact beyond the float32 header's 2^24.
  */
 public final class DatasetStats {
     /** Upper edges of the images-per-class histogram buckets: 1, 2–5, 6–20, 21–100, and &gt;100. */
@@ -42,13 +45,14 @@ public final class DatasetStats {
      * @throws PlscFormatException at the first bad record unless skip-bad is set
      */
     public static DatasetStats compute(Path dir, PlscDataset.ReadOptions options, boolean decode) throws IOException {
-        PlscDataset dataset = PlscDataset.open(dir);
+        Optional<Path> rec = RecordIo.recIn(dir);
+        PlscDataset dataset = rec.isPresent() ? null : PlscDataset.open(dir);
         Map<Integer, Long> counts = new HashMap<>();
         long[] images = {0};
         int[] range = {Integer.MAX_VALUE, Integer.MIN_VALUE};
         BadRecords undecodable = new BadRecords();
         ImageDecoder decoder = decode ? new ImageDecoder(ImageDecoder.plsc().height(), ImageDecoder.plsc().width(), true) : null;
-        BadRecords bad = dataset.scan(options, (record, text) -> {
+        PlscDataset.RecordVisitor visitor = (record, text) -> {
             if (decoder != null && !decodes(decoder, record, options.skipBad(), undecodable)) {
                 return;
             }
@@ -56,14 +60,41 @@ public final class DatasetStats {
             images[0]++;
             range[0] = Math.min(range[0], record.label());
             range[1] = Math.max(range[1], record.label());
-        });
+        };
+        BadRecords bad = rec.isPresent() ? scanRecordIo(rec.get(), options, visitor) : dataset.scan(options, visitor);
         bad.merge(undecodable);
-        DatasetStats stats = new DatasetStats(dataset.files().size(), bad);
+        DatasetStats stats = new DatasetStats(rec.isPresent() ? 1 : dataset.files().size(), bad);
         stats.perClass.putAll(counts);
         stats.images = images[0];
         stats.minLabel = range[0];
         stats.maxLabel = range[1];
         return stats;
+    }
+
+    /** Visits the image records of {@code rec} as records whose "line" is the record index; a bad label is a bad record. */
+    private static BadRecords scanRecordIo(Path rec, PlscDataset.ReadOptions options, PlscDataset.RecordVisitor visitor)
+            throws IOException {
+        BadRecords bad = new BadRecords();
+        try (RecordIo io = RecordIo.open(rec)) {
+            for (long key : io.imageKeys()) {
+                RecordIo.Image image = io.read(key);
+                String where = rec + " record " + key;
+                try {
+                    int label = image.classLabel(where);
+                    if (options.numClasses() > 0 && label >= options.numClasses()) {
+                        throw new PlscFormatException(BadReason.LABEL_OUT_OF_RANGE, where + ": label " + label
+                                + " ≥ " + options.numClasses());
+                    }
+                    visitor.accept(new PlscRecord(rec.toString(), key, image.image(), label), null);
+                } catch (PlscFormatException e) {
+                    if (!options.skipBad()) {
+                        throw e;
+                    }
+                    bad.add(e);
+                }
+            }
+        }
+        return bad;
     }
 
     /** Whether the record's image decodes; a failure throws, or is counted in skip-bad mode. */

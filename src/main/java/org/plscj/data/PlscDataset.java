@@ -1,6 +1,5 @@
 package org.plscj.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,8 +24,16 @@ public final class PlscDataset {
         this.files = files;
     }
 
-    /** How to read records: {@code numClasses ≤ 0} means unknown; {@code skipBad} skips and counts bad records. */
-    public record ReadOptions(int numClasses, boolean skipBad) {
+    /**
+     * How to read records: {@code numClasses ≤ 0} means unknown; {@code skipBad} skips and counts bad records;
+     * a line longer than {@code maxLineBytes} is a bad record (never buffered whole).
+     */
+    public record ReadOptions(int numClasses, boolean skipBad, int maxLineBytes) {
+        /** With the default line length limit, 64 MiB. */
+        public ReadOptions(int numClasses, boolean skipBad) {
+            this(numClasses, skipBad, LineScanner.DEFAULT_MAX_LINE_BYTES);
+        }
+
         /** Strict reading with no known class count. */
         public static ReadOptions strict() {
             return new ReadOptions(0, false);
@@ -99,23 +106,9 @@ public final class PlscDataset {
         BadRecords bad = new BadRecords();
         for (Path file : files) {
             String name = file.toString();
-            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                long lineNo = 0;
-                for (String text = in.readLine(); text != null; text = in.readLine()) {
-                    lineNo++;
-                    PlscRecord record;
-                    try {
-                        record = PlscRecord.parse(text, name, lineNo, options.numClasses());
-                    } catch (PlscFormatException e) {
-                        if (!options.skipBad()) {
-                            throw e;
-                        }
-                        bad.add(e);
-                        continue;
-                    }
-                    visitor.accept(record, text);
-                }
-            }
+            LineScanner.scanRecords(file, options.maxLineBytes(), options.skipBad(), bad, (buf, start, end, lineNo, offset) ->
+                    visitor.accept(PlscRecord.parse(buf, start, end, name, lineNo, options.numClasses()),
+                            new String(buf, start, end - start, StandardCharsets.UTF_8)));
         }
         return bad;
     }

@@ -20,6 +20,12 @@ public final class PlscFormatException extends IllegalArgumentException {
         this.reason = reason;
     }
 
+    /** A bad record described by {@code message} (which names its file and place). */
+    PlscFormatException(BadReason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
     /** The reason of a bad record, or null for a structural problem that skip-bad mode cannot skip. */
     public BadReason reason() {
         return reason;

@@ -1,5 +1,7 @@
 package org.plscj.data;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -20,18 +22,121 @@ public record PlscRecord(String file, long line, byte[] image, int label) {
      * @throws PlscFormatException naming the file and line when the line is not a valid record
      */
     public static PlscRecord parse(String text, String file, long line, int numClasses) {
-        int tab = text.indexOf('\t');
-        if (tab < 0) {
-            throw new PlscFormatException(file, line, BadReason.NO_TAB, "");
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return parse(bytes, 0, bytes.length, file, line, numClasses);
+    }
+
+    /** {@link #parse(String, String, long, int)} of the line {@code buf[start, end)} (its bytes, no newline). */
+    static PlscRecord parse(byte[] buf, int start, int end, String file, long line, int numClasses) {
+        int tab = tab(buf, start, end, file, line);
+        byte[] image = decodeImage(buf, start, tab, file, line);
+        return new PlscRecord(file, line, image, label(buf, tab, end, file, line, numClasses));
+    }
+
+    /**
+     * The position of the tab of the line {@code buf[start, end)}, its base64 image checked on the way (one pass
+     * over the bytes instead of a tab search and a check): errors as {@link #tab} then {@link #checkBase64} give.
+     */
+    static int checkedTab(byte[] buf, int start, int end, String file, long line) {
+        int i = start;
+        byte[] outside = NOT_ALPHABET;
+        while (i < end && outside[buf[i] & 0xff] == 0) {
+            i++;
         }
-        byte[] image;
+        if (i < end && buf[i] == '\t' && (i - start) % 4 != 1) {
+            return i; // all alphabet, no padding, not a dangling last character: valid
+        }
+        int tab = tab(buf, i, end, file, line);
+        checkBase64(buf, start, tab, file, line);
+        return tab;
+    }
+
+    /** The position of the tab ending the base64 image of the line {@code buf[start, end)}. */
+    static int tab(byte[] buf, int start, int end, String file, long line) {
+        for (int i = start; i < end; i++) {
+            if (buf[i] == '\t') {
+                return i;
+            }
+        }
+        throw new PlscFormatException(file, line, BadReason.NO_TAB, "");
+    }
+
+    /** The image bytes of the base64 text {@code buf[start, end)}. */
+    static byte[] decodeImage(byte[] buf, int start, int end, String file, long line) {
         try {
-            image = Base64.getDecoder().decode(text.substring(0, tab));
+            return Base64.getDecoder().decode(Arrays.copyOfRange(buf, start, end));
         } catch (IllegalArgumentException e) {
             throw new PlscFormatException(file, line, BadReason.BAD_BASE64, e.getMessage());
         }
+    }
+
+    /**
+     * Checks that {@code buf[start, end)} is base64 that {@link Base64#getDecoder()} accepts, without decoding
+     * it (no allocation: the shuffle and the index check every line): the decoder's rules, message for message.
+     */
+    static void checkBase64(byte[] buf, int start, int end, String file, long line) {
+        String error = base64Error(buf, start, end);
+        if (error != null) {
+            throw new PlscFormatException(file, line, BadReason.BAD_BASE64, error);
+        }
+    }
+
+    // the basic alphabet's values; -2 marks the padding '=', -1 anything else
+    private static final int[] BASE64_VALUES = new int[256];
+    // 1 for a byte outside the alphabet (padding included), 0 inside
+    private static final byte[] NOT_ALPHABET = new byte[256];
+
+    static {
+        Arrays.fill(BASE64_VALUES, -1);
+        Arrays.fill(NOT_ALPHABET, (byte) 1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < alphabet.length(); i++) {
+            BASE64_VALUES[alphabet.charAt(i)] = i;
+            NOT_ALPHABET[alphabet.charAt(i)] = 0;
+        }
+        BASE64_VALUES['='] = -2;
+    }
+
+    /** Mirrors java.util.Base64.Decoder's decode0 (non-MIME): null when it would decode, else its message. */
+    static String base64Error(byte[] src, int start, int end) {
+        int len = end - start;
+        if (len == 0) {
+            return null;
+        }
+        if (len < 2) {
+            return "Input byte[] should at least have 2 bytes for base64 bytes";
+        }
+        int sp = start;
+        int shiftto = 18;
+        while (sp < end) {
+            int b = BASE64_VALUES[src[sp++] & 0xff];
+            if (b < 0) {
+                if (b == -2) {
+                    if (shiftto == 6 && (sp == end || src[sp++] != '=') || shiftto == 18) {
+                        return "Input byte array has wrong 4-byte ending unit";
+                    }
+                    break;
+                }
+                return "Illegal base64 character " + Integer.toString(src[sp - 1], 16);
+            }
+            shiftto -= 6;
+            if (shiftto < 0) {
+                shiftto = 18;
+            }
+        }
+        if (shiftto == 12) {
+            return "Last unit does not have enough valid bits";
+        }
+        if (sp < end) {
+            return "Input byte array has incorrect ending byte at " + (sp - start);
+        }
+        return null;
+    }
+
+    /** The label of the line whose tab is at {@code buf[tab]} and which ends before {@code end}. */
+    static int label(byte[] buf, int tab, int end, String file, long line, int numClasses) {
         // PLSC's reader applies Python's int(), which tolerates surrounding whitespace (e.g. a CRLF's \r).
-        String labelText = text.substring(tab + 1).strip();
+        String labelText = new String(buf, tab + 1, end - tab - 1, StandardCharsets.UTF_8).strip();
         int label;
         try {
             label = Integer.parseInt(labelText);
@@ -44,7 +149,7 @@ public record PlscRecord(String file, long line, byte[] image, int label) {
         if (numClasses > 0 && label >= numClasses) {
             throw new PlscFormatException(file, line, BadReason.LABEL_OUT_OF_RANGE, label + " ≥ " + numClasses);
         }
-        return new PlscRecord(file, line, image, label);
+        return label;
     }
 
     /** The record as a data-file line (without the newline), in PLSC's format. */

@@ -33,7 +33,16 @@ public final class RecordIo implements AutoCloseable {
     private static final int LENGTH_MASK = (1 << 29) - 1;
 
     /** One decoded record: its IRHeader label (the first extra label when flag > 0) and image bytes. */
-    public record Image(long key, float label, int flag, byte[] image) {}
+    public record Image(long key, float label, int flag, byte[] image) {
+        /** The label as a class id; an error naming {@code where} unless it is a non-negative integer value. */
+        public int classLabel(String where) {
+            if (!(label >= 0) || label != Math.rint(label) || label > Integer.MAX_VALUE) {
+                throw new PlscFormatException(BadReason.BAD_LABEL, where + ": label " + label
+                        + " is not a non-negative integer value");
+            }
+            return (int) label;
+        }
+    }
 
     private final Path rec;
     private final Path idx;
@@ -77,6 +86,21 @@ public final class RecordIo implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** insightface's file names: a data directory holding them (and no file list) is read as RecordIO. */
+    public static final String TRAIN_REC = "train.rec";
+
+    /** {@code dir/train.rec} when {@code dir} is an insightface RecordIO directory (no PLSC file list, a train.rec). */
+    public static java.util.Optional<Path> recIn(Path dir) {
+        Path rec = dir.resolve(TRAIN_REC);
+        return !Files.exists(dir.resolve(PlscDataset.FILE_LIST)) && Files.isRegularFile(rec)
+                ? java.util.Optional.of(rec) : java.util.Optional.empty();
+    }
+
+    /** The {@code .idx} of this {@code .rec}. */
+    public Path idx() {
+        return idx;
     }
 
     /** The {@code .idx} beside {@code rec}: same name with the extension replaced by {@code .idx}. */
@@ -142,7 +166,12 @@ public final class RecordIo implements AutoCloseable {
         return keys.clone();
     }
 
-    /** Record indices of the images, following insightface's layout (see the class comment). */
+    /**
+     * Record indices of the images, following insightface's layout (see the class comment), exact beyond 2^24:
+     * the header's float32 {@code a} only tells the images' end to within its rounding, so the images are the
+     * {@code .idx} keys in [1, a) where the keys that round to {@code a} count as images when they hold image
+     * bytes (the identity records after the images hold none). The last image key + 1 must round to {@code a}.
+     */
     public long[] imageKeys() throws IOException {
         if (position(0) < 0) {
             return keys.clone();
@@ -151,25 +180,38 @@ public final class RecordIo implements AutoCloseable {
         if (first.flag() == 0) {
             return keys.clone();
         }
-        double a = first.label();
+        float a = first.label();
         if (!(a >= 1) || a != Math.rint(a) || a > Integer.MAX_VALUE) {
             throw new PlscFormatException(rec + " record 0: header label " + a
                     + " is not a positive integer (expected the index after the last image)");
         }
-        long end = (long) a;
-        if (end - 1 > keys.length) {
-            throw new PlscFormatException(rec + ": header record 0 says images are records 1.." + (end - 1)
-                    + " but " + idx + " lists only " + keys.length + " records");
+        long lo = (long) a;
+        while ((float) (lo - 1) == a) {
+            lo--;
         }
-        long[] result = new long[(int) (end - 1)];
-        for (long k = 1; k < end; k++) {
-            if (position(k) < 0) {
-                throw new PlscFormatException(rec + ": header record 0 says images are records 1.." + (end - 1)
-                        + " but record " + k + " is not in " + idx);
-            }
-            result[(int) (k - 1)] = k;
+        long hi = (long) a; // the largest integer that rounds to a, plus one
+        while ((float) hi == a) {
+            hi++;
         }
-        return result;
+        int from = lowerBound(1);
+        int to = lowerBound(lo);
+        int end = to;
+        while (end < sortedKeys.length && sortedKeys[end] < hi - 1 && read(sortedKeys[end]).image().length > 0) {
+            end++;
+        }
+        long last = end > from ? sortedKeys[end - 1] : 0;
+        if ((float) (last + 1) != a) {
+            throw new PlscFormatException(rec + ": header record 0 says the images are records 1.." + (lo - 1)
+                    + (hi - 1 > lo ? " to " + (hi - 2) : "") + " (float32 " + a + ") but " + idx + " lists "
+                    + (end > from ? "images up to record " + last : "no image record"));
+        }
+        return Arrays.copyOfRange(sortedKeys, from, end);
+    }
+
+    /** The position in sortedKeys of the first key ≥ {@code key}. */
+    private int lowerBound(long key) {
+        int i = Arrays.binarySearch(sortedKeys, key);
+        return i >= 0 ? i : -i - 1;
     }
 
     private int position(long key) {
@@ -188,10 +230,38 @@ public final class RecordIo implements AutoCloseable {
         }
         long offset = offsets[pos];
         String where = rec + " record " + key + " at byte offset " + offset + ": ";
-        if (offset >= size) {
-            throw new PlscFormatException(where + idx + " points past the end of the file (" + size + " bytes)");
+        return parse(key, readPayload(channel, size, offset, where, idx).bytes(), where);
+    }
+
+    /** A record's payload (parts joined) and the file offset just after its last part. */
+    record Payload(byte[] bytes, long end) {}
+
+    /** The image record {@code key}'s byte span and class label: what the loader's index keeps of it. */
+    record Span(long offset, int length, int label) {}
+
+    /** Reads the record {@code key} whole (its framing checked) and returns its span and label. */
+    Span span(long key) throws IOException {
+        int pos = position(key);
+        if (pos < 0) {
+            throw new PlscFormatException(rec + ": record " + key + " is not in " + idx);
         }
-        byte[] payload = readPayload(offset, where);
+        long offset = offsets[pos];
+        String where = rec + " record " + key + " at byte offset " + offset + ": ";
+        Payload payload = readPayload(channel, size, offset, where, idx);
+        long length = payload.end() - offset;
+        if (length > Integer.MAX_VALUE) {
+            throw new PlscFormatException(where + "the record spans " + length + " bytes, more than 2 GiB");
+        }
+        return new Span(offset, (int) length, parse(key, payload.bytes(), where).classLabel(rec + " record " + key));
+    }
+
+    /** The image bytes of the record starting at {@code offset} of {@code channel} (a file of {@code size} bytes). */
+    static byte[] readImage(FileChannel channel, long size, long offset, String where) throws IOException {
+        return parse(-1, readPayload(channel, size, offset, where, null).bytes(), where).image();
+    }
+
+    /** Splits a payload into IRHeader and image bytes. */
+    private static Image parse(long key, byte[] payload, String where) {
         if (payload.length < IR_HEADER_BYTES) {
             throw new PlscFormatException(where + "payload of " + payload.length
                     + " bytes is shorter than the " + IR_HEADER_BYTES + "-byte IRHeader");
@@ -211,8 +281,16 @@ public final class RecordIo implements AutoCloseable {
         return new Image(key, label, (int) flag, Arrays.copyOfRange(payload, start, payload.length));
     }
 
-    /** Reads the (possibly split) record starting at {@code offset}, joining parts with the magic. */
-    private byte[] readPayload(long offset, String where) throws IOException {
+    /**
+     * Reads the (possibly split) record starting at {@code offset}, joining parts with the magic.
+     * {@code idx} (may be null) is named when the offset lies past the end of the file.
+     */
+    private static Payload readPayload(FileChannel channel, long size, long offset, String where, Path idx)
+            throws IOException {
+        if (offset >= size) {
+            throw new PlscFormatException(where + (idx == null ? "the index" : idx) + " points past the end of the file ("
+                    + size + " bytes)");
+        }
         ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         byte[] out = new byte[0];
         int used = 0;
@@ -220,7 +298,7 @@ public final class RecordIo implements AutoCloseable {
         int part = 0;
         while (true) {
             head.clear();
-            readFully(head, at, where, "header of part " + part);
+            readFully(channel, size, head, at, where, "header of part " + part);
             int magic = head.getInt(0);
             if (magic != MAGIC) {
                 throw new PlscFormatException(where + String.format("bad magic 0x%08x at byte offset %d (expected 0x%08x)",
@@ -243,11 +321,11 @@ public final class RecordIo implements AutoCloseable {
                 out = Arrays.copyOf(out, Math.max(need, out.length * 2));
             }
             ByteBuffer body = ByteBuffer.wrap(out, used, length);
-            readFully(body, at + 8, where, "payload of part " + part);
+            readFully(channel, size, body, at + 8, where, "payload of part " + part);
             used += length;
             at += 8 + padded;
             if (cflag == 0 || cflag == 3) {
-                return used == out.length ? out : Arrays.copyOf(out, used);
+                return new Payload(used == out.length ? out : Arrays.copyOf(out, used), at);
             }
             ByteBuffer.wrap(out, used, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC);
             used += 4;
@@ -255,7 +333,8 @@ public final class RecordIo implements AutoCloseable {
         }
     }
 
-    private void readFully(ByteBuffer buf, long at, String where, String what) throws IOException {
+    private static void readFully(FileChannel channel, long size, ByteBuffer buf, long at, String where, String what)
+            throws IOException {
         long p = at;
         while (buf.hasRemaining()) {
             int r = channel.read(buf, p);

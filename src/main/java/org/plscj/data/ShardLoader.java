@@ -1,9 +1,6 @@
 package org.plscj.data;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The training data loader of one worker (rank) of a PLSC base64 data directory.
+ * The training data loader of one worker (rank) of a PLSC base64 data directory, or of an insightface
+ * directory holding {@code train.rec} + {@code train.idx} (read as they are: labels from the IRHeaders).
  *
  * <p><b>Which records.</b> PLSC's contract: when the directory has exactly {@code worldSize} data
  * files, rank {@code i} reads all of file {@code i} (file-list order; ranks may then hold different
@@ -23,9 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code % worldSize == r}, keeping only the first {@code n / worldSize} of them: the last
  * {@code n % worldSize} records are dropped so every rank has the same count.
  *
- * <p><b>Memory.</b> The records of this rank's shard are held in memory, still encoded (JPEG/PNG
- * bytes plus file name, line and label): about the size of the shard's encoded images, i.e. roughly
- * 3/4 of its base64 text. Only this rank's lines are parsed; the others are read and skipped.
+ * <p><b>Memory.</b> Per record of its shard a worker holds 16 bytes (byte offset, length, label:
+ * {@link ShardRecords}) and, per decode thread, 4 bytes of the epoch's permutation: 24 bytes with the
+ * default 2 threads, whatever the images' size. Image bytes are read with positioned reads when their batch
+ * is decoded. Opening reads each data file's cached offset index ({@link RecordIndexFile}: {@code part-00000.idx}
+ * beside the data, or in the local cache directory); a missing or stale one is first built by reading the file
+ * once, checking every record (so a bad line fails at open, naming its file and line).
  *
  * <p><b>Epochs.</b> Epoch {@code e} visits the shard in a Fisher–Yates permutation drawn from
  * {@code Augmentation.sampleRandom(seed, e, rank, -1)} (position −1 is never a sample's, so the
@@ -43,8 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * scheduling. Each queue holds {@code ceil(prefetch / decodeThreads)} batches, so about
  * {@code prefetch} batches are buffered in all (plus one being decoded per thread).
  *
- * <p><b>Global order</b> ({@link Options#withGlobalOrder}): every rank holds ALL records (memory: the whole
- * data set's encoded images per worker) and epoch {@code e} is one permutation of all of them, drawn from a stream
+ * <p><b>Global order</b> ({@link Options#withGlobalOrder}): every rank indexes ALL records (16 bytes each, as
+ * above; no image is held) and epoch {@code e} is one permutation of all of them, drawn from a stream
  * no rank owns; step {@code s} of the epoch is the global batch of records {@code [s·B·W, (s+1)·B·W)} of it and
  * rank {@code r} takes places {@code [r·B, (r+1)·B)}; mirroring is keyed by the global place. The global batches
  * therefore depend on B·W only, not on W: a run saved on N workers continues on M (with B' = B·N/M) exactly as
@@ -64,7 +65,8 @@ public final class ShardLoader implements AutoCloseable {
 
     /** How to load: see the class comment. */
     public record Options(int rank, int worldSize, int batch, long seed, Augmentation augmentation,
-            ImageDecoder decoder, int prefetch, int decodeThreads, boolean globalOrder) {
+            ImageDecoder decoder, int prefetch, int decodeThreads, boolean globalOrder, int maxLineBytes,
+            Path indexCacheDir) {
         public Options {
             if (worldSize <= 0 || rank < 0 || rank >= worldSize) {
                 throw new IllegalArgumentException("rank " + rank + " is not in a world of size " + worldSize);
@@ -76,8 +78,11 @@ public final class ShardLoader implements AutoCloseable {
                 throw new IllegalArgumentException("prefetch depth and decode threads must be positive, got "
                         + prefetch + " and " + decodeThreads);
             }
-            if (augmentation == null || decoder == null) {
-                throw new IllegalArgumentException("augmentation and decoder are required");
+            if (augmentation == null || decoder == null || indexCacheDir == null) {
+                throw new IllegalArgumentException("augmentation, decoder and index cache directory are required");
+            }
+            if (maxLineBytes <= 0) {
+                throw new IllegalArgumentException("the line length limit must be positive, got " + maxLineBytes);
             }
         }
 
@@ -85,20 +90,38 @@ public final class ShardLoader implements AutoCloseable {
         public static Options of(int rank, int worldSize, int batch, long seed, Augmentation augmentation,
                 ImageDecoder decoder) {
             return new Options(rank, worldSize, batch, seed, augmentation, decoder, DEFAULT_PREFETCH,
-                    DEFAULT_DECODE_THREADS, false);
+                    DEFAULT_DECODE_THREADS, false, LineScanner.DEFAULT_MAX_LINE_BYTES, RecordIndexFile.defaultCacheDir());
         }
 
         public Options withPrefetch(int depth) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, depth, decodeThreads, globalOrder);
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, depth, decodeThreads, globalOrder,
+                    maxLineBytes, indexCacheDir);
         }
 
         public Options withDecodeThreads(int threads) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, threads, globalOrder);
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, threads, globalOrder,
+                    maxLineBytes, indexCacheDir);
         }
 
         /** See "Global order" in the class comment. */
         public Options withGlobalOrder(boolean global) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, global);
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, global,
+                    maxLineBytes, indexCacheDir);
+        }
+
+        /** A data line longer than {@code bytes} is an error (default 64 MiB), never read into memory whole. */
+        public Options withMaxLineBytes(int bytes) {
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, globalOrder,
+                    bytes, indexCacheDir);
+        }
+
+        /**
+         * Where offset indexes go when the data directory cannot hold them (default
+         * {@code $XDG_CACHE_HOME/plscj/index}, else {@code ~/.cache/plscj/index}).
+         */
+        public Options withIndexCacheDir(Path dir) {
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, globalOrder,
+                    maxLineBytes, dir);
         }
     }
 
@@ -116,7 +139,7 @@ public final class ShardLoader implements AutoCloseable {
     private record Item(Batch batch, RuntimeException error) {}
 
     private final Options options;
-    private final List<PlscRecord> shard;
+    private final ShardRecords shard;
     private final int batchesPerEpoch;
     // records one step consumes over all ranks it draws from, this rank's first place in them, the rank key of
     // the random streams: (batch, 0, rank) per rank; (batch·worldSize, rank·batch, GLOBAL) in global order
@@ -131,7 +154,7 @@ public final class ShardLoader implements AutoCloseable {
     private long nextSeq;
     private RuntimeException failure;
 
-    private ShardLoader(Options options, List<PlscRecord> shard, int startEpoch, int startBatch) {
+    private ShardLoader(Options options, ShardRecords shard, int startEpoch, int startBatch) {
         this.options = options;
         this.shard = shard;
         this.recordsPerStep = options.globalOrder() ? (long) options.batch() * options.worldSize() : options.batch();
@@ -172,41 +195,15 @@ public final class ShardLoader implements AutoCloseable {
      * (to resume: the batches are exactly those an uninterrupted run has from there).
      */
     public static ShardLoader open(Path dir, Options options, int startEpoch, int startBatch) throws IOException {
-        PlscDataset dataset = PlscDataset.open(dir);
-        List<PlscRecord> records = options.globalOrder() ? loadShard(dataset, 0, 1) : loadShard(dataset, options.rank(), options.worldSize());
-        return new ShardLoader(options, records, startEpoch, startBatch);
-    }
-
-    /** This rank's records in file order (see the class comment), parsed strictly. */
-    static List<PlscRecord> loadShard(PlscDataset dataset, int rank, int worldSize) throws IOException {
-        List<Path> files = dataset.files();
-        List<PlscRecord> out = new ArrayList<>();
-        if (files.size() == worldSize) {
-            Path file = files.get(rank);
-            String name = file.toString();
-            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                long lineNo = 0;
-                for (String text = in.readLine(); text != null; text = in.readLine()) {
-                    out.add(PlscRecord.parse(text, name, ++lineNo, 0));
-                }
-            }
-            return out;
+        ShardRecords records = options.globalOrder()
+                ? ShardRecords.open(dir, 0, 1, options.maxLineBytes(), options.indexCacheDir())
+                : ShardRecords.open(dir, options.rank(), options.worldSize(), options.maxLineBytes(), options.indexCacheDir());
+        try {
+            return new ShardLoader(options, records, startEpoch, startBatch);
+        } catch (RuntimeException e) {
+            records.close();
+            throw e;
         }
-        long index = 0;
-        for (Path file : files) {
-            String name = file.toString();
-            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                long lineNo = 0;
-                for (String text = in.readLine(); text != null; text = in.readLine()) {
-                    lineNo++;
-                    if (index++ % worldSize == rank) {
-                        out.add(PlscRecord.parse(text, name, lineNo, 0));
-                    }
-                }
-            }
-        }
-        long keep = index / worldSize; // this rank holds keep or keep + 1 records; drop the tail
-        return new ArrayList<>(out.subList(0, (int) keep));
     }
 
     /** The records of this rank. */
@@ -216,7 +213,7 @@ public final class ShardLoader implements AutoCloseable {
 
     /** The largest label in this rank's records (to check a config's num_classes before training). */
     public long maxLabel() {
-        return shard.stream().mapToLong(PlscRecord::label).max().orElse(-1);
+        return shard.maxLabel();
     }
 
     /** Full batches per epoch (the incomplete last one is dropped). */
@@ -282,6 +279,11 @@ public final class ShardLoader implements AutoCloseable {
             }
         }
         queues.forEach(BlockingQueue::clear);
+        try {
+            shard.close();
+        } catch (IOException e) {
+            // read-only channels: nothing is lost when closing one fails
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -339,18 +341,17 @@ public final class ShardLoader implements AutoCloseable {
         long[] labels = new long[b];
         for (int j = 0; j < b; j++) {
             long position = index * recordsPerStep + rankOffset + j;
-            PlscRecord record = shard.get(order[(int) position]);
+            int record = order[(int) position];
             boolean mirror = options.augmentation().mirror(
                     Augmentation.sampleRandom(options.seed(), epoch, streamRank, position));
             try {
-                decoder.decodeInto(record, mirror, images, j * size);
+                decoder.decodeInto(shard.image(record), shard.where(record), mirror, images, j * size);
             } catch (PlscFormatException e) {
                 throw e; // its message already names the file and line
-            } catch (RuntimeException | Error e) {
-                throw new IllegalStateException(record.file() + " line " + record.line() + ": decoding failed ("
-                        + e + ")", e);
+            } catch (IOException | RuntimeException | Error e) {
+                throw new IllegalStateException(shard.where(record) + ": decoding failed (" + e + ")", e);
             }
-            labels[j] = record.label();
+            labels[j] = shard.label(record);
         }
         return new Batch(images, labels, epoch, index);
     }

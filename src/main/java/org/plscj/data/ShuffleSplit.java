@@ -1,14 +1,22 @@
 package org.plscj.data;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * External-memory global shuffle of a PLSC data directory into one file per rank, like PLSC's
@@ -19,13 +27,23 @@ import java.util.Random;
  * concatenation is dealt round-robin to {@code part-00000 … part-<N-1>}. A uniformly random bucket
  * choice followed by a uniform shuffle of each bucket is a uniform shuffle of the whole. Every file gets
  * ⌈n/N⌉ lines, the shortfall padded with repeats of the first lines of the shuffled stream (random
- * samples, as in PLSC), or ⌊n/N⌋ lines with drop-remainder. Lines are copied byte for byte.
+ * samples, as in PLSC), or ⌊n/N⌋ lines with drop-remainder. Lines are copied byte for byte (a CRLF's
+ * {@code \r} dropped), never turned into strings: the passes scan large buffers for {@code \n} and copy byte
+ * ranges. The output is the same, byte for byte, as the string-based implementation's before it.
+ *
+ * <p>Memory: one bucket's bytes plus 8 bytes per line of it (line starts and the permutation), a 1 MiB
+ * read buffer, and write buffers of at most 256 KiB per bucket file and output file.
  */
 public final class ShuffleSplit {
     /** Open bucket files at once: well under the usual 1024 file descriptors. */
     static final int MAX_BUCKETS = 1000;
-    /** A line held as a Java String costs its bytes plus ~60 bytes of headers and list slot: budget 2×. */
+    /**
+     * The bucket count's memory factor, kept from the string-based implementation (a String cost ~2× its
+     * bytes) because the bucket count decides the output: a bucket's bytes are now held at ~1× plus 8 bytes a line.
+     */
     private static final int MEMORY_FACTOR = 2;
+    private static final int WRITE_BUFFER_MIN = 8 << 10;
+    private static final int WRITE_BUFFER_MAX = 256 << 10;
 
     /**
      * @param nranks        output files N
@@ -34,7 +52,13 @@ public final class ShuffleSplit {
      * @param dropRemainder ⌊n/N⌋ lines per file instead of padding to ⌈n/N⌉
      * @param skipBad       skip and count bad records instead of failing
      */
-    public record Config(int nranks, long seed, long memoryBytes, boolean dropRemainder, boolean skipBad) {}
+    public record Config(int nranks, long seed, long memoryBytes, boolean dropRemainder, boolean skipBad,
+            int maxLineBytes) {
+        /** With the default line length limit (64 MiB). */
+        public Config(int nranks, long seed, long memoryBytes, boolean dropRemainder, boolean skipBad) {
+            this(nranks, seed, memoryBytes, dropRemainder, skipBad, LineScanner.DEFAULT_MAX_LINE_BYTES);
+        }
+    }
 
     /** What a run did: records read, buckets used, lines per output file, padding lines added, bad records skipped. */
     public record Result(long records, int buckets, long linesPerFile, long padding, BadRecords bad) {}
@@ -56,9 +80,9 @@ public final class ShuffleSplit {
             }
             Random random = new Random(config.seed());
             long[] n = {0};
-            BadRecords bad = scatter(dataset, bucketFiles, random, config.skipBad(), n);
+            BadRecords bad = scatter(dataset, bucketFiles, random, config, n);
             long perFile = linesPerFile(n[0], config);
-            deal(bucketFiles, target.path(), config.nranks(), perFile * config.nranks(), random);
+            deal(bucketFiles, target.path(), config.nranks(), perFile * config.nranks(), random, config.memoryBytes());
             Files.delete(bucketDir);
             target.commit();
             return new Result(n[0], buckets, perFile, Math.max(0, perFile * config.nranks() - n[0]), bad);
@@ -89,22 +113,28 @@ public final class ShuffleSplit {
     }
 
     /** Writes each valid line to a random bucket; counts the lines in {@code count[0]}. */
-    private static BadRecords scatter(PlscDataset dataset, List<Path> bucketFiles, Random random, boolean skipBad,
+    private static BadRecords scatter(PlscDataset dataset, List<Path> bucketFiles, Random random, Config config,
             long[] count) throws IOException {
-        List<BufferedWriter> writers = new ArrayList<>();
+        List<SyncedFile> buckets = new ArrayList<>();
+        BadRecords bad = new BadRecords();
+        int buffer = (int) Math.max(WRITE_BUFFER_MIN, Math.min(WRITE_BUFFER_MAX, config.memoryBytes() / 4 / bucketFiles.size()));
         try {
             for (Path file : bucketFiles) {
-                writers.add(Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+                buckets.add(SyncedFile.scratch(file, buffer));
             }
-            return dataset.scan(new PlscDataset.ReadOptions(0, skipBad), (record, text) -> {
-                BufferedWriter w = writers.get(random.nextInt(writers.size()));
-                w.write(text);
-                w.write('\n');
+            try (CheckedLines lines = new CheckedLines(config.skipBad(), bad, (buf, start, end) -> {
+                buckets.get(random.nextInt(buckets.size())).writeLine(buf, start, end - start);
                 count[0]++;
-            });
+            })) {
+                for (Path file : dataset.files()) {
+                    lines.scan(file, config.maxLineBytes());
+                }
+                lines.finish();
+            }
+            return bad;
         } finally {
-            for (BufferedWriter w : writers) {
-                w.close();
+            for (SyncedFile bucket : buckets) {
+                bucket.close();
             }
         }
     }
@@ -116,41 +146,131 @@ public final class ShuffleSplit {
 
     /**
      * Shuffles each bucket in turn (only one in memory) and deals its lines round-robin until
-     * {@code total} lines are written, padding with the first lines of the shuffled stream.
+     * {@code total} lines are written, padding with the first lines of the shuffled stream. The shuffle is
+     * {@link java.util.Collections#shuffle(List, Random)}'s, draw for draw, over line numbers.
      */
-    private static void deal(List<Path> bucketFiles, Path outDir, int nranks, long total, Random random)
-            throws IOException {
+    private static void deal(List<Path> bucketFiles, Path outDir, int nranks, long total, Random random,
+            long memoryBytes) throws IOException {
         List<SyncedFile> parts = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        List<String> padPool = new ArrayList<>();
+        List<byte[]> padPool = new ArrayList<>();
+        int buffer = (int) Math.max(WRITE_BUFFER_MIN, Math.min(WRITE_BUFFER_MAX, memoryBytes / 4 / nranks));
+        // why: the parts are forced at the end; forcing what each bucket added while the next one is read and
+        // shuffled lets the disk write during the CPU work instead of all of it after
+        ExecutorService forcer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "plscj-shuffle-force");
+            t.setDaemon(true);
+            return t;
+        });
+        Future<?> forcing = CompletableFuture.completedFuture(null);
         try {
             for (int r = 0; r < nranks; r++) {
                 names.add(String.format("part-%05d", r));
-                parts.add(SyncedFile.create(outDir.resolve(names.get(r))));
+                parts.add(SyncedFile.create(outDir.resolve(names.get(r)), buffer));
             }
             long written = 0;
+            byte[] bytes = new byte[0];
+            int[] starts = new int[0];
             for (Path bucket : bucketFiles) {
-                List<String> lines = Files.readAllLines(bucket, StandardCharsets.UTF_8);
+                long size = Files.size(bucket);
+                if (size > Integer.MAX_VALUE - 8) {
+                    throw new IllegalStateException(bucket + " holds " + size + " bytes, more than one array: lower --memory-mb");
+                }
+                if (bytes.length < size) {
+                    bytes = new byte[(int) size];
+                }
+                readFully(bucket, bytes, (int) size);
                 Files.delete(bucket);
-                Collections.shuffle(lines, random);
-                for (String line : lines) {
+                int lines = 0;
+                for (int i = 0; i < size; i++) {
+                    if (bytes[i] == '\n') {
+                        if (lines + 1 >= starts.length) {
+                            starts = Arrays.copyOf(starts, Math.max(1024, 2 * starts.length));
+                        }
+                        starts[++lines] = i + 1;
+                    }
+                }
+                int[] order = new int[lines];
+                for (int i = 0; i < lines; i++) {
+                    order[i] = i;
+                }
+                for (int i = lines; i > 1; i--) {
+                    int j = random.nextInt(i);
+                    int t = order[i - 1];
+                    order[i - 1] = order[j];
+                    order[j] = t;
+                }
+                for (int k : order) {
+                    int from = starts[k];
+                    int length = starts[k + 1] - 1 - from;
                     if (written < total) {
-                        parts.get((int) (written++ % nranks)).writeLine(line);
+                        parts.get((int) (written++ % nranks)).writeLine(bytes, from, length);
                     }
                     // The padding is at most nranks − 1 lines, so keeping its pool is cheap.
                     if (padPool.size() < nranks - 1) {
-                        padPool.add(line);
+                        padPool.add(Arrays.copyOfRange(bytes, from, from + length));
                     }
+                }
+                if (forcing.isDone()) {
+                    join(forcing);
+                    for (SyncedFile part : parts) {
+                        part.flush();
+                    }
+                    forcing = forcer.submit(() -> {
+                        for (SyncedFile part : parts) {
+                            part.force();
+                        }
+                        return null;
+                    });
                 }
             }
             for (int j = 0; written < total; j++) {
-                parts.get((int) (written++ % nranks)).writeLine(padPool.get(j % padPool.size()));
+                byte[] line = padPool.get(j % padPool.size());
+                parts.get((int) (written++ % nranks)).writeLine(line, 0, line.length);
             }
+            join(forcing);
         } finally {
+            forcer.shutdown();
+            awaitQuietly(forcer);
             for (SyncedFile part : parts) {
                 part.close();
             }
         }
         PlscWriter.writeFileList(outDir, names);
+    }
+
+    /** Waits for a background force; its failure is this thread's. */
+    private static void join(Future<?> future) throws IOException {
+        try {
+            future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while forcing the output to disk");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService executor) {
+        try {
+            executor.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void readFully(Path file, byte[] into, int size) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.wrap(into, 0, size);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // fill
+            }
+            if (buf.hasRemaining()) {
+                throw new IOException(file + " ended after " + buf.position() + " of " + size + " bytes while being read");
+            }
+        }
     }
 }

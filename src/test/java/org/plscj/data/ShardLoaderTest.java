@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,15 +27,7 @@ class ShardLoaderTest {
 
     /** An 8×8 PNG whose red channel is {@code id} everywhere; green varies by column (so mirroring shows). */
     private static byte[] png(int id) throws IOException {
-        BufferedImage img = new BufferedImage(S, S, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < S; y++) {
-            for (int x = 0; x < S; x++) {
-                img.setRGB(x, y, (id << 16) | ((10 * x) << 8) | 200);
-            }
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertTrue(ImageIO.write(img, "png", out));
-        return out.toByteArray();
+        return TestPngs.png(S, (x, y) -> (id << 16) | ((10 * x) << 8) | 200);
     }
 
     /** Files f0, f1, f2 with {@link #FILE_SIZES} records; record k (global order) has label k. */
