@@ -270,7 +270,7 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
     }
 
     @Override
-    public void fetchDirectory(URI remoteDir, Path localTarget) {
+    public void fetchDirectory(URI remoteDir, Path localTarget, java.util.function.Predicate<String> wanted) {
         if (Files.isDirectory(localTarget)) {
             return;
         }
@@ -282,7 +282,7 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
             }
             FileTrees.deleteRecursively(partial);
             Files.createDirectories(partial);
-            for (String name : names) {
+            for (String name : names.stream().filter(wanted).toList()) {
                 CheckpointLayout.requirePlainName(name, remoteDir);
                 try (InputStream in = open(child(remoteDir, name))) {
                     Files.copy(in, partial.resolve(name));

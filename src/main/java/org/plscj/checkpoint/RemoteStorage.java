@@ -80,5 +80,10 @@ public interface RemoteStorage {
      * {@code localTarget}, appearing only when complete (a .partial then one rename). An existing
      * {@code localTarget} is taken as that complete copy and reused (delete it to fetch again).
      */
-    void fetchDirectory(URI remoteDir, Path localTarget);
+    default void fetchDirectory(URI remoteDir, Path localTarget) {
+        fetchDirectory(remoteDir, localTarget, name -> true);
+    }
+
+    /** As {@link #fetchDirectory(URI, Path)}, only the entries {@code wanted} accepts (each of them must exist). */
+    void fetchDirectory(URI remoteDir, Path localTarget, java.util.function.Predicate<String> wanted);
 }

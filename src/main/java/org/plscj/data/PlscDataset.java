@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * A PLSC base64 data directory: {@code file_list.txt} names the data files (one per line, relative
@@ -51,6 +52,15 @@ public final class PlscDataset {
      * file it names exists and is not empty. Blank lines of the file list are ignored.
      */
     public static PlscDataset open(Path dir) throws IOException {
+        return new PlscDataset(dir, listedFiles(dir, i -> true));
+    }
+
+    /**
+     * The data files {@code dir}'s file list names, in order, checking that those at the positions {@code checked}
+     * accepts exist and are not empty (a worker that reads one file of many needs only that one: a machine may hold
+     * only its workers' files).
+     */
+    public static List<Path> listedFiles(Path dir, IntPredicate checked) throws IOException {
         Path list = dir.resolve(FILE_LIST);
         if (!Files.isRegularFile(list)) {
             throw new PlscFormatException(dir + " is not a PLSC data directory: it has no " + FILE_LIST);
@@ -63,6 +73,10 @@ public final class PlscDataset {
                 continue;
             }
             Path file = dir.resolve(name);
+            if (!checked.test(files.size())) {
+                files.add(file);
+                continue;
+            }
             if (!Files.isRegularFile(file)) {
                 throw new PlscFormatException(list + " line " + (i + 1) + ": names " + name + ", which does not exist");
             }
@@ -74,7 +88,7 @@ public final class PlscDataset {
         if (files.isEmpty()) {
             throw new PlscFormatException(list + " names no data file");
         }
-        return new PlscDataset(dir, List.copyOf(files));
+        return List.copyOf(files);
     }
 
     /** The directory. */

@@ -75,8 +75,10 @@ final class ShardRecords implements AutoCloseable {
             wholeFile = worldSize == 1;
             indexes.add(recordIoIndex(rec.get(), cacheDir));
         } else {
-            List<Path> all = PlscDataset.open(dir).files();
-            wholeFile = all.size() == worldSize;
+            int listed = PlscDataset.listedFiles(dir, i -> false).size();
+            wholeFile = listed == worldSize;
+            // why check only the rank's own file when each rank reads one: its machine may hold no other
+            List<Path> all = PlscDataset.listedFiles(dir, i -> !wholeFile || i == rank);
             files = wholeFile ? List.of(all.get(rank)) : all;
             for (Path file : files) {
                 indexes.add(RecordIndexFile.ensure(file, null, cacheDir, sink -> indexLines(file, maxLineBytes, sink)));

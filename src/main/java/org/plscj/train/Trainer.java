@@ -86,7 +86,7 @@ public final class Trainer implements AutoCloseable {
         this.config = config;
         this.comm = comm;
         this.out = out;
-        Path data = RemoteData.localCopy(config.datasetDir(), config, comm);
+        Path data = RemoteData.localCopy(config.datasetDir(), config, comm, "per_rank".equals(config.dataOrder()));
         if (!Files.isDirectory(data)) {
             throw new ConfigException("dataset_dir", "dataset_dir " + data + " does not exist or is not a directory");
         }

@@ -264,4 +264,37 @@ class MultiHostTrainingTest {
         }
         assertTrue(!java.nio.file.Files.exists(store.resolve("run/checkpoints/step-00000004")), "no remote checkpoint without every part");
     }
+
+    @Test
+    void eachMachineFetchesOnlyItsWorkersDataFilesFromARemoteDatasetDir() throws Exception {
+        needPrivateMounts();
+        Path source = dir.resolve("remote-data-src");
+        DataConvert.fromGenerator(11, 8, 5, 0, source, 2);
+        Path disk = java.nio.file.Files.createDirectories(dir.resolve("disk4"));
+        List<String> train = new ArrayList<>(overrides(disk.resolve("run"), 4, 4));
+        train.addAll(List.of("data_order=per_rank", "dataset_dir=dir://" + source.toAbsolutePath(), "local_save_dir=" + disk.resolve("staging")));
+        bothSucceed(node(0, train, 60, disk), node(1, train, 60, disk));
+        for (int k = 0; k < 2; k++) {
+            Path copies = dir.resolve("disk4-node" + k).resolve("staging/remote-data");
+            List<String> dirs = files(copies).stream().filter(n -> n.contains("-ranks-")).toList();
+            assertEquals(1, dirs.size(), "one copy of this machine's part: " + files(copies));
+            assertTrue(dirs.get(0).endsWith("-ranks-" + k + "-" + k + "-of-2"), dirs.get(0));
+            List<String> data = files(copies.resolve(dirs.get(0))).stream().filter(n -> !n.endsWith(".idx")).toList();
+            assertEquals(List.of("file_list.txt", String.format("part-%05d", k)), data, "machine " + k + " fetched only its worker's file");
+        }
+
+        // the same training from the data on one host: the same losses
+        List<String> local = new ArrayList<>(List.of("launch", "--nproc", "2", "--master-port", "0", "--", "train", "--timeout", "60"));
+        local.addAll(overrides(dir.resolve("local-per-rank"), 4, 4));
+        local.addAll(List.of("data_order=per_rank", "dataset_dir=" + source));
+        Jvm.Running one = Jvm.plsc(local);
+        assertEquals(0, one.waitFor(180), one.output());
+        List<Double> expected = MetricsLog.read(dir.resolve("local-per-rank")).stream().map(MetricsEntry::loss).toList();
+        List<Double> actual = MetricsLog.read(dir.resolve("disk4-node0").resolve("run")).stream().map(MetricsEntry::loss).toList();
+        assertEquals(expected.size(), actual.size());
+        for (int s = 0; s < expected.size(); s++) {
+            // why relative 1e-5: the same float32 math on the same records
+            assertEquals(expected.get(s), actual.get(s), 1e-5 * Math.abs(expected.get(s)), "loss of step " + (s + 1));
+        }
+    }
 }
