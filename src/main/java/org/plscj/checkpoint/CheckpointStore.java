@@ -208,7 +208,9 @@ public final class CheckpointStore {
             failure = e;
         }
         agree(failure, comm, what, publisher ? partial : null);
-        String manifest = manifestJson(s, comm.worldSize(), comm.allGatherText(sums.toString()));
+        String[] sumsByRank = comm.allGatherText(sums.toString());
+        // why rank 0 alone: it publishes a shared directory, and with one directory per machine every machine takes its manifest
+        String manifest = comm.rank() == 0 ? manifestJson(s, comm.worldSize(), sumsByRank) : "";
         if (sharing == Sharing.PER_MACHINE) {
             // every machine publishes rank 0's manifest, so all agree on what the checkpoint holds
             manifest = comm.broadcastText(manifest, 0);

@@ -66,14 +66,7 @@ final class RunStorage implements AutoCloseable {
         RunStorage s = new RunStorage(config, comm, resume, force, out);
         try {
             if (resume && s.storage != null) {
-                if (s.store.sharing() == CheckpointStore.Sharing.PER_MACHINE) {
-                    s.downloadParts();
-                } else {
-                    if (comm.rank() == 0) {
-                        s.downloadIfNewer();
-                    }
-                    comm.barrier();
-                }
+                s.downloadIfNewer();
             }
         } catch (RuntimeException e) {
             s.close();
@@ -186,30 +179,33 @@ final class RunStorage implements AutoCloseable {
     }
 
     /**
-     * Machines without a shared disk, resuming from a remote model_save_dir: each machine whose staging lacks the remote
-     * newest checkpoint fetches just the files its workers read (rank 0's machine also the backbone and optimizer).
+     * Resuming from a remote model_save_dir (a collective): rank 0 names the remote newest checkpoint, and each directory's
+     * publisher whose local store lacks one as new fetches it — whole into a shared directory; with one directory per
+     * machine just the files its machine's workers read (rank 0's machine also the backbone and optimizer). A failed
+     * download fails every rank alike, naming the rank and its message.
      */
-    private void downloadParts() {
+    private void downloadIfNewer() {
         String newest = comm.broadcastText(comm.rank() == 0 ? storage.newest(remoteCheckpoints).map(RemoteStorages::name).orElse("") : "", 0);
         String failure = null;
         Optional<Path> local = store.newest();
         boolean behind = local.isEmpty() || local.get().getFileName().toString().compareTo(newest) < 0;
         if (!newest.isEmpty() && behind && store.publishes(comm)) {
+            boolean shared = store.sharing() == CheckpointStore.Sharing.SHARED;
             List<Integer> here = java.util.stream.IntStream.range(0, comm.worldSize()).filter(r -> comm.host(r).equals(comm.host(comm.rank())))
                     .boxed().toList();
             URI remoteCheckpoint = RemoteStorages.child(remoteCheckpoints, newest);
-            out.println("plsc train: downloading this machine's part of " + remoteCheckpoint + " into " + store.root());
+            out.println("plsc train: downloading " + (shared ? "" : "this machine's part of ") + remoteCheckpoint + " into " + store.root());
             try {
-                storage.download(remoteCheckpoint, store.root(), (meta, file) -> here.stream().anyMatch(r -> Checkpoint.neededFiles(meta, r,
-                        comm.worldSize(), ClassShard.of(config.numClasses(), comm.worldSize(), r)).contains(file)));
+                storage.download(remoteCheckpoint, store.root(), (meta, file) -> shared || here.stream().anyMatch(r -> Checkpoint.neededFiles(
+                        meta, r, comm.worldSize(), ClassShard.of(config.numClasses(), comm.worldSize(), r)).contains(file)));
             } catch (RuntimeException e) {
                 failure = e.getMessage();
             }
         }
         Communicator.Failure f = comm.agreeOnFailure(failure);
         if (f != null) {
-            throw new CheckpointException("rank " + f.rank() + " on " + comm.host(f.rank()) + " could not download its part of " + newest
-                    + ": " + f.message());
+            throw new CheckpointException("rank " + f.rank() + " on " + comm.host(f.rank()) + " could not download " + newest + ": "
+                    + f.message());
         }
     }
 
@@ -254,21 +250,6 @@ final class RunStorage implements AutoCloseable {
             throw new CheckpointWriteException("rank " + f.rank() + " on " + comm.host(f.rank()) + " failed to upload " + name + " to "
                     + remoteCheckpoints + ": " + f.message() + " (nothing was published; the checkpoint is complete locally)", null);
         }
-    }
-
-    /** Rank 0, resuming from a remote model_save_dir: fetches the remote newest checkpoint when the local staging has none as new. */
-    private void downloadIfNewer() {
-        Optional<URI> newest = storage.newest(remoteCheckpoints);
-        if (newest.isEmpty()) {
-            return;
-        }
-        String remoteName = RemoteStorages.name(newest.get());
-        Optional<Path> local = store.newest();
-        if (local.isPresent() && local.get().getFileName().toString().compareTo(remoteName) >= 0) {
-            return;
-        }
-        out.println("plsc train: downloading " + newest.get() + " into " + store.root());
-        storage.download(newest.get(), store.root());
     }
 
     /** Waits for rank 0's pending uploads; a failed upload fails the run (its checkpoint is only local). */
