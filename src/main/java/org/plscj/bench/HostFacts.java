@@ -7,20 +7,27 @@ import org.plscj.train.MemoryProbe;
 
 /**
  * What a benchmark number depends on besides the code: the CPU, the cores the JVM may use, the
- * memory, and the two settings STACK.md measured as worth 1.2–5× (jemalloc, OpenBLAS core type).
+ * memory, and the two settings STACK.md measured as worth 1.2–5× (the preloaded allocator, OpenBLAS core type).
  *
  * @param cpuModel         the first {@code model name} of /proc/cpuinfo ("unknown" if absent)
  * @param cores            processors available to this JVM
  * @param memTotalMb       physical memory, MiB
- * @param jemalloc         whether jemalloc is preloaded (LD_PRELOAD)
+ * @param allocator        the malloc preloaded through LD_PRELOAD: tcmalloc, jemalloc or glibc
  * @param openblasCoretype OPENBLAS_CORETYPE, or null when unset (OpenBLAS then guesses)
  */
-public record HostFacts(String cpuModel, int cores, double memTotalMb, boolean jemalloc, String openblasCoretype) {
+public record HostFacts(String cpuModel, int cores, double memTotalMb, String allocator, String openblasCoretype) {
 
     public static HostFacts current() {
         String preload = System.getenv("LD_PRELOAD");
         return new HostFacts(readCpuModel(), Runtime.getRuntime().availableProcessors(), MemoryProbe.totalBytes() / (1024.0 * 1024.0),
-                preload != null && preload.contains("jemalloc"), System.getenv("OPENBLAS_CORETYPE"));
+                allocator(preload), System.getenv("OPENBLAS_CORETYPE"));
+    }
+
+    private static String allocator(String preload) {
+        if (preload == null) {
+            return "glibc";
+        }
+        return preload.contains("tcmalloc") ? "tcmalloc" : preload.contains("jemalloc") ? "jemalloc" : "glibc";
     }
 
     private static String readCpuModel() {

@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * The PyTorch peer: {@code bench/arcface_torch_head.py}, insightface arcface_torch's head at world
  * size 1, run by the system Python in a child process with this process's environment (so the
- * same jemalloc and OpenBLAS settings) and the same thread count. Its progress goes to our
+ * same allocator and OpenBLAS settings) and the same thread count. Its progress goes to our
  * stderr; its one JSON line on stdout is the result.
  */
 public final class PeerBenchmark {

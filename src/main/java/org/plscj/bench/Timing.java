@@ -3,7 +3,7 @@ package org.plscj.bench;
 import java.util.Arrays;
 
 /** Wall-clock helpers shared by the benchmarks. */
-final class Timing {
+public final class Timing {
     private Timing() {}
 
     static double millisSince(long startNanos) {
@@ -11,7 +11,7 @@ final class Timing {
     }
 
     /** The median (mean of the two middle values for an even count). */
-    static double median(double[] values) {
+    public static double median(double[] values) {
         if (values.length == 0) {
             throw new IllegalArgumentException("median of no values");
         }

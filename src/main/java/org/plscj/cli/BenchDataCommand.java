@@ -181,7 +181,7 @@ final class BenchDataCommand implements Callable<Integer> {
                 .fact("batch", BATCH).fact("threads", decodeThreads).fact("data_files", FILES).fact("ranks", RANKS)
                 .fact("seed", SEED).fact("date", OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("mem_total_mb", Math.round(host.memTotalMb()))
-                .fact("jemalloc", host.jemalloc()).fact("page_cache_dropped", false);
+                .fact("allocator", host.allocator()).fact("page_cache_dropped", false);
         report.section(String.format("plsc bench data: %,d synthetic %dx%d JPEGs, %d decode threads, %d cores", images, size, size,
                 decodeThreads, host.cores()))
                 .figure("dataset_mb", "dataset size (base64 text)", dataset.bytes() / DataBenchmark.MB, "MB")

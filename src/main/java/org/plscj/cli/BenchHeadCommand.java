@@ -190,7 +190,7 @@ final class BenchHeadCommand implements Callable<Integer> {
                 .fact("threads", threads).fact("classes_per_worker", run.shardSize()).fact("classes_per_step", classesPerStep(run.shardSize()))
                 .fact("date", OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("mem_total_mb", Math.round(host.memTotalMb()))
-                .fact("jemalloc", host.jemalloc()).fact("openblas_coretype", host.openblasCoretype());
+                .fact("allocator", host.allocator()).fact("openblas_coretype", host.openblasCoretype());
         report.section(String.format("plsc bench head: %s C=%,d D=%d B=%d world=%d sample_ratio=%s threads=%d, %d steps after %d warm-up",
                 type.plscName(), classes, emb, batch, world, sampleRatio, threads, steps, warmup));
         report.figure("step_ms_median", world > 1 ? "step time, median (max over ranks)" : "step time, median", worstMedian, "ms")

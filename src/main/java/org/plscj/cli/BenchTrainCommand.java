@@ -9,14 +9,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.DoubleStream;
 import org.plscj.bench.BenchReport;
+import org.plscj.bench.ComputeFloor;
 import org.plscj.bench.HostFacts;
 import org.plscj.bench.PeerBenchmark;
+import org.plscj.bench.Timing;
 import org.plscj.bench.TrainBenchmark;
 import org.plscj.comm.Communicator;
 import org.plscj.comm.DistEnv;
 import org.plscj.comm.LocalLauncher;
+import org.plscj.model.Backbone;
+import org.plscj.model.Backbones;
+import org.plscj.tensor.CpuFeatures;
 import org.plscj.tensor.Native;
+import org.plscj.train.MixedPrecision;
 import org.plscj.train.StepPhases;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,9 +38,12 @@ import picocli.CommandLine.Option;
             "Random images [B,3,112,112] through the backbone, the dist_arcface head, backward, the gradient",
             "all-reduce and SGD, as 'plsc train' runs them (the loader's speed is 'plsc bench data').",
             "--peer first runs the same step through PyTorch (bench/torch_train_step.py, single process,",
-            "same threads) and reports the ratio measured in this run. Rank 0 prints a table and 'BENCH_JSON {...}'.",
+            "same threads) and reports the ratio measured in this run; --repeat N alternates peer and ours N times",
+            "and reports the median ratio. The compute floor is the model's training FLOPs (6 x forward MACs counted",
+            "from its layer shapes) at the rate of one oneDNN convolution timed in this process; ratio_to_floor =",
+            "step / floor. Rank 0 prints a table and 'BENCH_JSON {...}'.",
             "",
-            "  plsc bench train --model ResNet50 --batch 64 --steps 5 --peer",
+            "  plsc bench train --model r50 --batch 64 --steps 3 --warmup 1 --peer --repeat 3",
             "  plsc bench train --model MobileFaceNet --batch 64 --nproc 2"
         })
 final class BenchTrainCommand implements Callable<Integer> {
@@ -55,8 +65,13 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--mixed-precision", description = "bf16 autocast for the backbone's forward (fp32 master weights and head).")
+    @Option(names = "--mixed-precision",
+            description = "bf16 autocast for the backbone's forward on channels-last images (fp32 master weights and head); warns on a CPU without bf16 instructions.")
     boolean mixedPrecision;
+
+    @Option(names = "--repeat", defaultValue = "1",
+            description = "Rounds of (peer, ours) run alternately; the ratio reported is the median of the rounds' (default ${DEFAULT-VALUE}).")
+    int repeat;
 
     @Option(names = "--nproc", defaultValue = "1", description = "Local workers; >1 relaunches this benchmark under 'plsc launch'.")
     int nproc;
@@ -77,25 +92,29 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (nproc > 1 && env.worldSize() == 1) {
             return relaunch();
         }
-        if (batch < 1 || steps < 1 || warmup < 0 || emb < 1 || classes < 1) {
-            throw new IllegalArgumentException("--batch, --steps, --emb and --classes must be positive and --warmup non-negative");
+        if (batch < 1 || steps < 1 || warmup < 0 || emb < 1 || classes < 1 || repeat < 1) {
+            throw new IllegalArgumentException("--batch, --steps, --emb, --classes and --repeat must be positive and --warmup non-negative");
         }
         if (peer && env.worldSize() > 1) {
             throw new IllegalArgumentException("--peer runs single-process only (the peer is one process)");
         }
-        PeerBenchmark.Result peerRun = peer ? PeerBenchmark.locate(peerScript).runTrain(model, emb, classes, batch, steps, warmup,
-                Native.intraOpThreads(), mixedPrecision) : null;
+        CpuFeatures cpu = CpuFeatures.current();
+        if (mixedPrecision && env.rank() == 0) {
+            System.err.println("plsc bench train: " + MixedPrecision.decide("true", cpu).message());
+        }
+        PeerBenchmark peerScriptRun = peer ? PeerBenchmark.locate(peerScript) : null;
+        TrainBenchmark.Settings settings = new TrainBenchmark.Settings(model, emb, classes, batch, warmup, steps, mixedPrecision);
+        List<Round> rounds = new ArrayList<>();
         try (Communicator comm = worker.connect()) {
-            TrainBenchmark.Result run = TrainBenchmark.run(
-                    new TrainBenchmark.Settings(model, emb, classes, batch, warmup, steps, mixedPrecision), comm);
+            for (int r = 0; r < repeat; r++) {
+                // why alternate: this VM drifts by ±30 % over minutes; a ratio is only fair between neighbouring runs
+                PeerBenchmark.Result peerRun = peer ? peerScriptRun.runTrain(model, emb, classes, batch, steps, warmup,
+                        Native.intraOpThreads(), mixedPrecision) : null;
+                rounds.add(new Round(TrainBenchmark.run(settings, comm), peerRun));
+            }
             if (comm.rank() == 0) {
-                BenchReport report = describe(run, comm.worldSize());
-                if (peerRun != null) {
-                    report.section("PyTorch peer (torch " + peerRun.torchVersion() + ", " + peerRun.blas() + ")")
-                            .figure("peer_step_ms_median", "peer step time, median", peerRun.stepMsMedian(), "ms")
-                            .figure("peer_images_per_s", "peer images/s", batch / (peerRun.stepMsMedian() / 1000), "img/s")
-                            .figure("speedup_vs_peer", "speed-up (peer median / our median)", peerRun.stepMsMedian() / run.medianMs(), "×");
-                }
+                ComputeFloor floor = comm.worldSize() == 1 ? measureFloor() : null;
+                BenchReport report = describe(rounds, floor, cpu, comm.worldSize());
                 System.out.println(report.table());
                 System.out.println("BENCH_JSON " + report.json());
             }
@@ -103,10 +122,29 @@ final class BenchTrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One interleaved pair: the peer's run (null without --peer), then ours. */
+    private record Round(TrainBenchmark.Result ours, PeerBenchmark.Result peer) {
+        double speedup() {
+            return peer.stepMsMedian() / ours.medianMs();
+        }
+    }
+
+    /** The compute floor of this model in this precision; null for a custom backbone that does not describe its graph. */
+    private ComputeFloor measureFloor() {
+        Backbone backbone = Backbones.create(model, emb);
+        try {
+            return ComputeFloor.measure(backbone, mixedPrecision);
+        } catch (UnsupportedOperationException e) {
+            return null;
+        } finally {
+            backbone.close();
+        }
+    }
+
     private int relaunch() throws InterruptedException {
         List<String> args = new ArrayList<>(List.of("bench", "train", "--model", model, "--emb", Integer.toString(emb), "--classes",
                 Long.toString(classes), "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--warmup",
-                Integer.toString(warmup), "--timeout", Integer.toString(worker.timeoutSeconds)));
+                Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--timeout", Integer.toString(worker.timeoutSeconds)));
         if (mixedPrecision) {
             args.add("--mixed-precision");
         }
@@ -114,29 +152,56 @@ final class BenchTrainCommand implements Callable<Integer> {
         return new LocalLauncher(local, SelfCommand.of(args), System.out).run();
     }
 
-    private BenchReport describe(TrainBenchmark.Result run, int world) {
+    private BenchReport describe(List<Round> rounds, ComputeFloor floor, CpuFeatures cpu, int world) {
         HostFacts host = HostFacts.current();
         double images = (double) batch * world;
+        TrainBenchmark.Result last = rounds.get(rounds.size() - 1).ours();
+        double ourMedian = median(rounds.stream().mapToDouble(r -> r.ours().medianMs()));
         BenchReport report = new BenchReport()
                 .fact("impl", "plsc-j").fact("model", model).fact("emb", emb).fact("classes", classes).fact("batch", batch)
-                .fact("world_size", world).fact("mixed_precision", mixedPrecision).fact("threads", Native.intraOpThreads())
-                .fact("parameters", run.parameters()).fact("steps", steps).fact("warmup", warmup)
+                .fact("world_size", world).fact("mixed_precision", mixedPrecision).fact("cpu_bf16", cpu.bf16())
+                .fact("threads", Native.intraOpThreads()).fact("parameters", last.parameters()).fact("steps", steps)
+                .fact("warmup", warmup).fact("repeat", repeat)
                 .fact("date", OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString())
-                .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("jemalloc", host.jemalloc());
-        report.section(String.format("plsc bench train: %s D=%d C=%,d B=%d world=%d%s, %d steps after %d warm-up", model, emb, classes,
-                batch, world, mixedPrecision ? " bf16" : "", steps, warmup));
-        report.figure("step_ms_median", "step time, median (rank 0)", run.medianMs(), "ms")
-                .figure("step_ms_min", "step time, min (rank 0)", run.minMs(), "ms")
-                .figure("images_per_s", "images/s (all workers, from the median)", images / (run.medianMs() / 1000), "img/s");
-        report.section("phases (rank 0, mean per step)");
-        for (Map.Entry<StepPhases.Phase, Double> phase : run.phaseMeanMs().entrySet()) {
+                .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("allocator", host.allocator());
+        report.section(String.format("plsc bench train: %s D=%d C=%,d B=%d world=%d%s, %d steps after %d warm-up, %d round(s)", model, emb,
+                classes, batch, world, mixedPrecision ? " bf16" : "", steps, warmup, repeat));
+        report.figure("step_ms_median", "step time, median of the rounds' medians (rank 0)", ourMedian, "ms")
+                .figure("step_ms_min", "step time, min (rank 0)", rounds.stream().mapToDouble(r -> r.ours().minMs()).min().orElseThrow(), "ms")
+                .figure("images_per_s", "images/s (all workers, from the median)", images / (ourMedian / 1000), "img/s");
+        if (floor != null) {
+            report.section("compute floor (" + (floor.bf16() ? "bf16" : "fp32") + ")")
+                    .figure("forward_gmacs_per_image", "forward MACs per image (from the layer shapes)", floor.macsPerImage() / 1e9, "G")
+                    .figure("peak_gflops", "measured peak: 3x3 conv 64ch 56x56 batch 32, forward", floor.peakGflops(), "GFLOP/s")
+                    .figure("floor_ms", "floor: 6 x MACs x batch / peak", floor.floorMs(batch), "ms")
+                    .figure("ratio_to_floor", "ratio to floor (step median / floor)", ourMedian / floor.floorMs(batch), "×");
+        }
+        report.section("phases (rank 0, mean per step, last round)");
+        for (Map.Entry<StepPhases.Phase, Double> phase : last.phaseMeanMs().entrySet()) {
             if (phase.getKey() != StepPhases.Phase.DATA) {
                 String name = phase.getKey().name().toLowerCase(Locale.ROOT);
                 report.figure("phase_" + name + "_ms", name.replace('_', ' '), phase.getValue(), "ms");
             }
         }
-        return report.section("memory (rank 0)")
-                .figure("rss_first_mb", "RSS after warm-up", run.rssFirstMb(), "MiB")
-                .figure("rss_last_mb", "RSS after the last step", run.rssLastMb(), "MiB");
+        report.section("memory (rank 0, last round)")
+                .figure("rss_first_mb", "RSS after warm-up", last.rssFirstMb(), "MiB")
+                .figure("rss_last_mb", "RSS after the last step", last.rssLastMb(), "MiB");
+        if (rounds.get(0).peer() != null) {
+            PeerBenchmark.Result p = rounds.get(0).peer();
+            double peerMedian = median(rounds.stream().mapToDouble(r -> r.peer().stepMsMedian()));
+            report.section("PyTorch peer (torch " + p.torchVersion() + ", " + p.blas() + "), run before ours in each round")
+                    .figure("peer_step_ms_median", "peer step time, median of the rounds' medians", peerMedian, "ms")
+                    .figure("peer_images_per_s", "peer images/s", batch / (peerMedian / 1000), "img/s");
+            for (int i = 0; i < rounds.size(); i++) {
+                report.figure("speedup_round_" + (i + 1), "speed-up in round " + (i + 1) + " (peer / ours)", rounds.get(i).speedup(), "×");
+            }
+            report.figure("speedup_vs_peer_median", "speed-up, median of the rounds (peer / ours)",
+                    median(rounds.stream().mapToDouble(Round::speedup)), "×");
+        }
+        return report;
+    }
+
+    private static double median(DoubleStream values) {
+        return Timing.median(values.toArray());
     }
 }

@@ -88,6 +88,14 @@ public final class Tensors {
     }
 
     /** Rows [lo, lo + n) of a matrix, as a view. */
+    /**
+     * The same images [B, C, H, W] stored channels-last (NHWC): oneDNN's native layout, so its convolutions need no
+     * reorder into and out of a blocked layout, and the result of each keeps the layout for the next.
+     */
+    public static Tensor channelsLast(Tensor images) {
+        return images.contiguous(torch.MemoryFormat.ChannelsLast);
+    }
+
     public static Tensor rows(Tensor t, long lo, long n) {
         return t.narrow(0, lo, n);
     }

@@ -53,7 +53,9 @@ import org.plscj.head.Margin;
  * @param testPeriod           steps between evaluations; 0 = at each epoch end only
  * @param saveSteps            steps between checkpoints; 0 = at each epoch end
  * @param calcAcc              compute training accuracy
- * @param mixedPrecision       the backbone's forward under CPU autocast to bfloat16 (fp32 master weights; the head in fp32)
+ * @param mixedPrecision       {@code auto} (default: bf16 where the CPU computes bf16 in hardware, else fp32), {@code true}
+ *                             or {@code false}: the backbone's forward under CPU autocast to bfloat16 in channels-last
+ *                             layout (fp32 master weights; the head in fp32); see {@link MixedPrecision}
  * @param maxLastCheckpointNum checkpoints kept
  * @param seed                 seeds weights, sampling and shuffling
  * @param recomputeLogits      trade one GEMM per step for the [N, n] logits buffer
@@ -111,7 +113,7 @@ public record TrainConfig(
         int testPeriod,
         long saveSteps,
         boolean calcAcc,
-        boolean mixedPrecision,
+        String mixedPrecision,
         int maxLastCheckpointNum,
         long seed,
         boolean recomputeLogits,
@@ -170,6 +172,9 @@ public record TrainConfig(
             throw new ConfigException("fs_ugi", "fs_ugi takes only the Hadoop user name: the password part of PLSC's 'user,password'"
                     + " is not used by anything here, and would be written in clear into config.yaml and every checkpoint");
         }
+        if (!MixedPrecision.SETTINGS.contains(mixedPrecision)) {
+            throw new ConfigException("mixed_precision", "mixed_precision must be one of " + MixedPrecision.SETTINGS + ", got " + mixedPrecision);
+        }
         if (!NAN_POLICIES.contains(nanPolicy)) {
             throw new ConfigException("nan_policy", "nan_policy must be one of " + NAN_POLICIES + ", got " + nanPolicy);
         }
@@ -187,7 +192,7 @@ public record TrainConfig(
                 0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null, null,
-                200, 0, 0, false, false, 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null,
+                200, 0, 0, false, "auto", 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null,
                 "stop", 10, 0);
     }
 

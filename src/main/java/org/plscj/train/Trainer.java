@@ -24,6 +24,7 @@ import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
+import org.plscj.tensor.CpuFeatures;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
@@ -134,7 +135,11 @@ public final class Trainer implements AutoCloseable {
             if (start.isPresent() && comm.rank() == 0) {
                 out.printf("plsc train: resumed from %s in %.1f s%n", start.get().directory(), (System.nanoTime() - loadStart) / 1e9);
             }
-            this.step = new TrainStep(backbone, head, sgd, comm, config.mixedPrecision(), config.clipGradNorm());
+            MixedPrecision precision = MixedPrecision.decide(config.mixedPrecision(), CpuFeatures.current());
+            if (comm.rank() == 0) {
+                out.println("plsc train: " + precision.message());
+            }
+            this.step = new TrainStep(backbone, head, sgd, comm, precision.bf16(), config.clipGradNorm());
             this.buffersBeforeStep = "skip".equals(config.nanPolicy()) ? new BufferSnapshot(backbone) : null;
             this.loader = openLoader(data);
             this.stepsPerEpoch = agreedStepsPerEpoch();
