@@ -99,6 +99,9 @@ final class LaunchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (masterAddr != null && masterAddr.isBlank()) {
+            masterAddr = null; // why: an empty MASTER_ADDR is no address
+        }
         NodeCount nodes = NodeCount.parse(nnodes);
         check(nodes);
         String master = masterAddr == null ? "127.0.0.1" : masterAddr;

@@ -8,7 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,5 +81,26 @@ class LaunchRestartTest {
         Jvm.Running launch = Jvm.plsc(args);
         assertEquals(2, launch.waitFor(120), launch.output());
         assertFalse(launch.output().contains("restart 1"), launch.output());
+    }
+
+    @Test
+    void restartAndElasticOptionsThatCannotWorkAreRefusedAtStartWithTheReason() throws Exception {
+        List<String> train = new ArrayList<>(List.of("--", "train"));
+        train.addAll(overrides(dir.resolve("refused"), 4));
+        List<String> noSaveDir = overrides(dir.resolve("refused"), 4).stream().filter(o -> !o.startsWith("model_save_dir=")).toList();
+        Map<List<String>, String> cases = new LinkedHashMap<>();
+        cases.put(List.of("--max-restarts", "-1"), "--max-restarts must be ≥ 0, got -1");
+        cases.put(List.of("--nnodes", "3:2", "--master-addr", "127.0.0.1"), "MIN 3 is above MAX 2");
+        cases.put(List.of("--nnodes", "1:2"), "--nnodes 1:2 needs --master-addr");
+        cases.put(List.of("--max-restarts", "1", "--", "train"), "needs the train command to name model_save_dir");
+        for (Map.Entry<List<String>, String> c : cases.entrySet()) {
+            List<String> args = new ArrayList<>(List.of("launch", "--nproc", "1", "--master-port", "29700"));
+            args.addAll(c.getKey());
+            args.addAll(c.getKey().contains("--") ? noSaveDir : train);
+            Jvm.Running launch = Jvm.start("org.plscj.cli.Plsc", Map.of("MASTER_ADDR", ""), args);
+            assertEquals(2, launch.waitFor(60), launch.output());
+            assertTrue(launch.output().contains(c.getValue()), c.getKey() + " → " + launch.output());
+            assertFalse(launch.output().contains("[rank 0]"), "no worker started: " + launch.output());
+        }
     }
 }
