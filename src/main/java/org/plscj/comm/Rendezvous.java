@@ -201,7 +201,7 @@ public final class Rendezvous implements AutoCloseable {
         List<String> hosts = ranks.stream().map(i -> field(r, i, 2)).toList();
         List<String> gone = lastHosts.stream().filter(h -> !hosts.contains(h)).toList();
         if (!gone.isEmpty()) {
-            say("plsc launch: round " + r + ": left out after " + timeoutMs / 1000 + " s without them: " + String.join(", ", gone));
+            say("plsc launch: round " + r + ": left out (not back within " + timeoutMs / 1000 + " s): " + String.join(", ", gone));
         }
         return took(r, ranks, new Round(r, ranks.size(), 0, workerPort, hosts));
     }

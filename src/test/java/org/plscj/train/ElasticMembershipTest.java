@@ -75,10 +75,16 @@ class ElasticMembershipTest {
         return machines.plsc(k, List.of(), env, args);
     }
 
-    private static void killWithWorkers(Jvm.Running node) throws InterruptedException {
-        node.process.descendants().forEach(ProcessHandle::destroyForcibly);
-        node.process.destroyForcibly();
-        node.process.waitFor();
+    /** Starts both nodes, and SIGKILLs node 1's launcher and workers while node 0 is in the save of step 6; returns node 0. */
+    private static Jvm.Running startBothAndKillNodeOneInASave(Path save, int rendezvousTimeout) throws InterruptedException {
+        Jvm.Running n0 = node(0, save, rendezvousTimeout);
+        Jvm.Running n1 = node(1, save, rendezvousTimeout);
+        n0.awaitLine("round 0: 2 node(s)", 120);
+        n0.awaitLine("pausing 3000 ms in the save of step 6", 120);
+        n1.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        n1.process.destroyForcibly();
+        n1.process.waitFor();
+        return n0;
     }
 
     /** Every step's loss equals one worker's with the whole batch; the steps after {@code resumedAt} ran on {@code workers}. */
@@ -97,11 +103,7 @@ class ElasticMembershipTest {
     @Test
     void aKilledNodeIsLeftOutAfterTheTimeoutAndNodeZeroFinishesAloneWithTheSameGlobalBatch() throws Exception {
         Path save = dir.resolve("shrunk");
-        Jvm.Running n0 = node(0, save, 8);
-        Jvm.Running n1 = node(1, save, 8);
-        n0.awaitLine("round 0: 2 node(s)", 120);
-        n0.awaitLine("pausing 3000 ms in the save of step 6", 120);
-        killWithWorkers(n1);
+        Jvm.Running n0 = startBothAndKillNodeOneInASave(save, 8);
 
         assertEquals(0, n0.waitFor(180), n0.output());
         String out = n0.output();
@@ -117,11 +119,7 @@ class ElasticMembershipTest {
     @Test
     void aKilledNodeStartedAgainBeforeTheTimeoutRejoinsAndTheRunGoesOnWithTwoNodes() throws Exception {
         Path save = dir.resolve("rejoined");
-        Jvm.Running n0 = node(0, save, 60);
-        Jvm.Running n1 = node(1, save, 60);
-        n0.awaitLine("round 0: 2 node(s)", 120);
-        n0.awaitLine("pausing 3000 ms in the save of step 6", 120);
-        killWithWorkers(n1);
+        Jvm.Running n0 = startBothAndKillNodeOneInASave(save, 60);
         Jvm.Running again = node(1, save, 60);
 
         assertEquals(0, n0.waitFor(180), n0.output());
@@ -129,5 +127,19 @@ class ElasticMembershipTest {
         assertTrue(n0.output().contains("round 1: 2 node(s), 2 worker(s)"), n0.output());
         assertTrue(again.output().contains("this node is node 1"), again.output());
         sameLossesAsOneWorker(save, 2, 4);
+    }
+
+    @Test
+    void losingTheMasterNodeEndsTheJobSayingSo() throws Exception {
+        Path save = dir.resolve("masterless");
+        Jvm.Running n0 = node(0, save, 8);
+        Jvm.Running n1 = node(1, save, 8);
+        n0.awaitLine("pausing 3000 ms in the save of step 6", 120);
+        n0.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        n0.process.destroyForcibly();
+
+        assertEquals(3, n1.waitFor(120), n1.output());
+        assertTrue(n1.output().contains("the master node's launcher at " + machines.ip(0) + ":" + PORT + " is gone")
+                && n1.output().contains("cannot go on without it"), n1.output());
     }
 }
