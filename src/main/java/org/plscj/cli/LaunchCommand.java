@@ -65,8 +65,8 @@ final class LaunchCommand implements Callable<Integer> {
     double restartDelay;
 
     @Option(names = "--rendezvous-timeout", defaultValue = "60", paramLabel = "SECONDS",
-            description = {"With --nnodes MIN:MAX: how long the master waits for more than MIN nodes in a round (and a node for",
-                "the master to come up). Default ${DEFAULT-VALUE}."})
+            description = {"With --nnodes MIN:MAX: how long the master waits for more than MIN nodes in a round (fewer than MIN",
+                "by then ends the job), and a node for the master to come up. Default ${DEFAULT-VALUE}."})
     double rendezvousTimeout;
 
     @Option(names = "--verbose", description = "Also show libtorch's routine start-up lines (Gloo's \"Rank 0 is connected to 1 peer ranks\").")
