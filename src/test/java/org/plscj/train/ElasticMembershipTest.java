@@ -65,13 +65,17 @@ class ElasticMembershipTest {
                 "scale=16", "data_order=global", "dataset_dir=" + dir.resolve("data"), "model_save_dir=" + save);
     }
 
-    /** Node k's elastic launch; node 0's workers pause inside the save of step 6 (the moment node 1 is killed). */
+    /** Node k's elastic launch; node 0's workers pause 3 s inside the save of step 6 (the moment node 1 is killed). */
     private static Jvm.Running node(int k, Path save, int rendezvousTimeout) {
+        return node(k, save, rendezvousTimeout, 3000);
+    }
+
+    private static Jvm.Running node(int k, Path save, int rendezvousTimeout, int pauseMillis) {
         List<String> args = new ArrayList<>(List.of("launch", "--nproc", "1", "--nnodes", "1:2", "--master-addr", machines.ip(0),
                 "--master-port", Integer.toString(PORT), "--rendezvous-timeout", Integer.toString(rendezvousTimeout),
                 "--max-restarts", "2", "--restart-delay", "0", "--", "train", "--timeout", "30"));
         args.addAll(overrides(save, 4));
-        Map<String, String> env = k == 0 ? Map.of(PauseInSave.VARIABLE, "3000@6") : Map.of();
+        Map<String, String> env = k == 0 ? Map.of(PauseInSave.VARIABLE, pauseMillis + "@6") : Map.of();
         return machines.plsc(k, List.of(), env, args);
     }
 
@@ -141,5 +145,25 @@ class ElasticMembershipTest {
         assertEquals(3, n1.waitFor(120), n1.output());
         assertTrue(n1.output().contains("the master node's launcher at " + machines.ip(0) + ":" + PORT + " is gone")
                 && n1.output().contains("cannot go on without it"), n1.output());
+    }
+
+    @Test
+    void aNodeStartedWhileTheJobRunsWithFewerThanMaxNodesIsAdmittedAtOnce() throws Exception {
+        Path save = dir.resolve("grown");
+        Jvm.Running n0 = node(0, save, 3, 8000);
+        n0.awaitLine("round 0: 1 node(s)", 120);
+        n0.awaitLine("pausing 8000 ms in the save of step 6", 120);
+        Jvm.Running n1 = node(1, save, 3, 8000);
+
+        assertEquals(0, n0.waitFor(180), n0.output());
+        assertEquals(0, n1.waitFor(60), n1.output());
+        String out = n0.output();
+        assertTrue(out.contains("a new node waits to join") && out.contains("not counted as a failure"), out);
+        assertTrue(out.contains("round 1: 2 node(s), 2 worker(s)") && !out.contains("restart 1 of"), out);
+        List<MetricsEntry> log = MetricsLog.read(save);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), log.stream().map(MetricsEntry::step).toList());
+        // keep_global: the global batch of round 0 (one worker × 4) is split between the two
+        assertEquals(2.0, log.get(STEPS - 1).extra().get("workers"));
+        assertEquals(2.0, log.get(STEPS - 1).extra().get("per_worker_batch"));
     }
 }
