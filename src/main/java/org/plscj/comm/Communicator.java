@@ -126,7 +126,7 @@ public final class Communicator implements AutoCloseable {
     }
 
     /** "name (address)": GLOO_SOCKET_IFNAME's IPv4 address when set, else what the host name resolves to. */
-    private static String hostDescription() {
+    static String hostDescription() {
         String name = "unknown-host";
         String address = "?";
         try {

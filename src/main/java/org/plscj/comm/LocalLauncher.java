@@ -44,6 +44,10 @@ public final class LocalLauncher {
      */
     private static final Pattern CHATTER = Pattern.compile("^\\[Gloo\\] Rank \\d+ is connected to|hostname of the client socket cannot be retrieved");
     private Failure failure;
+    private volatile boolean stopRequested;
+
+    /** What {@link #run} returns after {@link #requestStop}: a worker stopped by SIGTERM. */
+    public static final int STOPPED = 128 + 15;
 
     /** The worker that ended a failed {@link #run}: its rank, pid and exit code (above 128: killed by signal code − 128). */
     public record Failure(int rank, long pid, int exitCode) {
@@ -72,6 +76,14 @@ public final class LocalLauncher {
     /** The worker whose exit failed the last run; null when it succeeded or has not run. */
     public Failure failure() {
         return failure;
+    }
+
+    /**
+     * Stops the workers of a running {@link #run}, from another thread (an elastic job admitting a node restarts its
+     * group); {@link #run} then returns {@link #STOPPED}.
+     */
+    public void requestStop() {
+        stopRequested = true;
     }
 
     /** A free TCP port on this host, for {@code --master-port 0}. */
@@ -160,6 +172,10 @@ public final class LocalLauncher {
         boolean[] done = new boolean[workers.size()];
         int finished = 0;
         while (finished < workers.size()) {
+            if (stopRequested) {
+                stopAll();
+                return STOPPED;
+            }
             for (int i = 0; i < workers.size(); i++) {
                 Process p = workers.get(i);
                 if (done[i] || p.isAlive()) {

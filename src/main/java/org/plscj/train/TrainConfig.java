@@ -80,6 +80,9 @@ import org.plscj.head.Margin;
  * @param maxSkippedSteps      under nan_policy skip: the run stops after this many skipped steps in a row
  * @param clipGradNorm         clips the backbone's gradient to this global L2 norm (over all workers, as
  *                             torch.nn.utils.clip_grad_norm_); 0 = off. The head is never clipped (PLSC's no_clip_list)
+ * @param elasticBatch         a run resumed on another number of workers: {@code keep_global} keeps the checkpoint's global
+ *                             batch (per-worker batch = global / workers) or {@code keep_per_worker} keeps train_batch_size
+ *                             per worker (the global batch and with it the lr change linearly), see {@link ElasticBatch}
  */
 public record TrainConfig(
         String modelName,
@@ -126,7 +129,8 @@ public record TrainConfig(
         String fsUgi,
         String nanPolicy,
         int maxSkippedSteps,
-        double clipGradNorm) {
+        double clipGradNorm,
+        String elasticBatch) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
@@ -182,6 +186,9 @@ public record TrainConfig(
         if (!(clipGradNorm >= 0) || Double.isInfinite(clipGradNorm)) {
             throw new ConfigException("clip_grad_norm", "clip_grad_norm must be a finite number ≥ 0 (0 = off), got " + clipGradNorm);
         }
+        if (!ElasticBatch.CHOICES.contains(elasticBatch)) {
+            throw new ConfigException("elastic_batch", "elastic_batch must be one of " + ElasticBatch.CHOICES + ", got " + elasticBatch);
+        }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -193,7 +200,7 @@ public record TrainConfig(
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null, null,
                 200, 0, 0, false, "auto", 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null,
-                "stop", 10, 0);
+                "stop", 10, 0, ElasticBatch.KEEP_GLOBAL);
     }
 
     /**

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -23,6 +24,7 @@ import org.plscj.head.HeadConfig;
 import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
+import org.plscj.model.MacCount;
 import org.plscj.model.Backbones;
 import org.plscj.tensor.CpuFeatures;
 import org.plscj.tensor.Native;
@@ -36,7 +38,10 @@ import org.plscj.train.StepPhases.Phase;
  * with the same config and calls {@link #run}; with one worker it is plain single-device training.
  */
 public final class Trainer implements AutoCloseable {
-    private final TrainConfig config;
+    /** why not final: on a resume elastic_batch may set another per-worker batch, known once the checkpoint is chosen. */
+    private TrainConfig config;
+    /** What each metrics.jsonl line says about the batch: workers, per_worker_batch, and elastic_batch when it applied. */
+    private final Map<String, Double> batchMetrics;
     private final Communicator comm;
     private final PrintStream out;
     private final Backbone backbone;
@@ -104,6 +109,15 @@ public final class Trainer implements AutoCloseable {
                     .withMargin(config.margin()).withSampleRatio(config.sampleRatio()).withSeed(config.seed())
                     .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
             this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
+            ElasticBatch.Choice elastic = start.filter(c -> resume)
+                    .map(c -> ElasticBatch.resolve(config, c.meta(), comm.worldSize(), comm.rank() == 0 ? out : null))
+                    .orElse(new ElasticBatch.Choice(config, false));
+            this.config = elastic.config();
+            this.batchMetrics = new LinkedHashMap<>(Map.of("workers", (double) comm.worldSize(), "per_worker_batch",
+                    (double) this.config.trainBatchSize()));
+            if (elastic.applied()) {
+                batchMetrics.put("elastic_batch_" + config.elasticBatch(), 1.0);
+            }
             this.best = config.bestTarget() == null ? null
                     : BestCheckpoint.open(config.localModelSaveDir(), config.bestTarget(), resume ? firstStep : 0);
             if (start.isPresent()) {
@@ -135,7 +149,7 @@ public final class Trainer implements AutoCloseable {
             if (start.isPresent() && comm.rank() == 0) {
                 out.printf("plsc train: resumed from %s in %.1f s%n", start.get().directory(), (System.nanoTime() - loadStart) / 1e9);
             }
-            MixedPrecision precision = MixedPrecision.decide(config.mixedPrecision(), CpuFeatures.current());
+            MixedPrecision precision = MixedPrecision.decide(config.mixedPrecision(), CpuFeatures.current(), countedMacs(backbone));
             if (comm.rank() == 0) {
                 out.println("plsc train: " + precision.message());
             }
@@ -144,10 +158,19 @@ public final class Trainer implements AutoCloseable {
             this.loader = openLoader(data);
             this.stepsPerEpoch = agreedStepsPerEpoch();
             this.totalSteps = config.totalSteps(stepsPerEpoch);
-            this.schedule = LrSchedule.of(config, comm.worldSize(), stepsPerEpoch, totalSteps);
+            this.schedule = LrSchedule.of(this.config, comm.worldSize(), stepsPerEpoch, totalSteps);
         } catch (IOException | RuntimeException e) {
             storage.close();
             throw e;
+        }
+    }
+
+    /** The backbone's forward MACs per image; -1 for a custom backbone that does not describe its graph. */
+    private static long countedMacs(Backbone backbone) {
+        try {
+            return MacCount.perImage(backbone);
+        } catch (UnsupportedOperationException e) {
+            return -1;
         }
     }
 
@@ -267,7 +290,7 @@ public final class Trainer implements AutoCloseable {
             if (log != null) {
                 log.excludeFromWindow(System.nanoTime() - testStart);
                 log.stepDone(done, epoch, last.loss(), config.calcAcc() ? last.accuracy() : null, lr,
-                        end || done % config.logPeriod() == 0, tested, Map.of("grad_norm", last.gradNorm(), "skipped_steps", (double) skipped));
+                        end || done % config.logPeriod() == 0, tested, stepMetrics(last.gradNorm(), skipped));
             }
             // why save on an improvement: best/ is a copy of a real checkpoint of exactly the tested weights
             boolean improved = best != null && best.improves(tested);
@@ -322,6 +345,13 @@ public final class Trainer implements AutoCloseable {
             String quantity = "rank " + (worst - 1) + "'s weights";
             throw diverged(new NonFiniteException(quantity, quantity + " are not finite (NaN or Inf) before the save"), step, 0);
         }
+    }
+
+    private Map<String, Double> stepMetrics(double gradNorm, long skipped) {
+        Map<String, Double> values = new LinkedHashMap<>(batchMetrics);
+        values.put("grad_norm", gradNorm);
+        values.put("skipped_steps", (double) skipped);
+        return values;
     }
 
     private long globalBatch() {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Jvm;
@@ -38,7 +39,7 @@ class CrashResumeTest {
             args.add("--resume");
         }
         args.addAll(List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=" + CLASSES, "train_batch_size=8",
-                "lr=2.0", "lr_steps=[5]", "train_steps=" + STEPS, "save_steps=2", "log_period=1", "val_targets=[]", "sample_ratio=0.5",
+                "lr=2.0", "lr_steps=[5]", TinyRun.FP32, "train_steps=" + STEPS, "save_steps=2", "log_period=1", "val_targets=[]", "sample_ratio=0.5",
                 "loss_type=dist_cosface", "scale=16", "dataset_dir=" + data, "model_save_dir=" + save));
         return args;
     }

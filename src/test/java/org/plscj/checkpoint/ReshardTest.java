@@ -17,6 +17,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
@@ -44,7 +45,7 @@ class ReshardTest {
 
     private static List<String> overrides(Path save, int steps, String... extra) {
         List<String> out = new ArrayList<>(List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=" + CLASSES,
-                "train_batch_size=4", "lr=1.0", "train_steps=" + steps, "save_steps=2", "log_period=1", "val_targets=[]",
+                "train_batch_size=4", "lr=1.0", TinyRun.FP32, "train_steps=" + steps, "save_steps=2", "log_period=1", "val_targets=[]",
                 "loss_type=dist_softmax", "sample_ratio=0.6", "dataset_dir=" + shared.resolve("data"), "model_save_dir=" + save));
         out.addAll(List.of(extra));
         return out;

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
@@ -34,7 +35,7 @@ class CheckpointCommandsTest {
         Native.load();
         DataConvert.fromGenerator(12, 4, 5, 0, dir.resolve("data"), 1);
         List<String> overrides = List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=12",
-                "train_batch_size=8", "train_steps=2", "save_steps=2", "val_targets=[]", "loss_type=dist_arcface",
+                "train_batch_size=8", TinyRun.FP32, "train_steps=2", "save_steps=2", "val_targets=[]", "loss_type=dist_arcface",
                 "dataset_dir=" + dir.resolve("data"), "model_save_dir=" + dir.resolve("model"));
         try (Communicator comm = Communicator.single();
                 Trainer trainer = new Trainer(TrainConfigLoader.load(null, overrides), comm, false, new PrintStream(new ByteArrayOutputStream()))) {

@@ -21,6 +21,11 @@ import org.plscj.train.Trainer;
 public final class TinyRun {
     public static final int CLASSES = 12;
     public static final String TARGET = "heldout";
+    /**
+     * The override that pins a test run to fp32: mixed_precision defaults to auto, which trains in bf16 on CPUs with
+     * bf16 instructions, and tests that compare runs at float32 precision must mean the same on every CPU.
+     */
+    public static final String FP32 = "mixed_precision=false";
 
     private TinyRun() {}
 
@@ -34,7 +39,7 @@ public final class TinyRun {
     /** Six steps of TinyBackbone, tested on heldout at the end; {@code extra} overrides any key. */
     public static TrainConfig config(Path dataDir, Path saveDir, String... extra) {
         List<String> overrides = new ArrayList<>(List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16",
-                "num_classes=" + CLASSES, "train_batch_size=8", "lr=2.0", "lr_steps=[4]", "train_steps=6", "log_period=1",
+                "num_classes=" + CLASSES, "train_batch_size=8", "lr=2.0", "lr_steps=[4]", FP32, "train_steps=6", "log_period=1",
                 "val_targets=[" + TARGET + "]", "sample_ratio=0.5", "loss_type=dist_cosface", "scale=16",
                 "dataset_dir=" + dataDir, "model_save_dir=" + saveDir));
         overrides.addAll(List.of(extra));

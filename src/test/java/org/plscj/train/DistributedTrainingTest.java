@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
@@ -33,7 +34,7 @@ class DistributedTrainingTest {
 
     private static List<String> overrides(Path data, Path save, int steps) {
         return List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=" + CLASSES, "train_batch_size=4",
-                "lr=4.0", "train_steps=" + steps, "save_steps=2", "log_period=1", "val_targets=[]", "loss_type=dist_arcface",
+                "lr=4.0", TinyRun.FP32, "train_steps=" + steps, "save_steps=2", "log_period=1", "val_targets=[]", "loss_type=dist_arcface",
                 "scale=16", "dataset_dir=" + data, "model_save_dir=" + save);
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
@@ -20,7 +21,8 @@ import org.plscj.testing.TinyBackbone;
 /**
  * data_order: global makes a checkpoint continue on a different number of workers exactly as on the original
  * number: train 4 steps on 2 workers (batch 4 each), then continue to step 8 once on 2 workers and once on ONE
- * worker with batch 8 (the same global batch; the head resharded on load). The losses of steps 5–8 agree.
+ * worker with the same command (elastic_batch keep_global makes its batch 8, the same global batch; the head resharded
+ * on load). The losses of steps 5–8 agree. Under keep_per_worker the one worker keeps batch 4 and the lr halves.
  * (Full softmax and a backbone without BatchNorm: Partial FC samples per rank and BN normalises per worker's
  * batch, so those differ by design between worker counts.)
  */
@@ -29,7 +31,7 @@ class ElasticResumeTest {
 
     private static List<String> overrides(Path data, Path save, int batch, int steps) {
         return List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=" + CLASSES,
-                "train_batch_size=" + batch, "lr=2.0", "train_steps=" + steps, "save_steps=4", "log_period=1", "val_targets=[]",
+                "train_batch_size=" + batch, "lr=2.0", TinyRun.FP32, "train_steps=" + steps, "save_steps=4", "log_period=1", "val_targets=[]",
                 "loss_type=dist_cosface", "scale=16", "data_order=global", "dataset_dir=" + data, "model_save_dir=" + save);
     }
 
@@ -60,12 +62,14 @@ class ElasticResumeTest {
         launchTwo(overrides(data, two, 4, 4), false);
         Path one = dir.resolve("one");
         copyTree(two, one);
+        Path perWorker = dir.resolve("per-worker");
+        copyTree(two, perWorker);
 
         launchTwo(overrides(data, two, 4, 8), true);
         try (Communicator comm = Communicator.single();
-                Trainer trainer = new Trainer(TrainConfigLoader.load(null, overrides(data, one, 8, 8)), comm, true,
+                Trainer trainer = new Trainer(TrainConfigLoader.load(null, overrides(data, one, 4, 8)), comm, true,
                         new PrintStream(new ByteArrayOutputStream()))) {
-            trainer.run();
+            trainer.run(); // the two workers' command: elastic_batch keep_global (the default) makes it 8 per worker
         }
         List<MetricsEntry> a = MetricsLog.read(two);
         List<MetricsEntry> b = MetricsLog.read(one);
@@ -74,6 +78,22 @@ class ElasticResumeTest {
         for (int s = 0; s < 8; s++) {
             assertEquals(a.get(s).step(), b.get(s).step());
             assertEquals(a.get(s).loss(), b.get(s).loss(), 1e-5 * Math.abs(a.get(s).loss()), "loss of step " + (s + 1));
+        }
+        assertEquals(8.0, b.get(7).extra().get("per_worker_batch"));
+        assertEquals(1.0, b.get(7).extra().get("elastic_batch_keep_global"));
+
+        // keep_per_worker: 4 images per worker on one worker halve the global batch, and with it the lr
+        List<String> keep = new ArrayList<>(overrides(data, perWorker, 4, 8));
+        keep.add("elastic_batch=keep_per_worker");
+        try (Communicator comm = Communicator.single();
+                Trainer trainer = new Trainer(TrainConfigLoader.load(null, keep), comm, true, new PrintStream(new ByteArrayOutputStream()))) {
+            trainer.run();
+        }
+        List<MetricsEntry> c = MetricsLog.read(perWorker);
+        for (int s = 4; s < 8; s++) {
+            // why 1e-12: the same double arithmetic on a factor of exactly 1/2
+            assertEquals(a.get(s).lr() / 2, c.get(s).lr(), 1e-12 * a.get(s).lr(), "lr of step " + (s + 1));
+            assertEquals(4.0, c.get(s).extra().get("per_worker_batch"));
         }
     }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
@@ -52,7 +53,7 @@ class FullDiskTest {
         Path save = disk.resolve("run");
         List<String> args = new ArrayList<>(List.of("launch", "--nproc", "2", "--master-port", "0", "--", "train", "--timeout", "60",
                 "model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=11", "train_batch_size=4", "lr=1.0",
-                "train_steps=8", "save_steps=2", "max_last_checkpoint_num=5", "log_period=1", "val_targets=[]", "loss_type=dist_cosface",
+                TinyRun.FP32, "train_steps=8", "save_steps=2", "max_last_checkpoint_num=5", "log_period=1", "val_targets=[]", "loss_type=dist_cosface",
                 "scale=16", "dataset_dir=" + data, "model_save_dir=" + save));
         Jvm.Running launch = Jvm.plsc(args);
         int code = launch.waitFor(180);

@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.comm.Communicator;
@@ -43,7 +44,7 @@ class GrowClassesTest {
 
     private static TrainConfig config(Path save, String... extra) {
         List<String> overrides = new ArrayList<>(List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=12",
-                "train_batch_size=8", "lr=1.0", "train_steps=3", "save_steps=3", "val_targets=[]", "loss_type=dist_softmax",
+                "train_batch_size=8", "lr=1.0", TinyRun.FP32, "train_steps=3", "save_steps=3", "val_targets=[]", "loss_type=dist_softmax",
                 "seed=" + SEED, "dataset_dir=" + shared.resolve("old"), "model_save_dir=" + save));
         overrides.addAll(List.of(extra));
         return TrainConfigLoader.load(null, overrides);

@@ -8,10 +8,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
@@ -34,7 +37,7 @@ class LaunchRestartTest {
 
     private static List<String> overrides(Path save, int batch) {
         return List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=11", "train_batch_size=" + batch,
-                "lr=1.0", "train_steps=8", "save_steps=2", "log_period=1", "val_targets=[]", "loss_type=dist_cosface", "scale=16",
+                "lr=1.0", TinyRun.FP32, "train_steps=8", "save_steps=2", "log_period=1", "val_targets=[]", "loss_type=dist_cosface", "scale=16",
                 "data_order=global", "dataset_dir=" + dir.resolve("data"), "model_save_dir=" + save);
     }
 
@@ -79,5 +82,26 @@ class LaunchRestartTest {
         Jvm.Running launch = Jvm.plsc(args);
         assertEquals(2, launch.waitFor(120), launch.output());
         assertFalse(launch.output().contains("restart 1"), launch.output());
+    }
+
+    @Test
+    void restartAndElasticOptionsThatCannotWorkAreRefusedAtStartWithTheReason() throws Exception {
+        List<String> train = new ArrayList<>(List.of("--", "train"));
+        train.addAll(overrides(dir.resolve("refused"), 4));
+        List<String> noSaveDir = overrides(dir.resolve("refused"), 4).stream().filter(o -> !o.startsWith("model_save_dir=")).toList();
+        Map<List<String>, String> cases = new LinkedHashMap<>();
+        cases.put(List.of("--max-restarts", "-1"), "--max-restarts must be ≥ 0, got -1");
+        cases.put(List.of("--nnodes", "3:2", "--master-addr", "127.0.0.1"), "MIN 3 is above MAX 2");
+        cases.put(List.of("--nnodes", "1:2"), "--nnodes 1:2 needs --master-addr");
+        cases.put(List.of("--max-restarts", "1", "--", "train"), "needs the train command to name model_save_dir");
+        for (Map.Entry<List<String>, String> c : cases.entrySet()) {
+            List<String> args = new ArrayList<>(List.of("launch", "--nproc", "1", "--master-port", "29700"));
+            args.addAll(c.getKey());
+            args.addAll(c.getKey().contains("--") ? noSaveDir : train);
+            Jvm.Running launch = Jvm.start("org.plscj.cli.Plsc", Map.of("MASTER_ADDR", ""), args);
+            assertEquals(2, launch.waitFor(60), launch.output());
+            assertTrue(launch.output().contains(c.getValue()), c.getKey() + " → " + launch.output());
+            assertFalse(launch.output().contains("[rank 0]"), "no worker started: " + launch.output());
+        }
     }
 }

@@ -8,18 +8,19 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Jvm;
 import org.plscj.testing.Shell;
 import org.plscj.testing.TinyBackbone;
+import org.plscj.testing.TwoMachines;
 
 /**
  * Two machines for real on one host: two network namespaces joined by a veth pair, each with its own IP
@@ -29,13 +30,7 @@ import org.plscj.testing.TinyBackbone;
  * skipped otherwise.
  */
 class MultiHostTrainingTest {
-    private static final long ID = ProcessHandle.current().pid() % 100_000;
-    private static final String NS0 = "plsc" + ID + "a";
-    private static final String NS1 = "plsc" + ID + "b";
-    private static final String IF0 = "pj" + ID + "a";
-    private static final String IF1 = "pj" + ID + "b";
-    private static final String IP0 = "10.77.0.1";
-    private static final String IP1 = "10.77.0.2";
+    private static TwoMachines machines;
 
     @TempDir
     static Path dir;
@@ -49,15 +44,7 @@ class MultiHostTrainingTest {
 
     @BeforeAll
     static void network() throws Exception {
-        Assumptions.assumeTrue(Shell.run("ip", "netns", "add", NS0) == 0, "cannot create network namespaces here (not root?)");
-        int failures = Shell.run("ip", "netns", "add", NS1)
-                + Shell.run("ip", "link", "add", IF0, "type", "veth", "peer", "name", IF1)
-                + Shell.run("ip", "link", "set", IF0, "netns", NS0) + Shell.run("ip", "link", "set", IF1, "netns", NS1)
-                + Shell.run("ip", "-n", NS0, "addr", "add", IP0 + "/24", "dev", IF0) + Shell.run("ip", "-n", NS1, "addr", "add", IP1 + "/24", "dev", IF1)
-                + Shell.run("ip", "-n", NS0, "link", "set", IF0, "up") + Shell.run("ip", "-n", NS1, "link", "set", IF1, "up")
-                + Shell.run("ip", "-n", NS0, "link", "set", "lo", "up") + Shell.run("ip", "-n", NS1, "link", "set", "lo", "up");
-        // why skip rather than fail: some sandboxes allow namespaces but not veth pairs; the test needs both
-        Assumptions.assumeTrue(failures == 0, "cannot join " + NS0 + " and " + NS1 + " by a veth pair here: the multi-host tests need one");
+        machines = TwoMachines.create("m");
         java.nio.file.Files.createDirectories(dir.resolve("probe-a"));
         java.nio.file.Files.createDirectories(dir.resolve("probe-b"));
         privateMounts = Shell.run("unshare", "-m", "--propagation", "private", "mount", "--bind", dir.resolve("probe-a").toString(),
@@ -69,18 +56,19 @@ class MultiHostTrainingTest {
     /** Each test starts with the link up (the cut-link test takes it down). */
     @org.junit.jupiter.api.BeforeEach
     void linkUp() throws Exception {
-        assertEquals(0, Shell.run("ip", "-n", NS0, "link", "set", IF0, "up") + Shell.run("ip", "-n", NS1, "link", "set", IF1, "up"));
+        assertEquals(0, machines.linkUp());
     }
 
     @AfterAll
     static void teardown() throws Exception {
-        Shell.run("ip", "netns", "del", NS0);
-        Shell.run("ip", "netns", "del", NS1);
+        if (machines != null) {
+            machines.close();
+        }
     }
 
     private static List<String> overrides(Path save, int batch, int steps) {
         return List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=11", "train_batch_size=" + batch,
-                "lr=1.0", "train_steps=" + steps, "save_steps=1000000", "log_period=1", "val_targets=[]", "loss_type=dist_cosface",
+                "lr=1.0", TinyRun.FP32, "train_steps=" + steps, "save_steps=1000000", "log_period=1", "val_targets=[]", "loss_type=dist_cosface",
                 "scale=16", "data_order=global", "dataset_dir=" + dir.resolve("data"), "model_save_dir=" + save);
     }
 
@@ -108,11 +96,9 @@ class MultiHostTrainingTest {
 
     private static Jvm.Running node(int k, List<String> wrapper, List<String> train, int timeoutSeconds) {
         List<String> args = new ArrayList<>(List.of("launch", "--nproc", "1", "--nnodes", "2", "--node-rank", Integer.toString(k),
-                "--master-addr", IP0, "--master-port", "29500", "--", "train", "--timeout", Integer.toString(timeoutSeconds)));
+                "--master-addr", machines.ip(0), "--master-port", "29500", "--", "train", "--timeout", Integer.toString(timeoutSeconds)));
         args.addAll(train);
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", k == 0 ? NS0 : NS1));
-        command.addAll(wrapper);
-        return Jvm.startUnder(command, "org.plscj.cli.Plsc", Map.of("GLOO_SOCKET_IFNAME", k == 0 ? IF0 : IF1), args);
+        return machines.plsc(k, wrapper, args);
     }
 
     private static void bothSucceed(Jvm.Running n0, Jvm.Running n1) throws Exception {
@@ -187,7 +173,7 @@ class MultiHostTrainingTest {
         Jvm.Running c0 = node(0, overrides(dir.resolve("cut"), 4, 1_000_000), 15);
         Jvm.Running c1 = node(1, overrides(dir.resolve("cut"), 4, 1_000_000), 15);
         c0.awaitLine("step 3/", 120);
-        assertEquals(0, Shell.run("ip", "-n", NS0, "link", "set", IF0, "down"));
+        assertEquals(0, machines.linkDown(0));
         long cut = System.nanoTime();
         int code0 = c0.waitFor(60);
         int code1 = c1.waitFor(60);
@@ -195,8 +181,8 @@ class MultiHostTrainingTest {
         assertEquals(3, code0, c0.output());
         assertEquals(3, code1, c1.output());
         assertTrue(seconds < 15 + 20, "both sides ended " + seconds + " s after the cut (collective timeout 15 s)");
-        assertTrue(c0.output().contains("peers: rank 1 on") && c0.output().contains("(" + IP1 + ")"), c0.output());
-        assertTrue(c1.output().contains("peers: rank 0 on") && c1.output().contains("(" + IP0 + ")"), c1.output());
+        assertTrue(c0.output().contains("peers: rank 1 on") && c0.output().contains("(" + machines.ip(1) + ")"), c0.output());
+        assertTrue(c1.output().contains("peers: rank 0 on") && c1.output().contains("(" + machines.ip(0) + ")"), c1.output());
     }
 
     @Test

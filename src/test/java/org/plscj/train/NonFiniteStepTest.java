@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
@@ -51,7 +52,7 @@ class NonFiniteStepTest {
 
     private static TrainConfig config(Path saveDir, String... extra) {
         List<String> overrides = new ArrayList<>(List.of("model_name=" + PoisonedBackbone.class.getName(), "emb_dim=16",
-                "num_classes=" + CLASSES, "train_batch_size=8", "lr=0.5", "train_steps=6", "save_steps=2", "log_period=1",
+                "num_classes=" + CLASSES, "train_batch_size=8", "lr=0.5", TinyRun.FP32, "train_steps=6", "save_steps=2", "log_period=1",
                 "val_targets=[]", "loss_type=dist_cosface", "scale=16", "dataset_dir=" + shared.resolve("data"),
                 "model_save_dir=" + saveDir));
         overrides.addAll(List.of(extra));

@@ -15,6 +15,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
@@ -42,7 +43,7 @@ class TrainerTest {
 
     private static TrainConfig config(Path saveDir, String... extra) {
         List<String> overrides = new ArrayList<>(List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16",
-                "num_classes=" + CLASSES, "train_batch_size=8", "lr=2.0", "lr_steps=[4]", "train_steps=6", "save_steps=3",
+                "num_classes=" + CLASSES, "train_batch_size=8", "lr=2.0", "lr_steps=[4]", TinyRun.FP32, "train_steps=6", "save_steps=3",
                 "log_period=1", "val_targets=[]", "calc_acc=true", "sample_ratio=0.5", "loss_type=dist_cosface", "scale=16",
                 "dataset_dir=" + shared.resolve("data"), "model_save_dir=" + saveDir));
         overrides.addAll(List.of(extra));
