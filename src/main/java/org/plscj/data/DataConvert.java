@@ -132,7 +132,7 @@ public final class DataConvert {
             if (fields.length != 2) {
                 throw new IllegalArgumentException(where + "expected 2 fields 'path label', found " + fields.length);
             }
-            int label = parseLabel(fields[1], where);
+            int label = LabelMap.parseLabel(fields[1], where);
             Path image = base.resolve(fields[0]);
             if (!Files.isRegularFile(image)) {
                 throw new IllegalArgumentException(where + "image " + fields[0] + " does not exist (" + image + ")");
@@ -235,17 +235,6 @@ public final class DataConvert {
             }
         }, out, files, null);
         return new Result(total, classes, written, 0);
-    }
-
-    private static int parseLabel(String text, String where) {
-        if (!text.matches("[0-9]+")) {
-            throw new IllegalArgumentException(where + "label '" + text + "' is not a non-negative integer");
-        }
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(where + "label '" + text + "' is too large");
-        }
     }
 
     private static void checkFiles(int files) {

@@ -228,7 +228,13 @@ public final class LabelMap {
         return entries.size() <= 5 ? String.join(", ", entries) : String.join(", ", entries.subList(0, 5)) + ", …";
     }
 
-    private static int parseLabel(String text, String where) {
+    /**
+     * A class label written as text: a non-negative decimal integer that fits an int.
+     *
+     * @param where the file and line, prefixed to the message
+     * @throws LabelMapException otherwise, naming {@code where} and the text
+     */
+    public static int parseLabel(String text, String where) {
         if (!text.matches("[0-9]+")) {
             throw new LabelMapException(where + "label '" + text + "' is not a non-negative integer");
         }
