@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
+import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
@@ -88,13 +89,16 @@ public final class Checkpoint {
 
     /**
      * The files worker {@code rank} of {@code worldSize} reads to resume from a checkpoint with manifest {@code meta}: the
-     * backbone and optimizer for rank 0, the saved head shards overlapping {@code target}'s classes, and at an equal world
+     * backbone, optimizer and labels for rank 0, the saved head shards overlapping {@code target}'s classes, and at an equal world
      * size its own shard (its generator state).
      */
     public static List<String> neededFiles(CheckpointMeta meta, int rank, int worldSize, ClassShard target) {
         List<String> needed = new ArrayList<>();
         if (rank == 0) {
             needed.addAll(List.of(CheckpointLayout.BACKBONE, CheckpointLayout.OPTIMIZER));
+            if (meta.sha256().containsKey(CheckpointLayout.LABELS)) {
+                needed.add(CheckpointLayout.LABELS);
+            }
         }
         long end = Math.min(target.start() + target.size(), meta.numClasses());
         for (int q = 0; q < meta.worldSize(); q++) {
@@ -187,6 +191,38 @@ public final class Checkpoint {
         if (!problems.isEmpty()) {
             throw new CheckpointException(dir + " belongs to another model: it was saved with " + String.join(", ", problems));
         }
+    }
+
+    /**
+     * The names of the checkpoint's classes ({@code labels.tsv}), when it was trained on named classes.
+     *
+     * @throws org.plscj.labels.LabelMapException when the file is malformed or names a class the checkpoint lacks
+     */
+    public Optional<LabelMap> labels() {
+        if (!meta.sha256().containsKey(CheckpointLayout.LABELS)) {
+            return Optional.empty();
+        }
+        Path file = dir.resolve(CheckpointLayout.LABELS);
+        try {
+            return Optional.of(LabelMap.read(file).checkFits(meta.numClasses(), "checkpoint " + dir));
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The names a run continuing this checkpoint saves: the run's own ({@code runLabels}, from its data) when they keep
+     * every saved name on its label (new names after them: the class set grew), else the saved ones.
+     *
+     * @throws org.plscj.labels.LabelMapException naming both files and the first label whose name differs: the data
+     *                                            was renumbered, and the saved head rows would train the wrong classes
+     */
+    public Optional<LabelMap> labelsContinuedBy(Optional<LabelMap> runLabels) {
+        Optional<LabelMap> saved = labels();
+        if (saved.isPresent() && runLabels.isPresent()) {
+            saved.get().checkKeptBy(runLabels.get());
+        }
+        return runLabels.isPresent() ? runLabels : saved;
     }
 
     /** Copies the saved state_dict into {@code backbone}; every parameter and buffer must be present with its shape. */

@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 final class CheckpointLayout {
     static final String BACKBONE = "backbone.pt";
     static final String OPTIMIZER = "optimizer.pt";
+    /** The classes' names ({@link org.plscj.labels.LabelMap}), when the training data had them; copied on reshard. */
+    static final String LABELS = org.plscj.labels.LabelMap.FILE;
     static final String DIRECTORY_PREFIX = "step-";
     private static final String PARTIAL_SUFFIX = ".partial";
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9._-]+");

@@ -7,12 +7,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +26,16 @@ import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
 import org.plscj.io.AtomicFile;
 import org.plscj.io.FileTrees;
+import org.plscj.io.Sha256;
+import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 
 /**
  * The checkpoints of one training run: {@code <model_save_dir>/checkpoints/step-NNNNNNNN/}, each holding
  * {@code backbone.pt} (the backbone's state_dict: parameters and buffers), {@code optimizer.pt} (the
  * backbone's momentum by parameter name), one {@code head-rank-r-of-W.pt} per worker (its rows of W, their
- * momentum, bias, and the class range) and {@code meta.json}, all {@code torch.load}-able.
+ * momentum, bias, and the class range), all {@code torch.load}-able, {@code labels.tsv} when the classes have
+ * names ({@link LabelMap}), and {@code meta.json}.
  *
  * <p>Crash safety: every worker writes into {@code .step-N.partial/} (each file written to a temporary
  * name, fsynced, renamed) and hashes what it wrote; the hashes reach rank 0, which builds the manifest; the
@@ -203,6 +202,11 @@ public final class CheckpointStore {
                 write(file, f.getValue());
                 // why each rank hashes its own files: in parallel, and on the machine that holds them
                 sums.append(f.getKey()).append('=').append(sha256(file)).append('\n');
+            }
+            if (comm.rank() == 0 && s.labels() != null) {
+                Path file = partial.resolve(CheckpointLayout.LABELS);
+                s.labels().write(file);
+                sums.append(CheckpointLayout.LABELS).append('=').append(sha256(file)).append('\n');
             }
         } catch (IOException e) {
             failure = e;
@@ -405,17 +409,12 @@ public final class CheckpointStore {
     }
 
     static String sha256(Path file) throws IOException {
-        return sha256(Files.newInputStream(file));
+        return Sha256.of(file);
     }
 
     /** The hex SHA-256 of everything {@code raw} holds; closes it. */
     static String sha256(InputStream raw) throws IOException {
-        try (InputStream in = new DigestInputStream(raw, MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JRE has no SHA-256", e);
-        }
+        return Sha256.of(raw);
     }
 
     static ObjectMapper json() {

@@ -12,7 +12,8 @@ import org.plscj.io.FileTrees;
 /**
  * {@code plsc reshard}: rewrites a checkpoint saved by N workers for M workers, offline, in one process.
  * Each new {@code head-rank-r-of-M.pt} is cut from the old shards that overlap its class range (W, momentum,
- * bias, bias momentum), every other file is copied, and the result is published with the same protocol as a
+ * bias, bias momentum), every other file is copied (the backbone, optimizer state and
+ * {@code labels.tsv}), and the result is published with the same protocol as a
  * training save (a {@code .partial} directory, checksums recomputed, the manifest last, one rename), so the
  * target is complete or absent. A 1-worker run then loads it exactly as it loads the original, which the
  * Trainer reshards on load the same way.
@@ -29,6 +30,8 @@ public final class Reshard {
     public static CheckpointMeta run(Path from, Path to, int nranks) {
         Checkpoint source = Checkpoint.open(from);
         CheckpointMeta meta = source.meta();
+        // why read now: a labels file that does not fit the checkpoint is refused before anything is written
+        source.labels();
         if (nranks < 1 || nranks > meta.numClasses()) {
             throw new IllegalArgumentException("--nranks must lie in [1, " + meta.numClasses() + "] (the checkpoint's num_classes), got "
                     + nranks);

@@ -3,6 +3,7 @@ package org.plscj.checkpoint;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.head.PartialFC;
+import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 
 /**
@@ -11,6 +12,14 @@ import org.plscj.model.Backbone;
  * @param momentum   the backbone optimizer's momentum by parameter name (saved by rank 0)
  * @param configYaml the resolved config, stored in the manifest
  * @param runId      the run's id, stored in the manifest
+ * @param labels     the classes' names, saved by rank 0 as {@code labels.tsv}; null when the data has none
  */
 public record Snapshot(long step, int epoch, double lr, String configYaml, String runId, Backbone backbone,
-        Map<String, Tensor> momentum, PartialFC head) {}
+        Map<String, Tensor> momentum, PartialFC head, LabelMap labels) {
+
+    /** A snapshot of classes without names. */
+    public Snapshot(long step, int epoch, double lr, String configYaml, String runId, Backbone backbone, Map<String, Tensor> momentum,
+            PartialFC head) {
+        this(step, epoch, lr, configYaml, runId, backbone, momentum, head, null);
+    }
+}

@@ -24,6 +24,9 @@ import picocli.CommandLine.Spec;
             "--from-folders ROOT: one sub-folder per class; classes are the folder names sorted, label = index,",
             "  images sorted by name within each class; writes labels.tsv (label<TAB>folder name) too. Entries",
             "  starting with '.' are skipped and counted; an empty class folder is an error.",
+            "  --labels FILE keeps the labels of an earlier conversion: every name FILE lists keeps its label, new",
+            "  folders get the labels after its highest (sorted), and FILE is rewritten (atomically) with them. A name",
+            "  FILE lists without a folder, or a FILE with a label or name twice, is refused, naming the entry.",
             "--from-label-list FILE: PLSC's label.txt, lines 'relative/path.jpg LABEL' (paths relative to the",
             "  list's folder); blank lines are skipped.",
             "--from-recordio FILE.rec: insightface's MXNet RecordIO (MS1M, Glint360K), FILE.idx beside it. If",
@@ -36,6 +39,8 @@ import picocli.CommandLine.Spec;
             "complete or not at all (built in a temporary sibling, then renamed) and must not exist yet.",
             "",
             "  plsc data convert --from-folders photos --out train",
+            "  cp train/labels.tsv identities.tsv   # one labels file for the growing collection",
+            "  plsc data convert --from-folders photos --labels identities.tsv --out train-v2",
             "  plsc data convert --from-label-list data/label.txt --out train --files 8",
             "  plsc data convert --from-recordio faces_emore/train.rec --out train --files 16",
             "  plsc data convert --from-generator --classes 1000 --per-class 20 --out synth --files 4"
@@ -75,6 +80,11 @@ final class DataConvertCommand implements Callable<Integer> {
             description = "--from-generator: first identity F (default ${DEFAULT-VALUE}); labels are 0..K-1.")
     long firstClass;
 
+    @Option(names = "--labels", paramLabel = "FILE",
+            description = "--from-folders: the labels.tsv of an earlier conversion; known names keep their labels, new ones are"
+                    + " appended and FILE is rewritten with them.")
+    Path labels;
+
     @Option(names = "--out", required = true, description = "The output directory; must not exist.")
     Path outDir;
 
@@ -90,13 +100,16 @@ final class DataConvertCommand implements Callable<Integer> {
         if (!source.generator && (classes != null || perClass != null)) {
             throw new IllegalArgumentException("--classes and --per-class go with --from-generator only");
         }
+        if (labels != null && source.folders == null) {
+            throw new IllegalArgumentException("--labels goes with --from-folders only (the other sources carry numeric labels)");
+        }
         if (source.generator && (classes == null || perClass == null)) {
             throw new IllegalArgumentException("--from-generator needs --classes and --per-class");
         }
         DataConvert.Result r = source.generator
                 ? DataConvert.fromGenerator(classes, perClass, seed, firstClass, outDir, files)
                 : source.folders != null
-                ? DataConvert.fromFolders(source.folders, outDir, files)
+                ? DataConvert.fromFolders(source.folders, outDir, files, labels)
                 : source.labelList != null
                 ? DataConvert.fromLabelList(source.labelList, outDir, files)
                 : DataConvert.fromRecordIo(source.recordIo, outDir, files);

@@ -10,7 +10,6 @@ import org.plscj.comm.Communicator;
 import org.plscj.eval.CheckpointEvaluation;
 import org.plscj.eval.CheckpointIdentification;
 import org.plscj.eval.EvaluationResult;
-import org.plscj.eval.Identification;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +26,8 @@ import picocli.CommandLine.Spec;
             "flip-sum embeddings, 10-fold accuracy, VAL@FAR=1e-3, XNorm, as insightface's verification.py and as",
             "training's val_targets tests. Prints a table, writes the numbers as JSON and a ROC (PNG + CSV) per target.",
             "With --identify: 1:N identification instead, probes against a gallery (both PLSC data directories, labels",
-            "being identities): top-1, top-5 and the CMC curve.",
+            "being identities): top-1, top-5, the CMC curve, and in the JSON the probes missed at rank 1, named by the",
+            "gallery's labels.tsv when it has one.",
             "Under 'plsc launch --nproc N' the images are split among the N workers; worker 0 prints and writes.",
             "",
             "  plsc eval --model saved_model --targets lfw,cfp_fp --data-dir val",
@@ -105,11 +105,11 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private void identify(Checkpoint checkpoint, Communicator comm) throws Exception {
-        Identification.Result result = CheckpointIdentification.identify(checkpoint, gallery, probes, batch, comm);
+        CheckpointIdentification.Report result = CheckpointIdentification.identify(checkpoint, gallery, probes, batch, comm);
         if (comm.rank() == 0) {
             Path json = jsonOut != null ? jsonOut : checkpoint.directory().resolve("identify.json");
             CheckpointIdentification.writeJson(json, checkpoint, result);
-            report(CheckpointIdentification.summary(result), json);
+            report(CheckpointIdentification.summary(result.result()), json);
         }
     }
 

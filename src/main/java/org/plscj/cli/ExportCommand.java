@@ -22,7 +22,9 @@ import picocli.CommandLine.TypeConversionException;
         description = {
             "Writes an inference bundle from a checkpoint directory (step-N): backbone.pt (state_dict),",
             "backbone.onnx (opset 13; input 'images' [batch,3,112,112], output 'embeddings'), centres.pt",
-            "(the L2-normalised class centres gathered from every head shard) and model.json.",
+            "(the L2-normalised class centres gathered from every head shard), labels.tsv (the centres' names, when the",
+            "checkpoint has them) and model.json (with the fingerprint: the SHA-256 of backbone.pt, and the provenance:",
+            "checkpoint, step, run id, SHA-256 of the training config).",
             "The bundle directory appears complete or not at all; an existing one is refused."
         })
 final class ExportCommand implements Callable<Integer> {
@@ -47,8 +49,8 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Native.load();
         BundleMeta meta = BundleWriter.fromCheckpoint(checkpoint, out, centres, threshold);
-        spec.commandLine().getOut().printf("wrote %s: %s, emb_dim %d, %d centres (%s)%n", out, meta.modelName(),
-                meta.embDim(), meta.numClasses(), meta.centres());
+        spec.commandLine().getOut().printf("wrote %s: %s, emb_dim %d, %d centres (%s), fingerprint %s%n", out, meta.modelName(),
+                meta.embDim(), meta.numClasses(), meta.centres(), meta.fingerprint());
         return 0;
     }
 

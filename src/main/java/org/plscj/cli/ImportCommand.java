@@ -3,6 +3,7 @@ package org.plscj.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.plscj.io.Sha256;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 import org.plscj.serve.BundleMeta;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Loads a PyTorch state_dict saved with torch.save (arcface_torch's backbone.pth of IResNet18/34/50/100",
             "or MobileFaceNet) into the named backbone and writes an inference bundle without class centres",
-            "(backbone.pt, backbone.onnx, model.json) for 'plsc serve' and 'plsc predict'."
+            "(backbone.pt, backbone.onnx, model.json) for 'plsc serve' and 'plsc predict'. model.json records the file, its",
+            "SHA-256, --source and --source-license: pretrained face models often restrict use (insightface's are for",
+            "non-commercial research only), so say what the publisher's terms are."
         })
 final class ImportCommand implements Callable<Integer> {
     @Option(names = "--pytorch", required = true, paramLabel = "FILE", description = "The torch.save file (a state_dict).")
@@ -37,6 +40,15 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--threshold", paramLabel = "COS", description = "The verification threshold (cosine similarity), if known.")
     Double threshold;
 
+    @Option(names = "--source", paramLabel = "TEXT",
+            description = "Where the weights came from (a URL, a release name), recorded in model.json's provenance.")
+    String source;
+
+    @Option(names = "--source-license", paramLabel = "TEXT",
+            description = "The weights' licence as their publisher states it (e.g. 'non-commercial research only'), recorded in"
+                    + " model.json; not verified. Without it model.json says 'unstated'.")
+    String sourceLicense;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The bundle directory to create.")
     Path out;
 
@@ -48,9 +60,12 @@ final class ImportCommand implements Callable<Integer> {
         Native.load();
         Backbone backbone = Backbones.create(model, embDim);
         int tensors = PyTorchImport.load(backbone, file).size();
-        BundleWriter.write(out, backbone, null, CentresPrecision.NONE, new BundleMeta(BundleMeta.FORMAT, backbone.modelName(), embDim, 0, "none",
-                "none", threshold, "pytorch " + file.toAbsolutePath().normalize()));
-        spec.commandLine().getOut().printf("wrote %s: %s, emb_dim %d, %d tensors imported%n", out, backbone.modelName(), embDim, tensors);
+        String path = file.toAbsolutePath().normalize().toString();
+        BundleMeta meta = BundleWriter.write(out, backbone, null, CentresPrecision.NONE, new BundleMeta(BundleMeta.FORMAT,
+                backbone.modelName(), embDim, 0, "none", "none", threshold, "pytorch " + path, null,
+                BundleMeta.Provenance.ofImport(path, Sha256.of(file), source, sourceLicense == null ? "unstated" : sourceLicense)));
+        spec.commandLine().getOut().printf("wrote %s: %s, emb_dim %d, %d tensors imported, fingerprint %s%n", out, backbone.modelName(),
+                embDim, tensors, meta.fingerprint());
         return 0;
     }
 }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
             "LOCAL_RANK, LOCAL_WORLD_SIZE): start them with 'plsc launch', torchrun-style schedulers, or by hand."
         },
         subcommands = {TrainCommand.class, EvalCommand.class, PlanCommand.class, ReshardCommand.class, InspectCommand.class,
-            ExportCommand.class, ImportCommand.class, ServeCommand.class, PredictCommand.class,
+            ExportCommand.class, ImportCommand.class, ServeCommand.class, GalleryCommand.class, PredictCommand.class,
             CheckCommand.class, BenchCommand.class, LaunchCommand.class, DataCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class})
 public final class Plsc {

@@ -3,11 +3,13 @@ package org.plscj.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.plscj.io.Sha256;
 import org.plscj.serve.ApiKey;
 import org.plscj.serve.FaceServer;
 import org.plscj.serve.ModelBundle;
 import org.plscj.serve.OnnxEngine;
 import org.plscj.serve.ServeConfig;
+import org.plscj.serve.ServedModel;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +24,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Serves embeddings over HTTP: POST /v1/embed, /FaceClassifyService/inference (PLSC v1), /v1/verify,",
             "/v1/identify (top-k among the bundle's class centres or the gallery), /v1/gallery (enrol; GET lists, DELETE /{id} removes);",
-            "GET /health, /metrics (Prometheus).",
+            "GET /health, /metrics (Prometheus); both name the model's fingerprint (SHA-256 of its weights).",
+            "A --gallery-dir is bound to the model that made its templates: another model's gallery is refused (see",
+            "--accept-gallery-from and 'plsc gallery re-enrol').",
             "Concurrent requests are batched (--max-batch, --max-wait-ms); a full queue answers 503.",
             "Binds 127.0.0.1 unless --host says otherwise; on other addresses set an API key (gallery writes are refused without one).",
             "SIGTERM/SIGINT: stops accepting, drains in-flight requests (--drain-ms), exits 0."
@@ -57,6 +61,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--gallery-dir", paramLabel = "DIR",
             description = "Persist enrolments here (log fsynced before each answer, periodic snapshots); without it they are in memory only.")
     Path galleryDir;
+
+    @Option(names = "--accept-gallery-from", paramLabel = "FINGERPRINT",
+            description = "Serve a --gallery-dir whose templates another model made (the fingerprint its refusal names); the gallery"
+                    + " is then bound to this model. Without it such a gallery is refused: re-enrol it with 'plsc gallery re-enrol'.")
+    String acceptGalleryFrom;
 
     @Option(names = "--max-gallery", defaultValue = "100000", description = "Enrolled identities at most (default ${DEFAULT-VALUE}).")
     int maxGallery;
@@ -100,15 +109,16 @@ final class ServeCommand implements Callable<Integer> {
         ApiKey key = apiKeyFile != null ? ApiKey.read(apiKeyFile) : envKey != null && !envKey.isBlank() ? ApiKey.of(envKey, "PLSC_API_KEY") : null;
         ServeConfig config = ServeConfig.defaults().withAddress(host, port).withBatching(maxBatch, maxWaitMillis, queue)
                 .withRequestLimits(maxImages, maxRequestMb << 20, maxImagePixels).withTimeouts(requestTimeoutMillis, drainMillis)
-                .withApiKey(key).withGallery(galleryDir, maxGallery)
+                .withApiKey(key).withGallery(galleryDir, maxGallery).withGalleryFrom(acceptGalleryFrom)
                 .withTls(tlsCert == null ? null : new ServeConfig.TlsFiles(tlsCert, tlsKey));
         Native.load();
         FaceServer server;
         if (Files.isRegularFile(model)) {
-            server = new FaceServer(new OnnxEngine(model), model.getFileName().toString(), null, null, config);
+            server = new FaceServer(new OnnxEngine(model), new ServedModel(model.getFileName().toString(), Sha256.of(model), null, null, null),
+                    config);
         } else {
             ModelBundle bundle = ModelBundle.open(model);
-            server = new FaceServer(bundle.engine(engine), bundle.meta().modelName(), bundle.meta().verificationThreshold(), bundle.centres(), config);
+            server = new FaceServer(bundle.engine(engine), bundle.served(), config);
         }
         int bound = server.start();
         spec.commandLine().getOut().printf("serving %s on %s://%s:%d (POST /v1/embed, /v1/verify, /v1/identify, /v1/gallery, "

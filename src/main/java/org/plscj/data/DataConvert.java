@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.plscj.labels.LabelMap;
 
 /**
  * Converts plain image inputs into a PLSC base64 data directory: an image folder tree (one
@@ -18,8 +19,8 @@ import java.util.stream.Stream;
  * sibling, then renamed); it must not exist yet.
  */
 public final class DataConvert {
-    /** The class-name map written by a folder conversion: {@code label<TAB>folder name} per line. */
-    public static final String LABELS_TSV = "labels.tsv";
+    /** The class-name map written by a folder conversion: {@code label<TAB>folder name} per line ({@link LabelMap}). */
+    public static final String LABELS_TSV = LabelMap.FILE;
 
     /** What a conversion did: images written, classes, data files written, hidden entries skipped. */
     public record Result(long images, int classes, int files, long skippedHidden) {}
@@ -43,6 +44,16 @@ public final class DataConvert {
      * each holding image files (sorted by name). Entries whose names start with '.' are skipped and counted.
      */
     public static Result fromFolders(Path root, Path out, int files) throws IOException {
+        return fromFolders(root, out, files, null);
+    }
+
+    /**
+     * As above, but with {@code knownLabels} (a {@link LabelMap#FILE} from an earlier conversion, or null): every name
+     * it lists keeps its label, folders it lacks get the labels after its highest (in sorted order), and the extended
+     * map is written back to it atomically once the data directory is complete. A name it lists without a folder is
+     * refused, naming the file and the entry.
+     */
+    public static Result fromFolders(Path root, Path out, int files, Path knownLabels) throws IOException {
         checkFiles(files);
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException(root + " is not a folder");
@@ -62,9 +73,20 @@ public final class DataConvert {
         if (classDirs.isEmpty()) {
             throw new IllegalArgumentException(root + " holds no class folder");
         }
+        List<String> names = new ArrayList<>();
+        for (Path classDir : classDirs) {
+            String name = classDir.getFileName().toString();
+            if (name.contains("\t") || name.contains("\n") || name.contains("\r")) {
+                throw new IllegalArgumentException("class folder name " + classDir
+                        + " contains a tab or line break, which " + LABELS_TSV + " cannot hold");
+            }
+            names.add(name);
+        }
+        LabelMap labels = knownLabels == null ? LabelMap.numbered(names, root.toString())
+                : LabelMap.read(knownLabels).extendedWith(names, true);
         List<Item> items = new ArrayList<>();
-        for (int label = 0; label < classDirs.size(); label++) {
-            Path classDir = classDirs.get(label);
+        for (Path classDir : classDirs) {
+            int label = labels.label(classDir.getFileName().toString()).orElseThrow();
             int before = items.size();
             for (Path entry : sortedEntries(classDir)) {
                 if (isHidden(entry)) {
@@ -79,16 +101,11 @@ public final class DataConvert {
                 throw new IllegalArgumentException("class folder " + classDir + " holds no image");
             }
         }
-        List<String> labels = new ArrayList<>();
-        for (int label = 0; label < classDirs.size(); label++) {
-            String name = classDirs.get(label).getFileName().toString();
-            if (name.contains("\t") || name.contains("\n") || name.contains("\r")) {
-                throw new IllegalArgumentException("class folder name " + classDirs.get(label)
-                        + " contains a tab or line break, which " + LABELS_TSV + " cannot hold");
-            }
-            labels.add(label + "\t" + name);
-        }
         int written = write(items, out, files, labels);
+        if (knownLabels != null) {
+            // why after the data: a failed conversion leaves the labels file as it was
+            labels.write(knownLabels);
+        }
         return new Result(items.size(), classDirs.size(), written, hidden[0]);
     }
 
@@ -115,7 +132,7 @@ public final class DataConvert {
             if (fields.length != 2) {
                 throw new IllegalArgumentException(where + "expected 2 fields 'path label', found " + fields.length);
             }
-            int label = parseLabel(fields[1], where);
+            int label = LabelMap.parseLabel(fields[1], where);
             Path image = base.resolve(fields[0]);
             if (!Files.isRegularFile(image)) {
                 throw new IllegalArgumentException(where + "image " + fields[0] + " does not exist (" + image + ")");
@@ -220,17 +237,6 @@ public final class DataConvert {
         return new Result(total, classes, written, 0);
     }
 
-    private static int parseLabel(String text, String where) {
-        if (!text.matches("[0-9]+")) {
-            throw new IllegalArgumentException(where + "label '" + text + "' is not a non-negative integer");
-        }
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(where + "label '" + text + "' is too large");
-        }
-    }
-
     private static void checkFiles(int files) {
         if (files < 1) {
             throw new IllegalArgumentException("--files must be at least 1, not " + files);
@@ -248,7 +254,7 @@ public final class DataConvert {
     }
 
     /** Deals {@code items} round-robin over the data files, then writes labels.tsv (if any) and the file list. */
-    private static int write(List<Item> items, Path out, int files, List<String> labels) throws IOException {
+    private static int write(List<Item> items, Path out, int files, LabelMap labels) throws IOException {
         return write(new Source() {
             @Override
             public int size() {
@@ -267,7 +273,7 @@ public final class DataConvert {
         }, out, files, labels);
     }
 
-    private static int write(Source items, Path out, int files, List<String> labels) throws IOException {
+    private static int write(Source items, Path out, int files, LabelMap labels) throws IOException {
         if (files > items.size()) {
             throw new IllegalArgumentException(String.format(
                     "--files %d exceeds the %d image(s): some data files would be empty", files, items.size()));
@@ -290,11 +296,7 @@ public final class DataConvert {
                 }
             }
             if (labels != null) {
-                try (SyncedFile tsv = SyncedFile.create(target.path().resolve(LABELS_TSV))) {
-                    for (String line : labels) {
-                        tsv.writeLine(line);
-                    }
-                }
+                labels.write(target.path().resolve(LABELS_TSV));
             }
             PlscWriter.writeFileList(target.path(), names);
             target.commit();

@@ -14,6 +14,7 @@ import org.plscj.data.ImageDecoder;
 import org.plscj.data.PlscDataset;
 import org.plscj.data.PlscRecord;
 import org.plscj.io.AtomicFile;
+import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 import org.plscj.tensor.Placement;
 
@@ -26,17 +27,33 @@ import org.plscj.tensor.Placement;
 public final class CheckpointIdentification {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** Probes whose identity did not rank first, listed in the JSON report at most. */
+    static final int MAX_MISSES_LISTED = 1000;
+
+    /**
+     * An identification and what names its probes.
+     *
+     * @param probeLabels each probe's identity (its label)
+     * @param names       the identities' names (the gallery directory's {@code labels.tsv}), or null
+     */
+    public record Report(Identification.Result result, int[] probeLabels, LabelMap names) {}
+
     private CheckpointIdentification() {}
 
-    /** A collective: every rank calls it with the same directories and gets the full result. */
-    public static Identification.Result identify(Checkpoint checkpoint, Path gallery, Path probes, int batchSize, Communicator comm)
+    /**
+     * A collective: every rank calls it with the same directories and gets the full result; the identities are named
+     * by the gallery's {@code labels.tsv} when it has one.
+     */
+    public static Report identify(Checkpoint checkpoint, Path gallery, Path probes, int batchSize, Communicator comm)
             throws IOException {
         List<PlscRecord> galleryRecords = read(gallery);
         List<PlscRecord> probeRecords = read(probes);
+        LabelMap names = LabelMap.readIfPresent(gallery.resolve(LabelMap.FILE)).orElse(null);
         try (Backbone backbone = CheckpointEvaluation.loadBackbone(checkpoint)) {
             Embedder embedder = new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm);
-            return Identification.evaluate(embed(embedder, galleryRecords), labels(galleryRecords), embed(embedder, probeRecords),
-                    labels(probeRecords));
+            int[] probeLabels = labels(probeRecords);
+            return new Report(Identification.evaluate(embed(embedder, galleryRecords), labels(galleryRecords), embed(embedder, probeRecords),
+                    probeLabels), probeLabels, names);
         }
     }
 
@@ -50,8 +67,13 @@ public final class CheckpointIdentification {
         return out.append(System.lineSeparator()).toString();
     }
 
-    /** {@code checkpoint}, {@code top1}, {@code top5} and {@code cmc} (rank 1 first), written atomically. */
-    public static void writeJson(Path file, Checkpoint checkpoint, Identification.Result result) throws IOException {
+    /**
+     * {@code checkpoint}, {@code top1}, {@code top5}, {@code cmc} (rank 1 first) and the probes missed at rank 1
+     * ({@code misses_total}; {@code misses}: the first {@value #MAX_MISSES_LISTED} as probe index, class, name when the
+     * gallery names it, and rank), written atomically.
+     */
+    public static void writeJson(Path file, Checkpoint checkpoint, Report report) throws IOException {
+        Identification.Result result = report.result();
         ObjectNode root = JSON.createObjectNode();
         root.put("checkpoint", checkpoint.directory().toString());
         root.put("step", checkpoint.meta().step());
@@ -61,6 +83,24 @@ public final class CheckpointIdentification {
         for (double rate : result.cmc()) {
             cmc.add(rate);
         }
+        if (report.names() != null) {
+            root.put("labels", report.names().source());
+        }
+        ArrayNode misses = JSON.createArrayNode();
+        int total = 0;
+        for (int p = 0; p < result.ranks().length; p++) {
+            if (result.ranks()[p] > 1 && total++ < MAX_MISSES_LISTED) {
+                ObjectNode miss = misses.addObject();
+                miss.put("probe", p);
+                miss.put("class", report.probeLabels()[p]);
+                if (report.names() != null) {
+                    report.names().name(report.probeLabels()[p]).ifPresent(name -> miss.put("name", name));
+                }
+                miss.put("rank", result.ranks()[p]);
+            }
+        }
+        root.put("misses_total", total);
+        root.set("misses", misses);
         byte[] bytes = JSON.writeValueAsBytes(root);
         AtomicFile.write(file, out -> out.write(bytes));
     }

@@ -1,6 +1,7 @@
 /**
  * Files that must survive crashes and hostile contents: atomic single-file writes ({@link org.plscj.io.AtomicFile}),
- * durable directory trees ({@link org.plscj.io.FileTrees}), and a pickle reader that checks every declared length
- * before allocating ({@link org.plscj.io.BoundedUnpickler}). Depends on nothing else of PLSC-J.
+ * durable directory trees ({@link org.plscj.io.FileTrees}), SHA-256 digests ({@link org.plscj.io.Sha256}), and a
+ * pickle reader that checks every declared length before allocating ({@link org.plscj.io.BoundedUnpickler}).
+ * Depends on nothing else of PLSC-J.
  */
 package org.plscj.io;

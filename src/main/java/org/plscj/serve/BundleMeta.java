@@ -4,13 +4,17 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * {@code model.json} of an inference bundle: how to rebuild the backbone and what the bundle holds.
+ * {@code model.json} of an inference bundle: how to rebuild the backbone, what the bundle holds, which weights it
+ * serves and where they came from.
  *
  * @param numClasses            rows of {@code centres.pt} (0 when the bundle has no centres)
  * @param centres               {@code fp32}, {@code fp16} or {@code none}
  * @param verificationThreshold cosine similarity above which two faces are the same person, when known
  *                              (from evaluation); null otherwise
  * @param source                where the weights came from (a checkpoint directory or a PyTorch file)
+ * @param fingerprint           the model's identity: the SHA-256 of {@code backbone.pt} (checked on opening; a gallery
+ *                              records the fingerprint of the model that made its templates); null in older bundles
+ * @param provenance            how the weights were made or obtained; null in older bundles
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BundleMeta(
@@ -21,7 +25,9 @@ public record BundleMeta(
         @JsonProperty("loss_type") String lossType,
         @JsonProperty("centres") String centres,
         @JsonProperty("verification_threshold") Double verificationThreshold,
-        @JsonProperty("source") String source) {
+        @JsonProperty("source") String source,
+        @JsonProperty("fingerprint") String fingerprint,
+        @JsonProperty("provenance") Provenance provenance) {
     public static final int FORMAT = 1;
     public static final String FILE = "model.json";
     public static final String BACKBONE = "backbone.pt";
@@ -29,4 +35,37 @@ public record BundleMeta(
     public static final String CENTRES = "centres.pt";
     /** The key of the centre matrix [num_classes, emb_dim] in {@code centres.pt}. */
     public static final String CENTRES_KEY = "centres";
+
+    /**
+     * Where a bundle's weights come from: an export names its checkpoint (directory, step, run, the SHA-256 of the
+     * training config it was saved with); an import names the file, its SHA-256 and what the user said of its origin
+     * and licence ({@code plsc import --source, --source-license}: recorded as given, not verified).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Provenance(
+            @JsonProperty("checkpoint") String checkpoint,
+            @JsonProperty("checkpoint_step") Long checkpointStep,
+            @JsonProperty("run_id") String runId,
+            @JsonProperty("config_sha256") String configSha256,
+            @JsonProperty("weights_file") String weightsFile,
+            @JsonProperty("weights_file_sha256") String weightsFileSha256,
+            @JsonProperty("weights_source") String weightsSource,
+            @JsonProperty("source_license") String sourceLicense) {
+
+        /** An export of checkpoint {@code dir} at {@code step}. */
+        public static Provenance ofCheckpoint(String dir, long step, String runId, String configSha256) {
+            return new Provenance(dir, step, runId, configSha256, null, null, null, null);
+        }
+
+        /** An import of {@code file} (with its SHA-256), obtained from {@code source} under {@code license} (as the user said). */
+        public static Provenance ofImport(String file, String fileSha256, String source, String license) {
+            return new Provenance(null, null, null, null, file, fileSha256, source, license);
+        }
+    }
+
+    /** The same metadata naming the weights by {@code newFingerprint}. */
+    public BundleMeta withFingerprint(String newFingerprint) {
+        return new BundleMeta(format, modelName, embDim, numClasses, lossType, centres, verificationThreshold, source, newFingerprint,
+                provenance);
+    }
 }

@@ -32,6 +32,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.plscj.eval.NearestCentres;
+import org.plscj.labels.LabelMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -44,11 +45,12 @@ import sun.misc.SignalHandler;
  *   <li>{@code POST /v1/embed} {"images": [base64, …], "normalize": true} → {"embeddings": [[…], …]}
  *   <li>{@code POST /FaceClassifyService/inference} {"base64_string": […]} → {"instance": [{"embedding": […]}, …]} (PLSC v1)
  *   <li>{@code POST /v1/verify} {"image1": b64, "image2": b64} → {"similarity", "threshold", "same"}
- *   <li>{@code POST /v1/identify} {"images": […], "k": 5} → {"results": [[{"class", "score"}, …], …]} among the
- *       class centres, or with {"gallery": true} → [[{"id", "score"}, …], …] among the enrolled identities
+ *   <li>{@code POST /v1/identify} {"images": […], "k": 5} → {"results": [[{"class", "name", "score"}, …], …]} among the
+ *       class centres ("name" when the bundle has {@code labels.tsv}), or with {"gallery": true} → [[{"id", "score"}, …], …] among the enrolled identities
  *   <li>{@code POST /v1/gallery} {"id": "alice", "images": […]} → {"id", "gallery_size", "durable"}: enrols (or replaces) an identity
  *   <li>{@code GET /v1/gallery} → {"count", "ids"}; {@code DELETE /v1/gallery/{id}} → {"id", "gallery_size"}
- *   <li>{@code GET /health} (503 when the batcher cannot serve), {@code GET /metrics} (Prometheus text)
+ *   <li>{@code GET /health} (503 when the batcher cannot serve; names the model and its fingerprint), {@code GET /metrics}
+ *       (Prometheus text, with the fingerprint in {@code plsc_model_info})
  * </ul>
  * Every POST also takes multipart/form-data: files under the same field names (several {@code images}
  * parts make the array), other fields as form values ({@code k}, {@code gallery}, {@code id}).
@@ -69,6 +71,8 @@ public final class FaceServer implements AutoCloseable {
 
     private final ServeConfig config;
     private final String modelName;
+    private final String fingerprint;
+    private final LabelMap labels;
     private final Double threshold;
     private final NearestCentres.Index centres;
     private final ServeMetrics metrics = new ServeMetrics();
@@ -80,19 +84,33 @@ public final class FaceServer implements AutoCloseable {
     private boolean closed;
 
     /**
-     * {@code centres}: normalised class centres [C, D] for /v1/identify, or null. Replays the gallery
-     * under {@code config.galleryDir()} when set.
+     * A model without a fingerprint or class names (see {@link #FaceServer(EmbeddingEngine, ServedModel, ServeConfig)}).
+     * {@code centres}: normalised class centres [C, D] for /v1/identify, or null.
      */
     public FaceServer(EmbeddingEngine engine, String modelName, Double threshold, Tensor centres, ServeConfig config) throws IOException {
+        this(engine, new ServedModel(modelName, null, threshold, centres, null), config);
+    }
+
+    /**
+     * Serves {@code model} run by {@code engine}. Replays the gallery under {@code config.galleryDir()} when set, after
+     * checking that it was made by this model ({@link GalleryBinding}).
+     */
+    public FaceServer(EmbeddingEngine engine, ServedModel model, ServeConfig config) throws IOException {
         this.config = config;
-        this.modelName = modelName;
-        this.threshold = threshold;
+        this.modelName = model.name();
+        this.fingerprint = model.fingerprint();
+        this.labels = model.labels();
+        this.threshold = model.threshold();
         this.access = new AccessRules(config.apiKey(), config.host());
         KeyStore tls = config.tls() == null ? null : PemKeyStore.load(config.tls());
+        if (config.galleryDir() != null) {
+            GalleryBinding.bind(config.galleryDir(), model, engine.embDim(), config.acceptGalleryFrom());
+        }
         this.gallery = config.galleryDir() == null ? Gallery.inMemory(engine.embDim(), config.maxGallery())
                 : Gallery.open(config.galleryDir(), engine.embDim(), config.maxGallery(), Gallery.SNAPSHOT_EVERY);
+        metrics.model(modelName, fingerprint);
         // why an index: checked and normalised once here, each query is then one pass over the centres
-        this.centres = centres == null ? null : NearestCentres.Index.of(centres);
+        this.centres = model.centres() == null ? null : NearestCentres.Index.of(model.centres());
         this.batcher = new DynamicBatcher(engine, config.maxBatch(), config.maxWaitMillis(), config.queueCapacity(), metrics);
         this.images = new RequestImages(config.maxImages(), config.maxImagePixels(), Math.max(2, Runtime.getRuntime().availableProcessors()));
         app = Javalin.create(c -> {
@@ -228,8 +246,13 @@ public final class FaceServer implements AutoCloseable {
 
     private void health(Context ctx) {
         boolean serving = batcher.serving();
-        reply(ctx, serving ? 200 : 503, Map.of("status", serving ? "ok" : "the batching thread has stopped", "model", modelName,
-                "classes", centres == null ? 0 : centres.size()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", serving ? "ok" : "the batching thread has stopped");
+        out.put("model", modelName);
+        out.put("fingerprint", fingerprint);
+        out.put("classes", centres == null ? 0 : centres.size());
+        out.put("named_classes", labels == null ? 0 : labels.size());
+        reply(ctx, serving ? 200 : 503, out);
     }
 
     private JsonNode parse(Context ctx) {
@@ -379,12 +402,22 @@ public final class FaceServer implements AutoCloseable {
             List<Map<String, Object>> top = new ArrayList<>();
             for (int j = 0; j < k; j++) {
                 long index = r.indices()[i][j];
-                top.add(inGallery ? Map.of("id", enrolled.ids().get((int) index), "score", r.scores()[i][j])
-                        : Map.of("class", index, "score", r.scores()[i][j]));
+                top.add(inGallery ? Map.of("id", enrolled.ids().get((int) index), "score", r.scores()[i][j]) : centre(index, r.scores()[i][j]));
             }
             results.add(top);
         }
         return Map.of("results", results);
+    }
+
+    /** One class-centre match: its class, its name when the bundle names it, and the score. */
+    private Map<String, Object> centre(long index, double score) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("class", index);
+        if (labels != null) {
+            labels.name(index).ifPresent(name -> out.put("name", name));
+        }
+        out.put("score", score);
+        return out;
     }
 
     private static Tensor matrix(float[] values, int rows, int cols) {

@@ -7,15 +7,21 @@ import java.util.Arrays;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.TorchFile;
+import org.plscj.io.Sha256;
+import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 import org.plscj.tensor.Tensors;
 
 /**
  * An inference bundle opened for use: its {@code model.json}, the backbone in eval mode with the
- * bundle's weights, and the class centres as fp32 [num_classes, emb_dim] (null when it has none).
+ * bundle's weights, the class centres as fp32 [num_classes, emb_dim] (null when it has none) and their
+ * names (null when it has none).
+ *
+ * @param fingerprint the SHA-256 of {@code backbone.pt}: model.json's, checked against the file; computed for a
+ *                    bundle older than the field
  */
-public record ModelBundle(Path dir, BundleMeta meta, Backbone backbone, Tensor centres) {
+public record ModelBundle(Path dir, BundleMeta meta, Backbone backbone, Tensor centres, LabelMap labels, String fingerprint) {
 
     /** Opens the bundle in {@code dir}; errors name the file and what was expected. */
     public static ModelBundle open(Path dir) throws IOException {
@@ -30,9 +36,22 @@ public record ModelBundle(Path dir, BundleMeta meta, Backbone backbone, Tensor c
         }
         Backbone backbone = Backbones.create(meta.modelName(), meta.embDim());
         Path weights = dir.resolve(BundleMeta.BACKBONE);
+        String fingerprint = Sha256.of(weights);
+        if (meta.fingerprint() != null && !meta.fingerprint().equals(fingerprint)) {
+            throw new IllegalArgumentException(weights + " has SHA-256 " + fingerprint + " but " + metaFile + " says the bundle's weights are "
+                    + meta.fingerprint() + ": the weights were replaced or damaged; export the bundle again");
+        }
         Checkpoint.copyInto(backbone, TorchFile.read(weights), weights);
         backbone.eval();
-        return new ModelBundle(dir, meta, backbone, readCentres(dir, meta));
+        Tensor centres = readCentres(dir, meta);
+        LabelMap labels = centres == null ? null
+                : LabelMap.readIfPresent(dir.resolve(LabelMap.FILE)).map(m -> m.checkFits(meta.numClasses(), "bundle " + dir)).orElse(null);
+        return new ModelBundle(dir, meta, backbone, centres, labels, fingerprint);
+    }
+
+    /** What {@code plsc serve} serves of this bundle: name, fingerprint, threshold, centres and their names. */
+    public ServedModel served() {
+        return new ServedModel(meta.modelName(), fingerprint, meta.verificationThreshold(), centres, labels);
     }
 
     /** The engine that runs this bundle: {@code torch} (the backbone on libtorch) or {@code onnx} (backbone.onnx on onnxruntime). */

@@ -18,10 +18,11 @@ import java.nio.file.Path;
  * @param galleryDir      where enrolments are persisted; null keeps them in memory only
  * @param maxGallery      enrolled identities at most
  * @param tls             the PEM certificate chain and key to serve HTTPS with, or null for plain HTTP
+ * @param acceptGalleryFrom the fingerprint of another model whose persisted templates to accept, or null ({@link GalleryBinding})
  */
 public record ServeConfig(String host, int port, int maxBatch, long maxWaitMillis, int queueCapacity, int maxImages,
         long maxRequestBytes, long maxImagePixels, long timeoutMillis, long drainMillis, ApiKey apiKey, Path galleryDir,
-        int maxGallery, TlsFiles tls) {
+        int maxGallery, TlsFiles tls, String acceptGalleryFrom) {
 
     /** A PEM certificate chain and its PKCS#8 private key. */
     public record TlsFiles(Path certificate, Path privateKey) {}
@@ -37,41 +38,47 @@ public record ServeConfig(String host, int port, int maxBatch, long maxWaitMilli
 
     /** Loopback only, port 8010 (PLSC's), no key, gallery in memory, 16 MiB bodies, 16 MP images, 30 s timeout. */
     public static ServeConfig defaults() {
-        return new ServeConfig(DEFAULT_HOST, 8010, 32, 5, 512, 64, 16L << 20, 16_000_000, 30_000, 10_000, null, null, 100_000, null);
+        return new ServeConfig(DEFAULT_HOST, 8010, 32, 5, 512, 64, 16L << 20, 16_000_000, 30_000, 10_000, null, null, 100_000, null, null);
     }
 
     public ServeConfig withAddress(String host, int port) {
         return new ServeConfig(host, port, maxBatch, maxWaitMillis, queueCapacity, maxImages, maxRequestBytes, maxImagePixels,
-                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls);
+                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls, acceptGalleryFrom);
     }
 
     public ServeConfig withBatching(int maxBatch, long maxWaitMillis, int queueCapacity) {
         return new ServeConfig(host, port, maxBatch, maxWaitMillis, queueCapacity, maxImages, maxRequestBytes, maxImagePixels,
-                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls);
+                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls, acceptGalleryFrom);
     }
 
     public ServeConfig withRequestLimits(int maxImages, long maxRequestBytes, long maxImagePixels) {
         return new ServeConfig(host, port, maxBatch, maxWaitMillis, queueCapacity, maxImages, maxRequestBytes, maxImagePixels,
-                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls);
+                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls, acceptGalleryFrom);
     }
 
     public ServeConfig withTimeouts(long timeoutMillis, long drainMillis) {
         return new ServeConfig(host, port, maxBatch, maxWaitMillis, queueCapacity, maxImages, maxRequestBytes, maxImagePixels,
-                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls);
+                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls, acceptGalleryFrom);
     }
 
     public ServeConfig withApiKey(ApiKey apiKey) {
         return new ServeConfig(host, port, maxBatch, maxWaitMillis, queueCapacity, maxImages, maxRequestBytes, maxImagePixels,
-                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls);
+                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls, acceptGalleryFrom);
     }
 
     public ServeConfig withGallery(Path galleryDir, int maxGallery) {
         return new ServeConfig(host, port, maxBatch, maxWaitMillis, queueCapacity, maxImages, maxRequestBytes, maxImagePixels,
-                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls);
+                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls, acceptGalleryFrom);
     }
 
     public ServeConfig withTls(TlsFiles tls) {
         return new ServeConfig(host, port, maxBatch, maxWaitMillis, queueCapacity, maxImages, maxRequestBytes, maxImagePixels,
-                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls);
+                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls, acceptGalleryFrom);
+    }
+
+    /** Accept a persisted gallery made by the model with fingerprint {@code fingerprint} (null: only this model's). */
+    public ServeConfig withGalleryFrom(String fingerprint) {
+        return new ServeConfig(host, port, maxBatch, maxWaitMillis, queueCapacity, maxImages, maxRequestBytes, maxImagePixels,
+                timeoutMillis, drainMillis, apiKey, galleryDir, maxGallery, tls, fingerprint);
     }
 }

@@ -18,6 +18,7 @@ final class ServeMetrics {
     private final Histogram batchSizes = new Histogram(BATCH_SIZES);
     private final LongAdder images = new LongAdder();
     private volatile IntSupplier queueDepth = () -> 0;
+    private volatile String modelLabels = "";
 
     void request(String endpoint, int status, double seconds) {
         requests.computeIfAbsent(endpoint + " " + status, k -> new LongAdder()).increment();
@@ -27,6 +28,16 @@ final class ServeMetrics {
     void batch(int size) {
         batchSizes.observe(size);
         images.add(size);
+    }
+
+    /** The served model's name and fingerprint, reported as the labels of {@code plsc_model_info}. */
+    void model(String name, String fingerprint) {
+        modelLabels = "model=\"" + escape(name) + "\",fingerprint=\"" + (fingerprint == null ? "" : escape(fingerprint)) + "\"";
+    }
+
+    /** A Prometheus label value: backslash, quote and line feed escaped. */
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     void queueDepth(IntSupplier depth) {
@@ -40,6 +51,8 @@ final class ServeMetrics {
 
     String render() {
         StringBuilder out = new StringBuilder();
+        out.append("# HELP plsc_model_info The served model: its name and fingerprint (SHA-256 of its weights).\n")
+                .append("# TYPE plsc_model_info gauge\nplsc_model_info{").append(modelLabels).append("} 1\n");
         out.append("# HELP plsc_requests_total HTTP requests by endpoint and status.\n# TYPE plsc_requests_total counter\n");
         requests.forEach((key, n) -> {
             String[] p = key.split(" ");

@@ -3,6 +3,7 @@
  * batch prediction to .npy, and {@code plsc serve} — the HTTP server (Javalin/Jetty) with dynamic
  * batching, its access rules (loopback by default, API key, body types, TLS from PEM), its limits
  * (body bytes counted while reading, image pixels read from headers, request timeout, graceful
- * drain) and the enrolled gallery persisted as a checksummed log plus atomic snapshots.
+ * drain) and the enrolled gallery persisted as a checksummed log plus atomic snapshots, bound to the fingerprint
+ * (weights' SHA-256) of the model that made its templates, and rebuilt for a new model by re-enrolment.
  */
 package org.plscj.serve;

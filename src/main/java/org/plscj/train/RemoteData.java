@@ -15,6 +15,7 @@ import org.plscj.checkpoint.RemoteStorages;
 import org.plscj.comm.Communicator;
 import org.plscj.comm.DistEnv;
 import org.plscj.data.PlscDataset;
+import org.plscj.labels.LabelMap;
 
 /**
  * dataset_dir and val_data_dir as URIs (hdfs://, s3a://, ...): the directory is copied once per machine into
@@ -62,6 +63,8 @@ final class RemoteData {
                 int last = first + env.localWorldSize() - 1;
                 Set<String> mine = new HashSet<>(names.subList(first, last + 1));
                 mine.add(PlscDataset.FILE_LIST);
+                // why: rank 0 saves the classes' names with each checkpoint (absent from the remote set: nothing fetched)
+                mine.add(LabelMap.FILE);
                 target = whole.resolveSibling(whole.getFileName() + "-ranks-" + first + "-" + last + "-of-" + comm.worldSize());
                 if (env.localRank() == 0) {
                     storage.fetchDirectory(remote, target, mine::contains);

@@ -23,6 +23,8 @@ import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
+import org.plscj.labels.LabelMap;
+import org.plscj.labels.LabelMapException;
 import org.plscj.model.Backbone;
 import org.plscj.model.MacCount;
 import org.plscj.model.Backbones;
@@ -60,6 +62,8 @@ public final class Trainer implements AutoCloseable {
     private final RunStorage storage;
     /** Written into every checkpoint's manifest; a resumed run keeps its id. */
     private final String runId;
+    /** The classes' names saved with each checkpoint (rank 0 only; null without names). */
+    private final LabelMap labels;
     /** The buffers before the current step, under nan_policy skip; null under stop. */
     private final BufferSnapshot buffersBeforeStep;
 
@@ -102,6 +106,7 @@ public final class Trainer implements AutoCloseable {
         try {
             Optional<Checkpoint> start = startingCheckpoint(resume);
             this.runId = start.filter(c -> resume).map(c -> c.meta().runId()).orElse(UUID.randomUUID().toString());
+            this.labels = runLabels(data, start);
             // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
             torch.manual_seed(config.seed());
             this.backbone = Backbones.create(config.modelName(), config.embDim());
@@ -172,6 +177,31 @@ public final class Trainer implements AutoCloseable {
         } catch (UnsupportedOperationException e) {
             return -1;
         }
+    }
+
+    /**
+     * On rank 0, the names to save: the data's {@code labels.tsv} (which must fit num_classes and, when continuing a
+     * checkpoint with names, keep every saved name on its label), else the checkpoint's. Every rank learns of a refusal.
+     */
+    private LabelMap runLabels(Path data, Optional<Checkpoint> start) throws IOException {
+        LabelMap chosen = null;
+        String refusal = null;
+        if (comm.rank() == 0) {
+            try {
+                Optional<LabelMap> own = LabelMap.readIfPresent(data.resolve(LabelMap.FILE));
+                if (own.isPresent()) {
+                    own.get().checkFits(config.numClasses(), "this run (num_classes)");
+                }
+                chosen = (start.isPresent() ? start.get().labelsContinuedBy(own) : own).orElse(null);
+            } catch (LabelMapException e) {
+                refusal = e.getMessage();
+            }
+        }
+        Communicator.Failure failure = comm.agreeOnFailure(refusal);
+        if (failure != null) {
+            throw new LabelMapException(failure.message());
+        }
+        return chosen;
     }
 
     /** This worker's rows from the checkpoint; with grow_classes the new classes' rows appended (grow_init: random or mean). */
@@ -298,7 +328,7 @@ public final class Trainer implements AutoCloseable {
                 long saveStart = System.nanoTime();
                 requireFiniteWeights(done);
                 lastCheckpoint = storage.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), runId, backbone,
-                        sgd.momentum(), head));
+                        sgd.momentum(), head, labels));
                 long saveNanos = System.nanoTime() - saveStart;
                 if (log != null) {
                     log.checkpointSaved();

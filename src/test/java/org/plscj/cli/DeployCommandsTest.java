@@ -54,6 +54,43 @@ class DeployCommandsTest {
         assertEquals(128 + 3L * 4 * TestBundles.EMB_DIM, Files.size(npy));
     }
 
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    @Test
+    void importRecordsTheWeightsFileSourceAndLicenceAndGalleryReEnrolBindsToTheBundle() throws Exception {
+        Path weights = root.resolve("weights.pt");
+        org.plscj.checkpoint.TorchFile.write(weights, new java.util.LinkedHashMap<>(org.plscj.checkpoint.CheckpointStore.stateDict(
+                org.plscj.model.Backbones.create(TestBundles.MODEL, TestBundles.EMB_DIM))));
+        Path bundle = root.resolve("imported");
+        assertEquals(0, run("import", "--pytorch", weights.toString(), "--model", TestBundles.MODEL, "--emb-dim", "" + TestBundles.EMB_DIM,
+                "--source", "https://example.org/weights", "--source-license", "non-commercial research only", "--out", bundle.toString()),
+                err.toString());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bundle.resolve(BundleMeta.FILE).toFile());
+        assertEquals(sha256(bundle.resolve(BundleMeta.BACKBONE)), json.get("fingerprint").asText());
+        assertTrue(out.toString().contains("fingerprint " + json.get("fingerprint").asText()), out.toString());
+        com.fasterxml.jackson.databind.JsonNode provenance = json.get("provenance");
+        assertEquals(weights.toAbsolutePath().normalize().toString(), provenance.get("weights_file").asText());
+        assertEquals(sha256(weights), provenance.get("weights_file_sha256").asText());
+        assertEquals("https://example.org/weights", provenance.get("weights_source").asText());
+        assertEquals("non-commercial research only", provenance.get("source_license").asText());
+
+        Path unstated = root.resolve("unstated");
+        assertEquals(0, run("import", "--pytorch", weights.toString(), "--model", TestBundles.MODEL, "--emb-dim", "" + TestBundles.EMB_DIM,
+                "--out", unstated.toString()), err.toString());
+        assertEquals("unstated", new com.fasterxml.jackson.databind.ObjectMapper().readTree(unstated.resolve(BundleMeta.FILE).toFile())
+                .get("provenance").get("source_license").asText());
+
+        Path photos = Files.createDirectories(root.resolve("photos").resolve("alice"));
+        ImageIO.write(new BufferedImage(112, 112, BufferedImage.TYPE_INT_RGB), "png", photos.resolve("0.png").toFile());
+        Path gallery = root.resolve("gallery");
+        assertEquals(0, run("gallery", "re-enrol", "--model", bundle.toString(), "--images", root.resolve("photos").toString(),
+                "--gallery-dir", gallery.toString()), err.toString());
+        assertTrue(out.toString().contains("1 identities from 1 images"), out.toString());
+        assertTrue(Files.readString(gallery.resolve("gallery.json")).contains(json.get("fingerprint").asText()));
+    }
+
     private int run(String... args) {
         CommandLine cl = Plsc.commandLine();
         cl.setOut(new PrintWriter(out, true));

@@ -131,6 +131,40 @@ class EvalCommandTest {
     }
 
     @Test
+    void identificationReportsNameTheMissedIdentitiesFromTheGallerysLabels(@TempDir Path dir) throws Exception {
+        Path faces = dir.resolve("faces");
+        DataConvert.fromGenerator(TinyRun.CLASSES, 1, 11, 0, faces, 1);
+        List<String> names = new java.util.ArrayList<>();
+        for (int c = 0; c < TinyRun.CLASSES; c++) {
+            names.add("person " + c);
+        }
+        org.plscj.labels.LabelMap.numbered(names, "test").write(faces.resolve(org.plscj.labels.LabelMap.FILE));
+        // the same images as probes, each labelled as the next identity: its own image (score 1) outranks its truth
+        Path probes = Files.createDirectories(dir.resolve("probes"));
+        StringBuilder lines = new StringBuilder();
+        org.plscj.data.PlscDataset.open(faces).scan(org.plscj.data.PlscDataset.ReadOptions.strict(), (r, text) ->
+                lines.append(org.plscj.data.PlscRecord.format(r.image(), (r.label() + 1) % TinyRun.CLASSES)).append('\n'));
+        Files.writeString(probes.resolve("part-00000"), lines);
+        Files.writeString(probes.resolve(org.plscj.data.PlscDataset.FILE_LIST), "part-00000\n");
+        Path json = dir.resolve("identify.json");
+
+        Run run = eval("--model", saved.toString(), "--identify", "--gallery", faces.toString(), "--probes", probes.toString(),
+                "--json-out", json.toString());
+
+        assertEquals(0, run.exit(), run.err());
+        JsonNode written = new ObjectMapper().readTree(json.toFile());
+        assertEquals(TinyRun.CLASSES, written.path("misses_total").asInt(), written.toString());
+        assertEquals(faces.resolve(org.plscj.labels.LabelMap.FILE).toString(), written.path("labels").asText());
+        for (JsonNode miss : written.path("misses")) {
+            int probe = miss.path("probe").asInt();
+            int truth = (probe + 1) % TinyRun.CLASSES;
+            assertEquals(truth, miss.path("class").asInt(), miss.toString());
+            assertEquals("person " + truth, miss.path("name").asText(), miss.toString());
+            assertTrue(miss.path("rank").asInt() > 1, miss.toString());
+        }
+    }
+
+    @Test
     void eachModeNamesTheOptionItLacks() {
         Run identify = eval("--model", saved.toString(), "--identify", "--probes", data.toString());
         assertEquals(CommandLine.ExitCode.USAGE, identify.exit());

@@ -70,6 +70,31 @@ class ServeCommandTest {
         assertTrue(err.toString().contains(shortKey + ": an API key must be at least 16"), err.toString());
     }
 
+    @Test
+    void aGalleryEnrolledByAnotherBundleIsRefusedNamingBothFingerprints() throws Exception {
+        Native.load();
+        // why seeded: TestBundles' calibration reseeds the generator, so unseeded bundles made one after another are equal
+        org.bytedeco.pytorch.global.torch.manual_seed(1);
+        Path a = TestBundles.bundle(root.resolve("a"), 10, CentresPrecision.FP32);
+        org.bytedeco.pytorch.global.torch.manual_seed(2);
+        Path b = TestBundles.bundle(root.resolve("b"), 10, CentresPrecision.FP32);
+        String fingerprintA = org.plscj.serve.ModelBundle.open(a).fingerprint();
+        String fingerprintB = org.plscj.serve.ModelBundle.open(b).fingerprint();
+        // checked first: with equal models the server would start and serve until stopped
+        org.junit.jupiter.api.Assertions.assertNotEquals(fingerprintA, fingerprintB, "two different models");
+        Path photos = Files.createDirectories(root.resolve("photos").resolve("alice"));
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(112, 112, java.awt.image.BufferedImage.TYPE_INT_RGB), "png",
+                photos.resolve("0.png").toFile());
+        Path gallery = root.resolve("gallery");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, "gallery", "re-enrol", "--model", a.toString(), "--images", root.resolve("photos").toString(),
+                "--gallery-dir", gallery.toString()), err.toString());
+
+        assertEquals(Plsc.BAD_INPUT, run(err, "serve", "--model", b.toString(), "--port", "0", "--gallery-dir", gallery.toString()));
+        assertTrue(err.toString().contains("made by model " + fingerprintA) && err.toString().contains("runs model " + fingerprintB)
+                && err.toString().contains("--accept-gallery-from " + fingerprintA), err.toString());
+    }
+
     private static int run(StringWriter err, String... args) {
         CommandLine cl = Plsc.commandLine();
         cl.setOut(new PrintWriter(new StringWriter(), true));

@@ -9,6 +9,7 @@ import org.plscj.comm.Communicator;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.LossType;
 import org.plscj.head.PartialFC;
+import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 
@@ -21,11 +22,16 @@ public final class TestBundles {
 
     /** A single-worker checkpoint of a calibrated TinyFaceNet with {@code classes} classes; returns its directory. */
     public static Path checkpoint(Path root, long classes) throws IOException {
+        return checkpoint(root, classes, null);
+    }
+
+    /** As above, its classes named by {@code labels} (null: unnamed). */
+    public static Path checkpoint(Path root, long classes, LabelMap labels) throws IOException {
         Backbone backbone = Backbones.create(MODEL, EMB_DIM);
         BatchNormCalibration.calibrate(backbone, ServeTesting.images(8, 7));
         try (Communicator comm = Communicator.single();
                 PartialFC head = new PartialFC(HeadConfig.of(classes, EMB_DIM, LossType.ARCFACE), comm)) {
-            return new CheckpointStore(root, 1).save(new Snapshot(5, 0, 0.1, "", "test-run", backbone, Map.of(), head), comm);
+            return new CheckpointStore(root, 1).save(new Snapshot(5, 0, 0.1, "", "test-run", backbone, Map.of(), head, labels), comm);
         }
     }
 
