@@ -18,7 +18,8 @@ import org.plscj.tensor.Tensors;
  *
  * @param macsPerImage forward multiply-accumulates of one image
  * @param peakGflops   10⁹ flop/s of the reference convolution's forward pass
- * @param bf16         whether the reference ran in bf16 (channels-last, as the bf16 training step does)
+ * @param bf16         whether the reference ran in bf16 (channels-last: oneDNN's fastest bf16 layout, so the floor is
+ *                     the best this CPU does, not what an NCHW step's reorders allow)
  */
 public record ComputeFloor(long macsPerImage, double peakGflops, boolean bf16) {
     /** Timed runs of the reference convolution, each after one untimed run. */

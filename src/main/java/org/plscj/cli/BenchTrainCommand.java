@@ -66,7 +66,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--mixed-precision",
-            description = "bf16 autocast for the backbone's forward on channels-last images (fp32 master weights and head); warns on a CPU without bf16 instructions.")
+            description = "bf16 autocast for the backbone's forward (fp32 master weights and head); warns on a CPU without bf16 instructions.")
     boolean mixedPrecision;
 
     @Option(names = "--repeat", defaultValue = "1",

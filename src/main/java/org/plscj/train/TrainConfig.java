@@ -54,8 +54,8 @@ import org.plscj.head.Margin;
  * @param saveSteps            steps between checkpoints; 0 = at each epoch end
  * @param calcAcc              compute training accuracy
  * @param mixedPrecision       {@code auto} (default: bf16 where the CPU computes bf16 in hardware, else fp32), {@code true}
- *                             or {@code false}: the backbone's forward under CPU autocast to bfloat16 in channels-last
- *                             layout (fp32 master weights; the head in fp32); see {@link MixedPrecision}
+ *                             or {@code false}: the backbone's forward under CPU autocast to bfloat16 (fp32 master
+ *                             weights; the head in fp32); see {@link MixedPrecision}
  * @param maxLastCheckpointNum checkpoints kept
  * @param seed                 seeds weights, sampling and shuffling
  * @param recomputeLogits      trade one GEMM per step for the [N, n] logits buffer

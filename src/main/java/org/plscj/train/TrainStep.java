@@ -9,7 +9,6 @@ import org.plscj.head.HeadResult;
 import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
-import org.plscj.tensor.Tensors;
 import org.plscj.train.StepPhases.Phase;
 
 /**
@@ -35,8 +34,8 @@ public final class TrainStep {
     private final StepPhases phases = new StepPhases();
 
     /**
-     * @param bf16Autocast run the backbone's forward under CPU autocast to bfloat16 on channels-last images (fp32
-     *                     master weights; the head always computes in fp32)
+     * @param bf16Autocast run the backbone's forward under CPU autocast to bfloat16 (fp32 master weights; the head
+     *                     always computes in fp32)
      */
     public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast) {
         this(backbone, head, sgd, comm, bf16Autocast, 0);
@@ -101,10 +100,10 @@ public final class TrainStep {
         torch.set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16);
         torch.set_autocast_enabled(DeviceType.CPU, true);
         try {
-            // why channels-last: oneDNN's bf16 kernels read NHWC natively; IResNet18 at batch 32 took 2.08 s per step
-            // in bf16 with NCHW input (every conv reordered in and out) and 1.68 s in NHWC (fp32 NCHW: 3.04 s).
-            // fp32 stays NCHW: there NHWC made the backward slower (2.86 vs 2.35 s per step)
-            return backbone.forward(Tensors.channelsLast(images)).to(ScalarType.Float);
+            // why NCHW, not channels-last: oneDNN's bf16 convolutions are faster in NHWC, but PyTorch's PReLU and BatchNorm
+            // backward in NHWC bf16 are scalar loops here; IResNet50 at batch 64 took 5.5–6.2 s per step on NCHW images
+            // and 6.9–8.1 s on channels-last ones (2-vCPU EPYC with AVX512-BF16, alternating runs)
+            return backbone.forward(images).to(ScalarType.Float);
         } finally {
             torch.set_autocast_enabled(DeviceType.CPU, false);
         }

@@ -25,7 +25,7 @@ import org.plscj.tensor.Tensors;
 import org.plscj.testing.TinyBackbone;
 
 /**
- * mixed_precision: the backbone's forward runs in bfloat16 under autocast (channels-last); weights, gradients and the head
+ * mixed_precision: the backbone's forward runs in bfloat16 under autocast; weights, gradients and the head
  * stay fp32; {@code auto} turns it on only where the CPU has bf16 instructions.
  */
 class MixedPrecisionTest {
