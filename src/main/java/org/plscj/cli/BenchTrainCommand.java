@@ -100,7 +100,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
         CpuFeatures cpu = CpuFeatures.current();
         if (mixedPrecision && env.rank() == 0) {
-            System.err.println("plsc bench train: " + MixedPrecision.decide("true", cpu, -1).message());
+            System.err.println("plsc bench train: " + MixedPrecision.decide("true", cpu).message());
         }
         PeerBenchmark peerScriptRun = peer ? PeerBenchmark.locate(peerScript) : null;
         TrainBenchmark.Settings settings = new TrainBenchmark.Settings(model, emb, classes, batch, warmup, steps, mixedPrecision);

@@ -26,7 +26,6 @@ import org.plscj.head.PartialFC;
 import org.plscj.labels.LabelMap;
 import org.plscj.labels.LabelMapException;
 import org.plscj.model.Backbone;
-import org.plscj.model.MacCount;
 import org.plscj.model.Backbones;
 import org.plscj.tensor.CpuFeatures;
 import org.plscj.tensor.Native;
@@ -154,7 +153,7 @@ public final class Trainer implements AutoCloseable {
             if (start.isPresent() && comm.rank() == 0) {
                 out.printf("plsc train: resumed from %s in %.1f s%n", start.get().directory(), (System.nanoTime() - loadStart) / 1e9);
             }
-            MixedPrecision precision = MixedPrecision.decide(config.mixedPrecision(), CpuFeatures.current(), countedMacs(backbone));
+            MixedPrecision precision = MixedPrecision.decide(config.mixedPrecision(), CpuFeatures.current());
             if (comm.rank() == 0) {
                 out.println("plsc train: " + precision.message());
             }
@@ -167,15 +166,6 @@ public final class Trainer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             storage.close();
             throw e;
-        }
-    }
-
-    /** The backbone's forward MACs per image; -1 for a custom backbone that does not describe its graph. */
-    private static long countedMacs(Backbone backbone) {
-        try {
-            return MacCount.perImage(backbone);
-        } catch (UnsupportedOperationException e) {
-            return -1;
         }
     }
 

@@ -66,33 +66,22 @@ class MixedPrecisionTest {
     private static final CpuFeatures WITH_BF16 = CpuFeatures.parse("flags : avx512f avx512_bf16\n");
     private static final CpuFeatures WITHOUT_BF16 = CpuFeatures.parse("flags : avx512f avx512_vnni\n");
 
-    private static final long IRESNET50_MACS = 6_309_000_000L;
-    private static final long MOBILEFACENET_MACS = 438_000_000L;
-
     @Test
-    void autoChoosesBf16ForALargeBackboneExactlyWhereTheCpuComputesBf16InHardwareAndSaysWhy() {
-        MixedPrecision on = MixedPrecision.decide("auto", WITH_BF16, IRESNET50_MACS);
+    void autoChoosesBf16ExactlyWhereTheCpuComputesBf16InHardwareAndSaysWhy() {
+        MixedPrecision on = MixedPrecision.decide("auto", WITH_BF16);
         assertTrue(on.bf16());
         assertTrue(on.message().contains("avx512_bf16"), on.message());
-        MixedPrecision off = MixedPrecision.decide("auto", WITHOUT_BF16, IRESNET50_MACS);
+        MixedPrecision off = MixedPrecision.decide("auto", WITHOUT_BF16);
         assertFalse(off.bf16());
         assertTrue(off.message().contains("fp32") && off.message().contains("no bf16 instructions"), off.message());
     }
 
     @Test
-    void autoKeepsFp32ForASmallOrUncountableBackboneEvenWithBf16Hardware() {
-        MixedPrecision small = MixedPrecision.decide("auto", WITH_BF16, MOBILEFACENET_MACS);
-        assertFalse(small.bf16());
-        assertTrue(small.message().contains("0.44 GMAC"), small.message());
-        assertFalse(MixedPrecision.decide("auto", WITH_BF16, -1).bf16(), "a custom backbone of unknown size stays fp32");
-    }
-
-    @Test
     void anExplicitTrueOnACpuWithoutBf16RunsBf16ButWarnsItWillBeSlower() {
-        MixedPrecision forced = MixedPrecision.decide("true", WITHOUT_BF16, IRESNET50_MACS);
+        MixedPrecision forced = MixedPrecision.decide("true", WITHOUT_BF16);
         assertTrue(forced.bf16());
         assertTrue(forced.message().startsWith("warning") && forced.message().contains("slower"), forced.message());
-        assertFalse(MixedPrecision.decide("false", WITH_BF16, IRESNET50_MACS).bf16());
+        assertFalse(MixedPrecision.decide("false", WITH_BF16).bf16());
     }
 
     @Test

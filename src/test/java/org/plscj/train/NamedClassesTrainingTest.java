@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.testing.TinyRun;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
@@ -33,7 +34,7 @@ class NamedClassesTrainingTest {
 
     private static Trainer trainer(Path save, Path data, int classes, String... extra) throws Exception {
         List<String> overrides = new ArrayList<>(List.of("model_name=" + TinyBackbone.class.getName(), "emb_dim=16",
-                "num_classes=" + classes, "train_batch_size=4", "lr=1.0", "train_steps=2", "save_steps=2", "val_targets=[]",
+                "num_classes=" + classes, "train_batch_size=4", "lr=1.0", TinyRun.FP32, "train_steps=2", "save_steps=2", "val_targets=[]",
                 "loss_type=dist_softmax", "dataset_dir=" + data, "model_save_dir=" + save));
         overrides.addAll(List.of(extra));
         return new Trainer(TrainConfigLoader.load(null, overrides), Communicator.single(), false, new PrintStream(new ByteArrayOutputStream()));
