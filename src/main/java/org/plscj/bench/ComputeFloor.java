@@ -29,6 +29,8 @@ public record ComputeFloor(long macsPerImage, double peakGflops, boolean bf16) {
      * measured at ≈ 320 GFLOP/s on a 2-vCPU AVX-512 Xeon).
      */
     private static final long BATCH = 32;
+    /** The reference convolution, as reports name it. */
+    public static final String REFERENCE = "3x3 conv 64ch 56x56 batch 32, forward";
     private static final long CHANNELS = 64;
     private static final long SIDE = 56;
 

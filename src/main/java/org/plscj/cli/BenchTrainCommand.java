@@ -172,7 +172,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (floor != null) {
             report.section("compute floor (" + (floor.bf16() ? "bf16" : "fp32") + ")")
                     .figure("forward_gmacs_per_image", "forward MACs per image (from the layer shapes)", floor.macsPerImage() / 1e9, "G")
-                    .figure("peak_gflops", "measured peak: 3x3 conv 64ch 56x56 batch 32, forward", floor.peakGflops(), "GFLOP/s")
+                    .figure("peak_gflops", "measured peak: " + ComputeFloor.REFERENCE, floor.peakGflops(), "GFLOP/s")
                     .figure("floor_ms", "floor: 6 x MACs x batch / peak", floor.floorMs(batch), "ms")
                     .figure("ratio_to_floor", "ratio to floor (step median / floor)", ourMedian / floor.floorMs(batch), "×");
         }

@@ -120,18 +120,19 @@ public final class Trainer implements AutoCloseable {
             this.batchMetrics = new LinkedHashMap<>(Map.of("workers", (double) comm.worldSize(), "per_worker_batch",
                     (double) this.config.trainBatchSize()));
             if (elastic.applied()) {
-                batchMetrics.put("elastic_batch_" + config.elasticBatch(), 1.0);
+                batchMetrics.put("elastic_batch_" + this.config.elasticBatch(), 1.0);
             }
-            this.best = config.bestTarget() == null ? null
-                    : BestCheckpoint.open(config.localModelSaveDir(), config.bestTarget(), resume ? firstStep : 0);
+            this.best = this.config.bestTarget() == null ? null
+                    : BestCheckpoint.open(this.config.localModelSaveDir(), this.config.bestTarget(), resume ? firstStep : 0);
             if (start.isPresent()) {
                 Checkpoint c = start.get();
-                c.checkCompatible(backbone.modelName(), config.embDim(), config.numClasses(), config.lossType().plscName(), config.growClasses());
+                c.checkCompatible(backbone.modelName(), this.config.embDim(), this.config.numClasses(), this.config.lossType().plscName(),
+                        this.config.growClasses());
                 if (comm.rank() == 0) {
                     c.loadBackbone(backbone); // the others receive it by the broadcast below
                 }
                 try (PointerScope scope = new PointerScope()) {
-                    ClassShard shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
+                    ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
                     Checkpoint.HeadState h = savedHead(c, shard, data);
                     this.head = new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
                 }
@@ -140,7 +141,7 @@ public final class Trainer implements AutoCloseable {
                 this.head = new PartialFC(headConfig, comm);
             }
             GradientSync.broadcastFromRankZero(backbone, comm);
-            this.sgd = new BackboneSgd(backbone, config.momentum(), config.weightDecay());
+            this.sgd = new BackboneSgd(backbone, this.config.momentum(), this.config.weightDecay());
             if (start.isPresent()) {
                 try (PointerScope scope = new PointerScope()) {
                     if (comm.rank() == 0) {
@@ -153,15 +154,15 @@ public final class Trainer implements AutoCloseable {
             if (start.isPresent() && comm.rank() == 0) {
                 out.printf("plsc train: resumed from %s in %.1f s%n", start.get().directory(), (System.nanoTime() - loadStart) / 1e9);
             }
-            MixedPrecision precision = MixedPrecision.decide(config.mixedPrecision(), CpuFeatures.current());
+            MixedPrecision precision = MixedPrecision.decide(this.config.mixedPrecision(), CpuFeatures.current());
             if (comm.rank() == 0) {
                 out.println("plsc train: " + precision.message());
             }
-            this.step = new TrainStep(backbone, head, sgd, comm, precision.bf16(), config.clipGradNorm());
-            this.buffersBeforeStep = "skip".equals(config.nanPolicy()) ? new BufferSnapshot(backbone) : null;
+            this.step = new TrainStep(backbone, head, sgd, comm, precision.bf16(), this.config.clipGradNorm());
+            this.buffersBeforeStep = "skip".equals(this.config.nanPolicy()) ? new BufferSnapshot(backbone) : null;
             this.loader = openLoader(data);
             this.stepsPerEpoch = agreedStepsPerEpoch();
-            this.totalSteps = config.totalSteps(stepsPerEpoch);
+            this.totalSteps = this.config.totalSteps(stepsPerEpoch);
             this.schedule = LrSchedule.of(this.config, comm.worldSize(), stepsPerEpoch, totalSteps);
         } catch (IOException | RuntimeException e) {
             storage.close();
