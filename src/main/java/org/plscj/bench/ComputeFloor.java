@@ -6,13 +6,13 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.model.Backbone;
-import org.plscj.model.MacCount;
+import org.plscj.model.ForwardCost;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
 
 /**
  * The least time a training step of a backbone can take on this worker: its training FLOPs per step (3 × the forward
- * MACs × 2, {@link MacCount}) at the rate oneDNN reaches on one plain convolution timed here, in the same process and
+ * MACs × 2, {@link ForwardCost}) at the rate oneDNN reaches on one plain convolution timed here, in the same process and
  * precision. BatchNorm, PReLU, the head and the update are not in it, so a step approaches it but never reaches it;
  * {@code ratio_to_floor} = step / floor says how far away it is (1 / ratio = fraction of the measured peak).
  *
@@ -35,7 +35,7 @@ public record ComputeFloor(long macsPerImage, double peakGflops, boolean bf16) {
     private static final long SIDE = 56;
 
     public static ComputeFloor measure(Backbone backbone, boolean bf16) {
-        return new ComputeFloor(MacCount.perImage(backbone), referenceGflops(bf16), bf16);
+        return new ComputeFloor(ForwardCost.perImage(backbone).macs(), referenceGflops(bf16), bf16);
     }
 
     private static double referenceGflops(boolean bf16) {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Memory per worker for a training config, before anything big is allocated: the head's W, momentum and",
-            "logits, the backbone's parameters/gradients/momentum and activations (measured at a small batch, scaled),",
+            "logits, the backbone's parameters/gradients/momentum and activations (counted from its layer shapes),",
             "and the largest class count that fits this machine's available memory.",
             "",
             "  plsc plan --config recipes/ms1m_r50.yaml --nproc 2",
@@ -62,7 +62,7 @@ final class PlanCommand implements Callable<Integer> {
                 MemoryProbe.totalBytes() / MIB, MemoryProbe.availableBytes() / MIB / nproc);
         System.out.printf("  largest class count that fits: %,d (%,d per worker; estimate, head %d bytes per class)%n",
                 plan.head().maxClassesTotal(), plan.head().maxClassesPerWorker(), plan.head().bytesPerClass());
-        boolean fits = plan.totalBytes() * nproc <= MemoryProbe.availableBytes();
+        boolean fits = plan.fits();
         System.out.println(fits ? "  fits: yes" : "  fits: NO — lower num_classes per worker (more workers), sample_ratio, "
                 + "recompute_logits or train_batch_size");
         return fits ? 0 : 1;

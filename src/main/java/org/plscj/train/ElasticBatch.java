@@ -68,6 +68,22 @@ final class ElasticBatch {
         return new Choice(TrainConfigLoader.override(config, List.of("train_batch_size=" + perWorker)), true);
     }
 
+    /**
+     * Why a per-worker batch that keep_global chose does not fit this machine, or null when it does: the plan
+     * {@code plsc plan} makes for it (the backbone's activations grow with the batch, and a world that shrank gives
+     * each worker more images).
+     */
+    static String unfitting(TrainingPlan plan, int perWorkerBatch) {
+        if (plan.fits()) {
+            return null;
+        }
+        double gib = 1024.0 * 1024 * 1024;
+        return String.format("elastic_batch keep_global: per-worker batch %d needs %.2f GiB per worker (plsc plan: activations"
+                + " %.2f GiB), × %d worker(s) on this machine > %.2f GiB available; resume on more workers, or set elastic_batch:"
+                + " keep_per_worker", perWorkerBatch, plan.totalBytes() / gib, plan.activationBytes() / gib, plan.localWorkers(),
+                plan.head().availableBytes() / gib);
+    }
+
     /** The checkpoint's per-worker batch from the config it saved; {@code fallback} when it saved none (an older checkpoint). */
     private static int savedBatch(CheckpointMeta saved, int fallback) {
         if (saved.config() == null) {

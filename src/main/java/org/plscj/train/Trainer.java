@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.Snapshot;
 import org.plscj.comm.Communicator;
+import org.plscj.comm.DistEnv;
 import org.plscj.data.Augmentation;
 import org.plscj.data.BatchTensor;
 import org.plscj.data.ImageDecoder;
@@ -117,6 +118,9 @@ public final class Trainer implements AutoCloseable {
                     .map(c -> ElasticBatch.resolve(config, c.meta(), comm.worldSize(), comm.rank() == 0 ? out : null))
                     .orElse(new ElasticBatch.Choice(config, false));
             this.config = elastic.config();
+            if (elastic.applied() && this.config.elasticBatch().equals(ElasticBatch.KEEP_GLOBAL)) {
+                refuseUnfittingBatch();
+            }
             this.batchMetrics = new LinkedHashMap<>(Map.of("workers", (double) comm.worldSize(), "per_worker_batch",
                     (double) this.config.trainBatchSize()));
             if (elastic.applied()) {
@@ -167,6 +171,23 @@ public final class Trainer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             storage.close();
             throw e;
+        }
+    }
+
+    /**
+     * Every worker checks that keep_global's per-worker batch fits its machine; all refuse when one does not. A custom
+     * backbone that does not describe its layers cannot be counted and is not checked (rank 0 says so).
+     */
+    private void refuseUnfittingBatch() {
+        int local = DistEnv.fromEnvironment().localWorldSize();
+        Optional<TrainingPlan> plan = TrainingPlan.counted(config, comm.worldSize(), local, backbone);
+        if (plan.isEmpty() && comm.rank() == 0) {
+            out.println("plsc train: elastic_batch keep_global: not checking that per-worker batch " + config.trainBatchSize()
+                    + " fits: " + backbone.modelName() + " does not describe its layers (Backbone.exportTo)");
+        }
+        Communicator.Failure failure = comm.agreeOnFailure(plan.map(p -> ElasticBatch.unfitting(p, config.trainBatchSize())).orElse(null));
+        if (failure != null) {
+            throw new ConfigException("elastic_batch", "worker " + failure.rank() + ": " + failure.message());
         }
     }
 

@@ -2,6 +2,7 @@ package org.plscj.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.plscj.checkpoint.CheckpointMeta;
+import org.plscj.tensor.Native;
 
 /** elastic_batch decides the per-worker batch of a run resumed on another worker count than its checkpoint's. */
 class ElasticBatchTest {
@@ -79,5 +81,28 @@ class ElasticBatchTest {
     void anUnknownChoiceIsRefusedNamingTheChoices() {
         ConfigException e = assertThrows(ConfigException.class, () -> config(4, "keep_both"));
         assertTrue(e.getMessage().contains("[keep_global, keep_per_worker]"), e.getMessage());
+    }
+
+    /** A TinyFaceNet run of {@code batch} images per worker, one worker on this machine. */
+    private static TrainingPlan tinyPlan(int batch) {
+        Native.load();
+        TrainConfig c = TrainConfigLoader.load(null, List.of("model_name=TinyFaceNet", "num_classes=100", "emb_dim=64",
+                "train_batch_size=" + batch));
+        return TrainingPlan.of(c, 1, 1);
+    }
+
+    @Test
+    void keepGlobalRefusesAPerWorkerBatchThePlanSaysWillNotFitNamingTheMemory() {
+        // why 10⁶ images: TinyFaceNet's activations are ≈ 4.5 MiB per image, so ≈ 4.3 TiB, beyond any machine running this
+        TrainingPlan plan = tinyPlan(1_000_000);
+        assertFalse(plan.fits());
+        String refusal = ElasticBatch.unfitting(plan, 1_000_000);
+        assertTrue(refusal.contains("per-worker batch 1000000") && refusal.contains("GiB available")
+                && refusal.contains("keep_per_worker"), refusal);
+    }
+
+    @Test
+    void keepGlobalAcceptsAPerWorkerBatchThatFits() {
+        assertNull(ElasticBatch.unfitting(tinyPlan(8), 8));
     }
 }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.plscj.tensor.Native;
 
-/** MacCount: a backbone's forward multiply-accumulates per image, from the layer shapes of its exported graph. */
-class MacCountTest {
+/** ForwardCost: a backbone's forward multiply-accumulates and values per image, from the layer shapes of its exported graph. */
+class ForwardCostTest {
     @BeforeAll
     static void load() {
         Native.load();
@@ -45,7 +45,18 @@ class MacCountTest {
         Backbone net = new OneConvNet();
         long conv = 8L * 3 * 3 * 3 * 56 * 56;
         long linear = 8L * 56 * 56 * 16;
-        assertEquals(conv + linear, MacCount.perImage(net));
+        assertEquals(conv + linear, ForwardCost.perImage(net).macs());
+        net.close();
+    }
+
+    @Test
+    void theValuesAreTheImageAndEveryLayersOutputButNotAViewOfOne() {
+        Backbone net = new OneConvNet();
+        long image = 3L * 112 * 112;
+        long conv = 8L * 56 * 56;
+        long prelu = conv;
+        long linear = 16;
+        assertEquals(image + conv + prelu + linear, ForwardCost.perImage(net).valueElements());
         net.close();
     }
 
@@ -54,7 +65,7 @@ class MacCountTest {
         Backbone r100 = Backbones.create("r100", 512);
         // OpenVINO's open_model_zoo, face-recognition-resnet100-arcface (LResNet100E-IR, the same network): 24.209 GFLOPs
         // = 2 flops per MAC. why 1 %: its counter also counts the BatchNorm, PReLU and addition elements (≈ 0.1 G here)
-        assertEquals(24.209e9 / 2, MacCount.perImage(r100), 0.01 * 24.209e9 / 2);
+        assertEquals(24.209e9 / 2, ForwardCost.perImage(r100).macs(), 0.01 * 24.209e9 / 2);
         r100.close();
     }
 
@@ -66,7 +77,7 @@ class MacCountTest {
                 return images;
             }
         };
-        assertThrows(UnsupportedOperationException.class, () -> MacCount.perImage(opaque));
+        assertThrows(UnsupportedOperationException.class, () -> ForwardCost.perImage(opaque).macs());
         opaque.close();
     }
 }
