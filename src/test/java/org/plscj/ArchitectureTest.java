@@ -81,4 +81,19 @@ class ArchitectureTest {
         }
         assertTrue(found.isEmpty(), "string constants naming test switches in src/main: " + found);
     }
+
+    @Test
+    void onlyTheTensorFacadeTouchesJavaCppsMemoryTypes() throws IOException {
+        // why: scopes, reference counts and raw pointers decide whether a tensor leaks or is used after it is freed; a
+        // mistake is a SIGSEGV, not a compile error, so those rules live in one package (tensor.Scoped and friends)
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java") && !p.startsWith(MAIN.resolve("tensor"))).toList()) {
+                if (COMMENTS.matcher(Files.readString(f)).replaceAll("").contains("org.bytedeco.javacpp")) {
+                    found.add(MAIN.relativize(f).toString());
+                }
+            }
+        }
+        assertEquals(List.of(), found, "files outside tensor/ that name org.bytedeco.javacpp");
+    }
 }

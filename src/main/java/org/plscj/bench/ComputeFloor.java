@@ -1,6 +1,5 @@
 package org.plscj.bench;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -8,6 +7,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.model.Backbone;
 import org.plscj.model.ForwardCost;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -39,7 +39,7 @@ public record ComputeFloor(long macsPerImage, double peakGflops, boolean bf16) {
     }
 
     private static double referenceGflops(boolean bf16) {
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor x = Tensors.randn(Placement.CPU_FLOAT, BATCH, CHANNELS, SIDE, SIDE);
             Tensor w = Tensors.randn(Placement.CPU_FLOAT, CHANNELS, CHANNELS, 3, 3);
             if (bf16) {
@@ -52,7 +52,7 @@ public record ComputeFloor(long macsPerImage, double peakGflops, boolean bf16) {
             double ms = Timing.medianMillis(REPS, () -> torch.conv2d(input, weight, new TensorOptional(), one, one, one, 1));
             double flops = 2.0 * BATCH * CHANNELS * CHANNELS * 9 * SIDE * SIDE;
             return flops / (ms * 1e6);
-        }
+        });
     }
 
     /** Training flops of one image: forward, input gradient and weight gradient, 2 flops per MAC each. */

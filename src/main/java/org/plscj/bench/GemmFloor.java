@@ -2,9 +2,9 @@ package org.plscj.bench;
 
 import static org.bytedeco.pytorch.global.torch.mm_out;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -35,7 +35,7 @@ public record GemmFloor(long rows, long classes, int emb, int logitsPasses, doub
     /** Measures the floor; every buffer is freed again before this returns (to the allocator, which may keep it resident). */
     public static GemmFloor measure(long rows, long classes, int emb, int logitsPasses) {
         Placement at = Placement.CPU_FLOAT;
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor x = Tensors.randn(at, rows, emb);
             Tensor w = Tensors.randn(at, classes, emb);
             Tensor z = Tensors.randn(at, rows, classes);
@@ -50,17 +50,17 @@ public record GemmFloor(long rows, long classes, int emb, int logitsPasses, doub
             // output the floor needs less memory than the head (no momentum), so it never raises the peak RSS
             double weightGrad = Timing.medianMillis(REPS, () -> mm_out(w, z.t(), x));
             return new GemmFloor(rows, classes, emb, logitsPasses, logits, inputGrad, weightGrad, measureBandwidth());
-        }
+        });
     }
 
     /** GB/s of {@code b += α·a} over two large tensors, counting three streams: read a, read b, write b. */
     private static double measureBandwidth() {
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor a = Tensors.empty(Placement.CPU_FLOAT, STREAM_FLOATS).fill_(Tensors.scalar(1));
             Tensor b = Tensors.zeros(Placement.CPU_FLOAT, STREAM_FLOATS);
             double ms = Timing.medianMillis(REPS, () -> b.add_(a, Tensors.scalar(1e-3)));
             return 3.0 * 4 * STREAM_FLOATS / (ms * 1e6);
-        }
+        });
     }
 
     /** All GEMMs of a step: the logits pass(es), dX and dW. */

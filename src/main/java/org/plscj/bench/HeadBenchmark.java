@@ -3,9 +3,9 @@ package org.plscj.bench;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Scoped;
 import org.plscj.train.MemoryProbe;
 import org.plscj.comm.Communicator;
 import org.plscj.head.HeadConfig;
@@ -16,7 +16,7 @@ import org.plscj.tensor.Tensors;
 /**
  * Times training steps of a {@link PartialFC} head on random embeddings and uniformly random
  * labels over all classes, as a backbone would feed it: warm-up steps first, then timed steps,
- * each in its own {@code PointerScope}, with the per-phase profile and the resident set size
+ * each in its own scope, with the per-phase profile and the resident set size
  * taken over the timed window only. Every worker of the communicator must call it alike.
  */
 public final class HeadBenchmark {
@@ -93,12 +93,12 @@ public final class HeadBenchmark {
     /** One step on fresh inputs; only {@code head.step} is timed. */
     private static double timedStep(PartialFC head, Settings settings) {
         HeadConfig config = head.config();
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor x = Tensors.randn(config.placement(), settings.batch(), config.embDim());
             Tensor labels = torch.randint(config.numClasses(), new long[] {settings.batch()});
             long t = System.nanoTime();
             head.step(x, labels, settings.lr());
             return Timing.millisSince(t);
-        }
+        });
     }
 }

@@ -2,9 +2,9 @@ package org.plscj.bench;
 
 import java.util.Arrays;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Scoped;
 import org.plscj.train.MemoryProbe;
 import org.plscj.comm.Communicator;
 import org.plscj.head.HeadConfig;
@@ -22,7 +22,7 @@ import org.plscj.train.TrainStep;
 /**
  * Times whole training steps (backbone forward → dist_arcface head → backward → gradient all-reduce →
  * update) on random images, the way {@code plsc train} runs them minus the data loader, whose speed
- * {@code plsc bench data} measures. Warm-up steps first, one {@code PointerScope} per step.
+ * {@code plsc bench data} measures. Warm-up steps first, one scope per step.
  */
 public final class TrainBenchmark {
     /** arcface_torch's learning rate, which the peer script uses too. */
@@ -78,12 +78,12 @@ public final class TrainBenchmark {
     }
 
     private static double timedStep(TrainStep step, Settings s) {
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor images = Tensors.randn(Placement.CPU_FLOAT, s.batch(), 3, 112, 112);
             Tensor labels = torch.randint(s.classes(), new long[] {s.batch()});
             long t = System.nanoTime();
             step.run(images, labels, LR, t);
             return Timing.millisSince(t);
-        }
+        });
     }
 }

@@ -17,7 +17,6 @@ import java.util.ServiceLoader;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -29,6 +28,7 @@ import org.plscj.io.FileTrees;
 import org.plscj.io.Sha256;
 import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
+import org.plscj.tensor.Scoped;
 
 /**
  * The checkpoints of one training run: {@code <model_save_dir>/checkpoints/step-NNNNNNNN/}, each holding
@@ -185,29 +185,31 @@ public final class CheckpointStore {
         agree(failure, comm, what, publisher ? partial : null);
         failure = null;
         StringBuilder sums = new StringBuilder();
-        try (PointerScope scope = new PointerScope()) {
-            ShardWeights w = s.head().weights();
-            Map<String, Object> entries = headEntries(s.head().shard(),
-                    new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum()));
-            // why: dropout draws from this worker's CPU generator; restoring it makes a resumed run continue exactly
-            entries.put(Checkpoint.RNG_STATE, torch.getDefaultCPUGenerator().get_state());
-            Map<String, Map<String, Object>> files = new LinkedHashMap<>();
-            files.put(CheckpointLayout.headShard(comm.rank(), comm.worldSize()), entries);
-            if (comm.rank() == 0) {
-                files.put(CheckpointLayout.BACKBONE, new LinkedHashMap<>(stateDict(s.backbone())));
-                files.put(CheckpointLayout.OPTIMIZER, new LinkedHashMap<>(s.momentum()));
-            }
-            for (Map.Entry<String, Map<String, Object>> f : files.entrySet()) {
-                Path file = partial.resolve(f.getKey());
-                write(file, f.getValue());
-                // why each rank hashes its own files: in parallel, and on the machine that holds them
-                sums.append(f.getKey()).append('=').append(sha256(file)).append('\n');
-            }
-            if (comm.rank() == 0 && s.labels() != null) {
-                Path file = partial.resolve(CheckpointLayout.LABELS);
-                s.labels().write(file);
-                sums.append(CheckpointLayout.LABELS).append('=').append(sha256(file)).append('\n');
-            }
+        try {
+            Scoped.run(() -> {
+                ShardWeights w = s.head().weights();
+                Map<String, Object> entries = headEntries(s.head().shard(),
+                        new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum()));
+                // why: dropout draws from this worker's CPU generator; restoring it makes a resumed run continue exactly
+                entries.put(Checkpoint.RNG_STATE, torch.getDefaultCPUGenerator().get_state());
+                Map<String, Map<String, Object>> files = new LinkedHashMap<>();
+                files.put(CheckpointLayout.headShard(comm.rank(), comm.worldSize()), entries);
+                if (comm.rank() == 0) {
+                    files.put(CheckpointLayout.BACKBONE, new LinkedHashMap<>(stateDict(s.backbone())));
+                    files.put(CheckpointLayout.OPTIMIZER, new LinkedHashMap<>(s.momentum()));
+                }
+                for (Map.Entry<String, Map<String, Object>> f : files.entrySet()) {
+                    Path file = partial.resolve(f.getKey());
+                    write(file, f.getValue());
+                    // why each rank hashes its own files: in parallel, and on the machine that holds them
+                    sums.append(f.getKey()).append('=').append(sha256(file)).append('\n');
+                }
+                if (comm.rank() == 0 && s.labels() != null) {
+                    Path file = partial.resolve(CheckpointLayout.LABELS);
+                    s.labels().write(file);
+                    sums.append(CheckpointLayout.LABELS).append('=').append(sha256(file)).append('\n');
+                }
+            });
         } catch (IOException e) {
             failure = e;
         }

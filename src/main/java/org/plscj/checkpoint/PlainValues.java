@@ -6,11 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
+import org.plscj.tensor.Scoped;
 
 /**
  * Turns what the unpickler built into the values {@link TorchFile#read} promises: string keys,
  * {@code Long} for every Python int Pyrolite made an {@code Integer}, and tensors taken out of the
- * reader's {@code PointerScope}.
+ * reader's scope.
  */
 final class PlainValues {
     private PlainValues() {}
@@ -35,8 +36,7 @@ final class PlainValues {
         }
         if (value instanceof Tensor) {
             // why: one extra reference survives the closing of the reader's scope; GC or close() drops it
-            ((Tensor) value).retainReference();
-            return value;
+            return Scoped.hold((Tensor) value);
         }
         if (value instanceof Integer) {
             return ((Integer) value).longValue();

@@ -5,9 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
 import org.plscj.head.ClassShard;
 import org.plscj.io.FileTrees;
+import org.plscj.tensor.Scoped;
 
 /**
  * {@code plsc reshard}: rewrites a checkpoint saved by N workers for M workers, offline, in one process.
@@ -45,10 +45,8 @@ public final class Reshard {
             Files.createDirectories(partial);
             for (int r = 0; r < nranks; r++) {
                 ClassShard shard = ClassShard.of(meta.numClasses(), nranks, r);
-                try (PointerScope scope = new PointerScope()) {
-                    TorchFile.write(partial.resolve(CheckpointLayout.headShard(r, nranks)),
-                            CheckpointStore.headEntries(shard, source.headShard(shard)));
-                }
+                Path file = partial.resolve(CheckpointLayout.headShard(r, nranks));
+                Scoped.run(() -> TorchFile.write(file, CheckpointStore.headEntries(shard, source.headShard(shard))));
             }
             for (String name : meta.sha256().keySet()) {
                 if (!CheckpointLayout.isHeadShard(name)) {

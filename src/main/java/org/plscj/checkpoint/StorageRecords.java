@@ -7,10 +7,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Tensors;
 
 /**
  * The {@code <root>/data/<key>} records of an open checkpoint, each loaded once into a flat 1-D
@@ -57,13 +57,13 @@ final class StorageRecords {
         long bytes = flat.nbytes();
         if (bytes > 0) {
             try (InputStream in = zip.getInputStream(entry)) {
-                copy(in, new BytePointer(flat.data_ptr()).capacity(bytes), bytes, record);
+                copy(in, flat, bytes, record);
             }
         }
         return flat;
     }
 
-    private void copy(InputStream in, BytePointer target, long bytes, String record) throws IOException {
+    private void copy(InputStream in, Tensor target, long bytes, String record) throws IOException {
         byte[] buffer = new byte[(int) Math.min(CHUNK, bytes)];
         long at = 0;
         while (at < bytes) {
@@ -71,7 +71,7 @@ final class StorageRecords {
             if (n < 0) {
                 throw new CheckpointFormatException(file, record, "ends after " + at + " of " + bytes + " bytes");
             }
-            target.position(at).put(buffer, 0, n);
+            Tensors.byteWindow(target, at, n).put(buffer, 0, n);
             at += n;
         }
     }

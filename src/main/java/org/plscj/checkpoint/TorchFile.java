@@ -16,8 +16,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import net.razorvine.pickle.PickleException;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.plscj.tensor.Scoped;
 
 /**
  * Checkpoints in PyTorch's own {@code torch.save} format (the zip format of PyTorch ≥ 1.6): a file
@@ -70,28 +70,29 @@ public final class TorchFile {
     }
 
     private static void writeZip(Path target, Map<String, Object> entries) throws IOException {
-        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE);
-                PointerScope scope = new PointerScope();
-                TorchZipWriter zip = new TorchZipWriter(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), ROOT)) {
-            TorchPickler pickler = new TorchPickler();
-            zip.putBytes("data.pkl", pickler.dumps(entries));
-            zip.putString("byteorder", "little");
-            List<Tensor> storages = pickler.storages();
-            for (int key = 0; key < storages.size(); key++) {
-                zip.putTensor("data/" + key, storages.get(key));
+        Scoped.run(() -> {
+            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                            StandardOpenOption.WRITE);
+                    TorchZipWriter zip = new TorchZipWriter(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), ROOT)) {
+                TorchPickler pickler = new TorchPickler();
+                zip.putBytes("data.pkl", pickler.dumps(entries));
+                zip.putString("byteorder", "little");
+                List<Tensor> storages = pickler.storages();
+                for (int key = 0; key < storages.size(); key++) {
+                    zip.putTensor("data/" + key, storages.get(key));
+                }
+                zip.putString("version", FORMAT_VERSION);
+                zip.finish();
+                channel.force(true);
             }
-            zip.putString("version", FORMAT_VERSION);
-            zip.finish();
-            channel.force(true);
-        }
+        });
     }
 
     /**
      * Reads a torch.save file whose top-level object is a dict or OrderedDict with string keys.
      *
-     * <p>Ownership: the returned tensors belong to no {@code PointerScope} — not even one the caller
-     * has open — so they stay valid after the caller's scope closes; they are freed by
+     * <p>Ownership: the returned tensors belong to no scope — not even one the caller has open — so
+     * they stay valid after the caller's scope closes; they are freed by
      * {@code close()} or by the garbage collector. Tensors that shared a storage in the file are views
      * of one tensor here, as after {@code torch.load}.
      *
@@ -99,23 +100,25 @@ public final class TorchFile {
      *     lacks data.pkl or a storage record, or names a storage type or class not supported here
      */
     public static Map<String, Object> read(Path file) throws IOException {
-        try (ZipFile zip = open(file); PointerScope scope = new PointerScope()) {
-            String pickle = dataPickle(zip, file);
-            String root = pickle.substring(0, pickle.indexOf('/'));
-            Object top;
-            ZipEntry entry = zip.getEntry(pickle);
-            // why the file's size when the record's is unknown: a pickle cannot hold more than its archive
-            long size = entry.getSize() >= 0 ? entry.getSize() : Files.size(file);
-            try (InputStream in = zip.getInputStream(entry)) {
-                top = new TorchUnpickler(new StorageRecords(zip, file, root), size).load(in);
-            } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
-                throw new CheckpointFormatException(file, pickle, "cannot unpickle: " + e.getMessage(), e);
+        return Scoped.compute(() -> {
+            try (ZipFile zip = open(file)) {
+                String pickle = dataPickle(zip, file);
+                String root = pickle.substring(0, pickle.indexOf('/'));
+                Object top;
+                ZipEntry entry = zip.getEntry(pickle);
+                // why the file's size when the record's is unknown: a pickle cannot hold more than its archive
+                long size = entry.getSize() >= 0 ? entry.getSize() : Files.size(file);
+                try (InputStream in = zip.getInputStream(entry)) {
+                    top = new TorchUnpickler(new StorageRecords(zip, file, root), size).load(in);
+                } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
+                    throw new CheckpointFormatException(file, pickle, "cannot unpickle: " + e.getMessage(), e);
+                }
+                if (!(top instanceof Map)) {
+                    throw new CheckpointFormatException(file, pickle, "the saved object is not a dict but " + top);
+                }
+                return PlainValues.adopt((Map<?, ?>) top, file, pickle);
             }
-            if (!(top instanceof Map)) {
-                throw new CheckpointFormatException(file, pickle, "the saved object is not a dict but " + top);
-            }
-            return PlainValues.adopt((Map<?, ?>) top, file, pickle);
-        }
+        });
     }
 
     private static ZipFile open(Path file) throws IOException {

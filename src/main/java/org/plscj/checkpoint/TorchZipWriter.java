@@ -10,8 +10,8 @@ import java.time.LocalDateTime;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Tensor;
+import org.plscj.tensor.Tensors;
 
 /**
  * The zip container of torch.save: every record STORED (uncompressed) under one root folder, its
@@ -50,15 +50,14 @@ final class TorchZipWriter implements Closeable {
     /** Writes a contiguous CPU tensor's bytes as they lie in memory (little-endian on x86/ARM). */
     void putTensor(String name, Tensor contiguous) throws IOException {
         long bytes = contiguous.nbytes();
-        BytePointer data = bytes == 0 ? null : new BytePointer(contiguous.data_ptr()).capacity(bytes);
         CRC32 crc = new CRC32();
         for (long at = 0; at < bytes; at += CHUNK) {
-            crc.update(chunk(data, at, bytes));
+            crc.update(chunk(contiguous, at, bytes));
         }
         begin(name, bytes, crc.getValue());
         byte[] buffer = new byte[(int) Math.min(CHUNK, bytes)];
         for (long at = 0; at < bytes; at += CHUNK) {
-            ByteBuffer piece = chunk(data, at, bytes);
+            ByteBuffer piece = chunk(contiguous, at, bytes);
             int n = piece.remaining();
             piece.get(buffer, 0, n);
             zip.write(buffer, 0, n);
@@ -78,8 +77,8 @@ final class TorchZipWriter implements Closeable {
         zip.close();
     }
 
-    private static ByteBuffer chunk(BytePointer data, long at, long bytes) {
-        return data.position(at).limit(Math.min(bytes, at + CHUNK)).asByteBuffer();
+    private static ByteBuffer chunk(Tensor contiguous, long at, long bytes) {
+        return Tensors.byteWindow(contiguous, at, (int) Math.min(CHUNK, bytes - at));
     }
 
     private void begin(String name, long size, long crc) throws IOException {

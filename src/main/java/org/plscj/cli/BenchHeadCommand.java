@@ -8,12 +8,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.bench.BenchReport;
 import org.plscj.bench.GemmFloor;
 import org.plscj.bench.HeadBenchmark;
 import org.plscj.bench.HostFacts;
+import org.plscj.tensor.Scoped;
 import org.plscj.train.MemoryPlan;
 import org.plscj.train.MemoryProbe;
 import org.plscj.bench.PeerBenchmark;
@@ -173,11 +173,11 @@ final class BenchHeadCommand implements Callable<Integer> {
     }
 
     private static double maxOverRanks(Communicator comm, double value) {
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor t = Tensor.create(value);
             comm.allReduce(t, Reduction.MAX);
             return t.item_double();
-        }
+        });
     }
 
     /** The run's identity, host facts, step times and phases. */

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.Checkpoint.FileCheck;
@@ -15,6 +14,7 @@ import org.plscj.checkpoint.Checkpoint.FileState;
 import org.plscj.checkpoint.CheckpointMeta;
 import org.plscj.checkpoint.TorchFile;
 import org.plscj.tensor.Native;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,17 +64,19 @@ final class InspectCommand implements Callable<Integer> {
 
     /** "classes [7, 13): weight [6, 16], momentum [6, 16]" — read from the file itself, not the manifest. */
     private static String describeShard(Path file) {
-        try (PointerScope scope = new PointerScope()) {
-            Map<String, Object> saved = TorchFile.read(file);
-            long start = (Long) saved.get("class_start");
-            long count = (Long) saved.get("class_count");
-            StringBuilder line = new StringBuilder("classes [" + start + ", " + (start + count) + ")");
-            for (Map.Entry<String, Object> e : saved.entrySet()) {
-                if (e.getValue() instanceof Tensor t) {
-                    line.append(", ").append(e.getKey()).append(' ').append(Arrays.toString(Tensors.shape(t)));
+        try {
+            return Scoped.compute(() -> {
+                Map<String, Object> saved = TorchFile.read(file);
+                long start = (Long) saved.get("class_start");
+                long count = (Long) saved.get("class_count");
+                StringBuilder line = new StringBuilder("classes [" + start + ", " + (start + count) + ")");
+                for (Map.Entry<String, Object> e : saved.entrySet()) {
+                    if (e.getValue() instanceof Tensor t) {
+                        line.append(", ").append(e.getKey()).append(' ').append(Arrays.toString(Tensors.shape(t)));
+                    }
                 }
-            }
-            return line.toString();
+                return line.toString();
+            });
         } catch (IOException | RuntimeException e) {
             return "unreadable: " + e.getMessage();
         }

@@ -7,8 +7,6 @@ import java.net.NetworkInterface;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
 import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.BarrierOptions;
@@ -27,6 +25,7 @@ import org.bytedeco.pytorch.gloo.Device;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -98,7 +97,7 @@ public final class Communicator implements AutoCloseable {
         storeOptions.port((short) env.masterPort());
         storeOptions.isServer(env.rank() == 0);
         storeOptions.waitWorkers(false);
-        storeOptions.timeout(new Milliseconds(ms));
+        storeOptions.timeout(Native.millis(ms));
         TCPStore store;
         try {
             store = new TCPStore(env.masterAddr(), storeOptions);
@@ -171,7 +170,7 @@ public final class Communicator implements AutoCloseable {
     }
 
     private static Backend gloo(Store store, DistEnv env, long timeoutMs) {
-        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(timeoutMs));
+        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(Native.millis(timeoutMs));
         options.devices(new GlooDeviceVector(glooDevice(env)));
         try {
             return new ProcessGroupGloo(store, env.rank(), env.worldSize(), options);
@@ -281,12 +280,11 @@ public final class Communicator implements AutoCloseable {
         if (group == null) {
             return failure == null ? null : new Failure(0, failure);
         }
-        int failed;
-        try (PointerScope scope = new PointerScope()) {
+        int failed = Scoped.compute(() -> {
             Tensor first = Tensors.longs(Placement.CPU_FLOAT, new long[] {failure == null ? worldSize : rank});
             allReduce(first, Reduction.MIN);
-            failed = (int) Tensors.toLongArray(first)[0];
-        }
+            return (int) Tensors.toLongArray(first)[0];
+        });
         return failed == worldSize ? null : new Failure(failed, broadcastText(failed == rank ? failure : "", failed));
     }
 
@@ -295,14 +293,14 @@ public final class Communicator implements AutoCloseable {
         if (group == null) {
             return text;
         }
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             byte[] mine = text.getBytes(StandardCharsets.UTF_8);
             Tensor length = Tensors.longs(Placement.CPU_FLOAT, new long[] {mine.length});
             broadcast(length, root);
             Tensor bytes = rank == root ? Tensors.bytes(mine) : Tensors.bytes(new byte[(int) Tensors.toLongArray(length)[0]]);
             broadcast(bytes, root);
             return new String(Tensors.toByteArray(bytes), StandardCharsets.UTF_8);
-        }
+        });
     }
 
     /** Every rank's {@code text}, indexed by rank, on every rank. */
@@ -310,7 +308,7 @@ public final class Communicator implements AutoCloseable {
         if (group == null) {
             return new String[] {text};
         }
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             byte[] mine = text.getBytes(StandardCharsets.UTF_8);
             long[] lengths = Tensors.toLongArray(allGather(Tensors.longs(Placement.CPU_FLOAT, new long[] {mine.length})));
             long longest = java.util.Arrays.stream(lengths).max().orElse(0);
@@ -321,7 +319,7 @@ public final class Communicator implements AutoCloseable {
                 out[r] = new String(all, (int) (r * longest), (int) lengths[r], StandardCharsets.UTF_8);
             }
             return out;
-        }
+        });
     }
 
     /** What {@link #agreeOnFailure} tells every rank: the lowest failing rank and its message. */

@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.StringVector;
 import org.bytedeco.pytorch.TCPStore;
 import org.bytedeco.pytorch.TCPStoreOptions;
@@ -88,7 +87,7 @@ public final class Rendezvous implements AutoCloseable {
         options.port((short) port);
         options.isServer(master);
         options.waitWorkers(false);
-        options.timeout(new Milliseconds(timeout.toMillis()));
+        options.timeout(Native.millis(timeout.toMillis()));
         String where = masterAddr + ":" + port;
         try {
             return new Rendezvous(new TCPStore(masterAddr, options), master, where, min, max, nproc, timeout.toMillis(), out);

@@ -9,7 +9,7 @@ public final class BatchTensor {
 
     /**
      * A float32 CPU tensor [B, 3, H, W] holding {@code data} (B·3·H·W floats, sample-major, CHW
-     * inside): one copy into native memory. The result belongs to the caller's {@code PointerScope}.
+     * inside): one copy into native memory. The result belongs to the caller's scope.
      */
     public static Tensor of(float[] data, int batch, int height, int width) {
         long expected = (long) batch * ImageDecoder.CHANNELS * height * width;

@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * opening at (epoch, batchIndex) yields exactly what an uninterrupted run yields from there.
  *
  * <p><b>Prefetch.</b> {@code decodeThreads} daemon threads decode batches into {@code float[]}
- * (no native memory, so no {@code PointerScope} concerns: the consumer builds its tensor, e.g. with
+ * (no native memory, so no scope concerns: the consumer builds its tensor, e.g. with
  * {@link BatchTensor#of}). Batch {@code k} of the run (counted from the start position) is decoded
  * whole by thread {@code k % decodeThreads} and put on that thread's {@link ArrayBlockingQueue};
  * {@link #next} takes from the queues round-robin, so the order is deterministic whatever the

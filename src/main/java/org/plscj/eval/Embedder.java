@@ -1,7 +1,6 @@
 package org.plscj.eval;
 
 import java.util.Arrays;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -13,6 +12,7 @@ import org.plscj.data.ImageDecoder;
 import org.plscj.model.Backbone;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -28,7 +28,7 @@ import org.plscj.tensor.Tensors;
  * An image that fails to decode fails its rank at once; the other ranks then fail in the all-gather
  * (a {@link org.plscj.comm.CommunicationException} once the peer is gone or the timeout passes).
  *
- * <p>Native memory: one {@link PointerScope} per batch; everything returned lives in Java arrays.
+ * <p>Native memory: one {@link org.plscj.tensor.Scoped scope} per batch; everything returned lives in Java arrays.
  */
 public final class Embedder {
     private final Backbone backbone;
@@ -100,12 +100,14 @@ public final class Embedder {
         for (int i = 0; i < batch; i++) {
             source.decodeInto(first + i, pixels, i * sample);
         }
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            Tensor images = BatchTensor.of(pixels, batch, ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, placement);
-            Tensor plain = checkShape(backbone.forward(images), batch, first);
-            Tensor mirrored = checkShape(backbone.forward(images.flip(3)), batch, first);
-            copyInto(torch.cat(new TensorVector(plain, mirrored), 1), out, offset);
-        }
+        Scoped.run(() -> {
+            try (NoGradGuard noGrad = new NoGradGuard()) {
+                Tensor images = BatchTensor.of(pixels, batch, ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, placement);
+                Tensor plain = checkShape(backbone.forward(images), batch, first);
+                Tensor mirrored = checkShape(backbone.forward(images.flip(3)), batch, first);
+                copyInto(torch.cat(new TensorVector(plain, mirrored), 1), out, offset);
+            }
+        });
     }
 
     private Tensor checkShape(Tensor output, int batch, int first) {
@@ -129,13 +131,13 @@ public final class Embedder {
         if (communicator.worldSize() == 1) {
             return local;
         }
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor mine = Tensor.create(local, local.length / width, width);
             Tensor all = communicator.allGather(placement.isCpu() ? mine : mine.to(placement.floats(), false, false, null));
             float[] out = new float[Math.multiplyExact(local.length, communicator.worldSize())];
             copyInto(all, out, 0);
             return out;
-        }
+        });
     }
 
     // The first count rows of the gathered matrix are the images in order (RankSlice): sum, normalise, XNorm.

@@ -5,12 +5,12 @@ import static org.plscj.tensor.Tensors.rowNorms;
 import static org.plscj.tensor.Tensors.rows;
 import static org.plscj.tensor.Tensors.scalar;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.tensor.Native;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -75,18 +75,18 @@ public final class NearestCentres {
             if (centres.dim() != 2) {
                 throw new IllegalArgumentException("centres must be a matrix, got " + centres.dim() + " dimensions");
             }
-            try (PointerScope scope = new PointerScope()) {
+            return new Index(Scoped.compute(() -> {
                 Tensor unit = torch.empty(Tensors.shape(centres), centres.options(), null);
                 for (long start = 0; start < centres.size(0); start += DEFAULT_BLOCK_ROWS) {
-                    try (PointerScope block = new PointerScope()) {
-                        Tensor rows = rows(centres, start, Math.min(DEFAULT_BLOCK_ROWS, centres.size(0) - start));
-                        requireFinite(rows, start, "class centre");
-                        rows(unit, start, rows.size(0)).copy_(normalisedRows(rows));
-                    }
+                    long first = start;
+                    Scoped.run(() -> {
+                        Tensor rows = rows(centres, first, Math.min(DEFAULT_BLOCK_ROWS, centres.size(0) - first));
+                        requireFinite(rows, first, "class centre");
+                        rows(unit, first, rows.size(0)).copy_(normalisedRows(rows));
+                    });
                 }
-                unit.retainReference();
-                return new Index(unit);
-            }
+                return Scoped.hold(unit);
+            }));
         }
 
         public long size() {
@@ -101,14 +101,14 @@ public final class NearestCentres {
 
         @Override
         public void close() {
-            unit.releaseReference();
+            Scoped.release(unit);
         }
     }
 
     private static Result search(Tensor centres, boolean prepared, Tensor queries, int k, long blockRows) {
         long classes = centres.size(0);
         int m = (int) queries.size(0);
-        try (PointerScope outer = new PointerScope()) {
+        return Scoped.compute(() -> {
             requireFinite(queries, 0, "query");
             Tensor qHat = normalisedRows(queries.to(centres));
             // the running top-k starts at -inf so the first k real candidates displace it
@@ -119,18 +119,19 @@ public final class NearestCentres {
             for (long start = 0; start < classes; start += blockRows) {
                 // why a scope per block: otherwise every block's [M, blockRows] scores stay
                 // allocated until the whole search ends, which is the [M, C] matrix we avoid
-                try (PointerScope block = new PointerScope()) {
-                    Tensor rows = rows(centres, start, Math.min(blockRows, classes - start));
+                long first = start;
+                Scoped.run(() -> {
+                    Tensor rows = rows(centres, first, Math.min(blockRows, classes - first));
                     if (!prepared) {
                         // why: topk ranks NaN above every score, so one broken centre would win every query
-                        requireFinite(rows, start, "class centre");
+                        requireFinite(rows, first, "class centre");
                         rows = normalisedRows(rows);
                     }
-                    mergeBlock(qHat, rows, start, k, bestScores, bestIndices);
-                }
+                    mergeBlock(qHat, rows, first, k, bestScores, bestIndices);
+                });
             }
             return new Result(reshape(Tensors.toLongArray(bestIndices), m, k), reshapeDoubles(Tensors.toDoubleArray(bestScores), m, k));
-        }
+        });
     }
 
     // S = Q̂·Ŵ_blockᵀ [M, n] (Ŵ_block already normalised); the block's top min(k, n), with indices offset by

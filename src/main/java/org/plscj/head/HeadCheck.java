@@ -9,13 +9,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.comm.Communicator;
 import org.plscj.comm.Communicator.Reduction;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -38,20 +38,19 @@ public final class HeadCheck {
         }
         try (PartialFC head = new PartialFC(config, comm)) {
             for (int step = 0; step < steps; step++) {
-                try (PointerScope scope = new PointerScope()) {
-                    compareStep(config, comm, head, batch, step, lr, worst);
-                }
+                int at = step;
+                Scoped.run(() -> compareStep(config, comm, head, batch, at, lr, worst));
             }
         }
         double[] values = worst.values().stream().mapToDouble(Double::doubleValue).toArray();
-        try (PointerScope scope = new PointerScope()) {
+        double[] reduced = Scoped.compute(() -> {
             Tensor t = Tensor.create(values);
             comm.allReduce(t, Reduction.MAX);
-            double[] reduced = Tensors.toDoubleArray(t);
-            int i = 0;
-            for (String k : worst.keySet()) {
-                worst.put(k, reduced[i++]);
-            }
+            return Tensors.toDoubleArray(t);
+        });
+        int i = 0;
+        for (String k : worst.keySet()) {
+            worst.put(k, reduced[i++]);
         }
         boolean pass = worst.values().stream().allMatch(e -> e <= tolerance);
         return new Report(worst, tolerance, pass);

@@ -10,12 +10,12 @@ import static org.plscj.tensor.Tensors.toLongArray;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.comm.Communicator;
 import org.plscj.head.StepProfile.Phase;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -30,11 +30,11 @@ import org.plscj.tensor.Tensors;
  * try (Communicator comm = Communicator.connect(DistEnv.fromEnvironment(), Duration.ofMinutes(5));
  *      PartialFC head = new PartialFC(config, comm)) {
  *     for (Batch batch : data) {
- *         try (PointerScope step = new PointerScope()) {
+ *         Scoped.run(() -> {                                         // frees the step's tensors
  *             Tensor x = backbone.forward(batch.images());           // [B, 512]
  *             HeadResult r = head.step(x, batch.labels(), lr);
  *             x.backward(r.embeddingGrad());                         // then all-reduce backbone grads (sum)
- *         }
+ *         });
  *     }
  * }
  * }</pre>
@@ -67,18 +67,17 @@ public final class PartialFC implements AutoCloseable {
         this.config = config;
         this.comm = comm;
         this.shard = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
-        try (PointerScope scope = new PointerScope()) {
+        this.weights = Scoped.compute(() -> {
             if (weight == null) {
-                this.weights = ShardWeights.initial(shard, config);
-            } else {
-                long[] shape = Tensors.shape(weight);
-                if (shape.length != 2 || shape[0] != shard.size() || shape[1] != config.embDim()) {
-                    throw new IllegalArgumentException("rank " + comm.rank() + " owns " + shard.size() + " classes of dimension "
-                            + config.embDim() + " but was given a weight of shape " + Arrays.toString(shape));
-                }
-                this.weights = ShardWeights.of(weight, momentum, bias, biasMomentum, config);
+                return ShardWeights.initial(shard, config);
             }
-        }
+            long[] shape = Tensors.shape(weight);
+            if (shape.length != 2 || shape[0] != shard.size() || shape[1] != config.embDim()) {
+                throw new IllegalArgumentException("rank " + comm.rank() + " owns " + shard.size() + " classes of dimension "
+                        + config.embDim() + " but was given a weight of shape " + Arrays.toString(shape));
+            }
+            return ShardWeights.of(weight, momentum, bias, biasMomentum, config);
+        });
         this.sampler = config.sampleRatio() < 1 ? new PartialFcSampler(config.sampleRatio(), config.seed(), comm.rank()) : null;
         this.kernel = new BlockedSoftmaxStep(config, comm);
     }
@@ -95,11 +94,9 @@ public final class PartialFC implements AutoCloseable {
      *                             an uninterrupted run)
      */
     public HeadResult step(Tensor embeddings, Tensor labels, double lr) {
-        PointerScope outer = PointerScope.getInnerScope();
-        Tensor grad;
-        double loss;
-        double accuracy;
-        try (PointerScope scope = new PointerScope()) {
+        // why an array: the block's plain results besides the one tensor (its gradient) that outlives it
+        double[] lossAndAccuracy = new double[2];
+        Tensor grad = Scoped.keep(() -> {
             // why count first: a step that fails on non-finite values is skipped, yet Partial FC's samples are drawn
             // from (seed, rank, step) and must stay aligned with the trainer's step number
             steps++;
@@ -131,17 +128,12 @@ public final class PartialFC implements AutoCloseable {
                 Tensor ownNorms = norms.narrow(0, comm.rank() * batch, batch);
                 inputGrad = inputGrad.sub(own.mul(col(rowDots(own, inputGrad)))).div_(col(ownNorms));
             }
-            grad = inputGrad;
-            grad.retainReference();
             profile.lap(Phase.OTHER, t);
-            loss = outcome.loss();
-            accuracy = outcome.correct() / allLabels.length;
-        }
-        if (outer != null) {
-            outer.attach(grad);
-            grad.releaseReference();
-        }
-        return new HeadResult(loss, accuracy, grad);
+            lossAndAccuracy[0] = outcome.loss();
+            lossAndAccuracy[1] = outcome.correct() / allLabels.length;
+            return inputGrad;
+        });
+        return new HeadResult(lossAndAccuracy[0], lossAndAccuracy[1], grad);
     }
 
     private BlockedSoftmaxStep.Outcome runShard(Tensor input, long[] allLabels, double lr) {

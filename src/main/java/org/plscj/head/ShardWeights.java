@@ -3,18 +3,18 @@ package org.plscj.head;
 import static org.plscj.tensor.Tensors.rowNorms;
 import static org.plscj.tensor.Tensors.rows;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
  * One worker's slice of the classifier and its optimizer state, long-lived across steps:
  * the class centres W_r [n_r, D] and their momentum; for margin losses the cached 1/‖w_j‖
  * (kept current by the update, so no step re-reads W just to normalise it); for softmax the
- * bias and its momentum. All tensors are retained outside any step's PointerScope.
+ * bias and its momentum. All tensors are held (Scoped.hold) beyond any step's scope.
  */
 public final class ShardWeights implements AutoCloseable {
     /** Classes per initialisation chunk: W's initial values depend on the class id, not the world size. */
@@ -27,18 +27,11 @@ public final class ShardWeights implements AutoCloseable {
     final Tensor biasMomentum;
 
     private ShardWeights(Tensor weight, Tensor momentum, Tensor inverseNorms, Tensor bias, Tensor biasMomentum) {
-        this.weight = retain(weight);
-        this.momentum = retain(momentum);
-        this.inverseNorms = retain(inverseNorms);
-        this.bias = retain(bias);
-        this.biasMomentum = retain(biasMomentum);
-    }
-
-    private static Tensor retain(Tensor t) {
-        if (t != null) {
-            t.retainReference();
-        }
-        return t;
+        this.weight = Scoped.hold(weight);
+        this.momentum = Scoped.hold(momentum);
+        this.inverseNorms = Scoped.hold(inverseNorms);
+        this.bias = Scoped.hold(bias);
+        this.biasMomentum = Scoped.hold(biasMomentum);
     }
 
     /**
@@ -67,15 +60,16 @@ public final class ShardWeights implements AutoCloseable {
         for (long chunk = firstChunk; chunk <= lastChunk; chunk++) {
             // why a scope per chunk: otherwise every chunk's draw stays allocated until the caller's
             // scope closes, doubling the peak memory of a million-class shard
-            try (PointerScope scope = new PointerScope()) {
-                long chunkStart = chunk * INIT_CHUNK;
+            long chunkStart = chunk * INIT_CHUNK;
+            long chunkSeed = seed * 1_000_003L + chunk;
+            Scoped.run(() -> {
                 long chunkRows = Math.min(INIT_CHUNK, numClasses - chunkStart);
                 Tensor values = torch.empty(new long[] {chunkRows, embDim}, Placement.CPU_FLOAT.floats(), null)
-                        .normal_(0, 0.01, new GeneratorOptional(torch.createCPUGenerator(seed * 1_000_003L + chunk)));
+                        .normal_(0, 0.01, new GeneratorOptional(torch.createCPUGenerator(chunkSeed)));
                 long lo = Math.max(chunkStart, start);
                 long hi = Math.min(chunkStart + chunkRows, start + count);
                 rows(w, lo - start, hi - lo).copy_(rows(values, lo - chunkStart, hi - lo));
-            }
+            });
         }
         return w;
     }
@@ -140,9 +134,7 @@ public final class ShardWeights implements AutoCloseable {
     @Override
     public void close() {
         for (Tensor t : new Tensor[] {weight, momentum, inverseNorms, bias, biasMomentum}) {
-            if (t != null) {
-                t.releaseReference();
-            }
+            Scoped.release(t);
         }
     }
 }

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntFunction;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+import org.plscj.tensor.Scoped;
 
 /**
  * Builds backbones by name: the built-in face networks, or any {@link Backbone} subclass named by
@@ -110,27 +110,23 @@ public final class Backbones {
     /** Elements of the parameters that train (requires_grad). */
     public static long trainableParameterCount(Module m) {
         // why a scope: the Tensors point into the temporary vector, which the scope keeps alive while we read them
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             long n = 0;
             for (Tensor p : m.parameters().get()) {
                 n += p.requires_grad() ? p.numel() : 0;
             }
             return n;
-        }
+        });
     }
 
     /** Elements of all parameters, frozen ones included. */
     public static long parameterCount(Module m) {
-        try (PointerScope scope = new PointerScope()) {
-            return sum(m.parameters().get());
-        }
+        return Scoped.compute(() -> sum(m.parameters().get()));
     }
 
     /** Elements of everything a checkpoint holds: parameters and buffers (BN running statistics). */
     public static long stateCount(Module m) {
-        try (PointerScope scope = new PointerScope()) {
-            return parameterCount(m) + sum(m.buffers().get());
-        }
+        return Scoped.compute(() -> parameterCount(m) + sum(m.buffers().get()));
     }
 
     private static long sum(Tensor[] tensors) {

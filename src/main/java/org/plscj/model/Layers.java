@@ -1,6 +1,5 @@
 package org.plscj.model;
 
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
@@ -12,6 +11,7 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.PReLUImpl;
 import org.bytedeco.pytorch.PReLUOptions;
 import org.bytedeco.pytorch.Tensor;
+import org.plscj.tensor.Native;
 
 /**
  * Factories for the libtorch layers the backbones use, hiding the JavaCPP option objects, and the
@@ -30,10 +30,10 @@ final class Layers {
      * caller must {@link #subsample} the input first (see {@link ConvBn}).
      */
     static Conv2dImpl conv(ConvSpec spec) {
-        Conv2dOptions o = new Conv2dOptions(spec.in(), spec.out(), new LongPointer(spec.kernel(), spec.kernel()));
+        Conv2dOptions o = new Conv2dOptions(spec.in(), spec.out(), Native.pair(spec.kernel()));
         long stride = spec.isStridedPointwise() ? 1 : spec.stride();
         o.stride().put(new long[] {stride, stride});
-        o.padding().put(new LongPointer(spec.padding(), spec.padding()));
+        o.padding().put(Native.pair(spec.padding()));
         o.groups().put(spec.groups());
         o.bias().put(false);
         return new Conv2dImpl(o);

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.CheckpointMeta;
@@ -18,6 +17,7 @@ import org.plscj.io.Sha256;
 import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 
 /**
@@ -37,7 +37,7 @@ public final class BundleWriter {
             throws IOException {
         Checkpoint checkpoint = Checkpoint.open(checkpointDir);
         CheckpointMeta cm = checkpoint.meta();
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Backbone backbone = Backbones.create(cm.modelName(), cm.embDim());
             checkpoint.loadBackbone(backbone);
             Tensor centres = precision == CentresPrecision.NONE ? null
@@ -48,7 +48,7 @@ public final class BundleWriter {
                     threshold, "checkpoint " + dir + " (step " + cm.step() + ")", null,
                     BundleMeta.Provenance.ofCheckpoint(dir, cm.step(), cm.runId(), cm.config() == null ? null : Sha256.ofText(cm.config())));
             return write(out, backbone, centres, precision, meta, centres == null ? null : checkpoint.labels().orElse(null));
-        }
+        });
     }
 
     /** Writes a bundle of {@code backbone} (its current weights) and optional unit-row {@code centres} [C, D] in {@code precision}. */

@@ -24,7 +24,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -33,6 +32,7 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.plscj.eval.NearestCentres;
 import org.plscj.labels.LabelMap;
+import org.plscj.tensor.Scoped;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -387,16 +387,15 @@ public final class FaceServer implements AutoCloseable {
             throw new BadRequest("field 'k' must be an integer in 1.." + Math.min(MAX_K, candidates) + ", got " + body.get("k"));
         }
         float[][] e = embeddings(images.array(body, "images"));
-        NearestCentres.Result r;
-        try (PointerScope scope = new PointerScope()) {
+        NearestCentres.Result r = Scoped.compute(() -> {
             float[] packed = new float[e.length * e[0].length];
             for (int i = 0; i < e.length; i++) {
                 System.arraycopy(e[i], 0, packed, i * e[0].length, e[0].length);
             }
             Tensor queries = matrix(packed, e.length, e[0].length);
-            r = inGallery ? NearestCentres.topK(matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()), queries, k)
+            return inGallery ? NearestCentres.topK(matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()), queries, k)
                     : centres.topK(queries, k);
-        }
+        });
         List<List<Map<String, Object>>> results = new ArrayList<>();
         for (int i = 0; i < e.length; i++) {
             List<Map<String, Object>> top = new ArrayList<>();

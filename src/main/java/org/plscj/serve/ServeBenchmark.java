@@ -23,10 +23,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 import java.util.zip.DeflaterOutputStream;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.eval.NearestCentres;
+import org.plscj.tensor.Scoped;
 
 /**
  * {@code plsc bench serve}'s measurements: closed-loop HTTP clients against a running server, a soak
@@ -62,22 +62,23 @@ public final class ServeBenchmark {
 
     /** Median milliseconds of one query's top-{@code k} among {@code classes} random normalised centres of {@code dim}. */
     public static double identifyMillis(long classes, int dim, int k, int queries) {
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor centres = BundleWriter.normalisedRows(torch.randn(classes, dim));
             double[] times = new double[queries];
             try (NearestCentres.Index index = NearestCentres.Index.of(centres)) {
                 for (int i = 0; i < queries; i++) {
-                    try (PointerScope step = new PointerScope()) {
+                    int query = i;
+                    Scoped.run(() -> {
                         Tensor q = torch.randn(1, dim);
                         long s = System.nanoTime();
                         index.topK(q, k);
-                        times[i] = (System.nanoTime() - s) / 1e6;
-                    }
+                        times[query] = (System.nanoTime() - s) / 1e6;
+                    });
                 }
             }
             Arrays.sort(times);
             return percentile(times, 0.5);
-        }
+        });
     }
 
     /** Request number i of a load. */

@@ -2,6 +2,8 @@ package org.plscj.tensor;
 
 import java.io.IOException;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.global.torch;
 
 /** Loads libtorch once per JVM and sets its intra-op thread count. */
@@ -43,5 +45,18 @@ public final class Native {
         String local = System.getenv("LOCAL_WORLD_SIZE");
         int localWorkers = local == null || local.isBlank() ? 1 : Math.max(1, Integer.parseInt(local.trim()));
         return Math.max(1, Runtime.getRuntime().availableProcessors() / localWorkers);
+    }
+
+    /** libtorch's {@code std::chrono::milliseconds} (c10d store and process-group timeouts). */
+    public static Milliseconds millis(long ms) {
+        return new Milliseconds(ms);
+    }
+
+    /**
+     * libtorch's {@code ExpandingArray<2>} of {@code v, v} (a square kernel, stride or padding). Why here: JavaCPP's
+     * {@code LongPointer.put(a, b)} means "element a = b", so the obvious way to write a pair silently writes out of bounds.
+     */
+    public static LongPointer pair(long v) {
+        return new LongPointer(v, v);
     }
 }

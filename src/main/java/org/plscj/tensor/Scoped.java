@@ -1,6 +1,5 @@
 package org.plscj.tensor;
 
-import java.util.function.Supplier;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -17,18 +16,30 @@ import org.bytedeco.pytorch.Tensor;
 public final class Scoped {
     private Scoped() {}
 
+    /** A block of tensor code; may throw what its caller throws. */
+    @FunctionalInterface
+    public interface Block<E extends Exception> {
+        void run() throws E;
+    }
+
+    /** A block of tensor code with a result; may throw what its caller throws. */
+    @FunctionalInterface
+    public interface Value<T, E extends Exception> {
+        T get() throws E;
+    }
+
     /** Runs {@code block}; every tensor it makes is freed when it returns. */
-    public static void run(Runnable block) {
+    public static <E extends Exception> void run(Block<E> block) throws E {
         try (PointerScope scope = new PointerScope()) {
             block.run();
         }
     }
 
     /**
-     * Runs {@code block} and returns its result, which must not be native (a number, an array, a record of them): every
-     * tensor the block makes is freed when it returns.
+     * Runs {@code block} and returns its result, which must not be a tensor (a number, an array, an object holding its
+     * tensors by {@link #hold}): every other tensor the block makes is freed when it returns.
      */
-    public static <T> T compute(Supplier<T> block) {
+    public static <T, E extends Exception> T compute(Value<T, E> block) throws E {
         try (PointerScope scope = new PointerScope()) {
             return block.get();
         }
@@ -38,7 +49,7 @@ public final class Scoped {
      * Runs {@code block} and hands the tensor it returns to the caller's scope (freed when that one closes; with no scope
      * open, when the handle is collected); every other tensor the block makes is freed when it returns.
      */
-    public static Tensor keep(Supplier<Tensor> block) {
+    public static <E extends Exception> Tensor keep(Value<Tensor, E> block) throws E {
         PointerScope outer = PointerScope.getInnerScope();
         Tensor result;
         try (PointerScope scope = new PointerScope()) {
@@ -61,6 +72,15 @@ public final class Scoped {
             t.retainReference();
         }
         return t;
+    }
+
+    /**
+     * A held handle of its own to a tensor that points INTO a container ({@code TensorVector.get()}, a dict item's
+     * {@code value()}): once the container is freed that memory is reused (a SIGSEGV in {@code TensorImpl::grad()} was
+     * one), while the copy shares the tensor, not the container. Freed by {@link #release}.
+     */
+    public static Tensor holdHandle(Tensor element) {
+        return hold(new Tensor(element));
     }
 
     /** Gives up one {@link #hold} of {@code t}: freed when nothing else holds it. Null is ignored. */

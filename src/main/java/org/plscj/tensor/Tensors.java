@@ -1,5 +1,6 @@
 package org.plscj.tensor;
 
+import java.nio.ByteBuffer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -156,5 +157,13 @@ public final class Tensors {
     /** Concatenates vectors/matrices along dimension 0. */
     public static Tensor cat0(Tensor... ts) {
         return torch.cat(new TensorVector(ts), 0);
+    }
+
+    /**
+     * {@code length} bytes of a contiguous CPU tensor's memory from byte {@code offset}, as a buffer to read or write in
+     * place (no copy; valid while the tensor lives). Windows, not one view: a ByteBuffer holds at most 2 GiB.
+     */
+    public static ByteBuffer byteWindow(Tensor contiguous, long offset, int length) {
+        return new BytePointer(contiguous.data_ptr()).capacity(offset + length).position(offset).limit(offset + length).asByteBuffer();
     }
 }

@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.StringTensorDictItem;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Scoped;
 
 /**
  * The backbone's optimizer: exactly {@code torch.optim.SGD(momentum=μ, weight_decay=λ)} (no dampening, no
@@ -34,14 +35,10 @@ public final class BackboneSgd implements AutoCloseable {
             StringTensorDictItem item = named.get(i);
             if (item.value().requires_grad()) {
                 String name = item.key().getString();
-                // why a copy: value() points INTO the temporary dict; once the dict is freed that memory is reused
-                // (a SIGSEGV in TensorImpl::grad() seen under glibc malloc); the copy is a handle of its own
-                Tensor p = new Tensor(item.value());
-                p.retainReference();
-                Tensor v = torch.zeros_like(p);
-                v.retainReference();
+                // why a handle of its own: value() points INTO the temporary dict (a SIGSEGV under glibc malloc)
+                Tensor p = Scoped.holdHandle(item.value());
                 parameters.put(name, p);
-                this.momentum.put(name, v);
+                this.momentum.put(name, Scoped.hold(torch.zeros_like(p)));
             }
         }
     }
@@ -92,8 +89,8 @@ public final class BackboneSgd implements AutoCloseable {
 
     @Override
     public void close() {
-        parameters.values().forEach(Tensor::releaseReference);
-        momentum.values().forEach(Tensor::releaseReference);
+        parameters.values().forEach(Scoped::release);
+        momentum.values().forEach(Scoped::release);
         parameters.clear();
         momentum.clear();
     }

@@ -6,6 +6,7 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.plscj.tensor.Scoped;
 
 /**
  * The backbone's buffers (BatchNorm running statistics) as they were before a step. A train-mode forward
@@ -19,13 +20,8 @@ final class BufferSnapshot implements AutoCloseable {
     BufferSnapshot(Module backbone) {
         TensorVector buffers = backbone.buffers(true);
         for (Tensor b : buffers.get()) {
-            // why a copy of the handle: get() points INTO the vector, which is freed when it is collected
-            Tensor handle = new Tensor(b);
-            handle.retainReference();
-            live.add(handle);
-            Tensor copy = b.clone();
-            copy.retainReference();
-            saved.add(copy);
+            live.add(Scoped.holdHandle(b));
+            saved.add(Scoped.hold(b.clone()));
         }
     }
 
@@ -49,8 +45,8 @@ final class BufferSnapshot implements AutoCloseable {
 
     @Override
     public void close() {
-        live.forEach(Tensor::releaseReference);
-        saved.forEach(Tensor::releaseReference);
+        live.forEach(Scoped::release);
+        saved.forEach(Scoped::release);
         live.clear();
         saved.clear();
     }

@@ -15,7 +15,7 @@ import org.plscj.train.StepPhases.Phase;
  * One training step on every worker, the data flow of PLSC:
  * x = backbone(images) → head (model parallel: all-gather, partial logits, distributed softmax, shard update)
  * → ∂L/∂x → backbone backward → Σ_workers ∇θ (one coalesced all-reduce) → ‖∇θ‖ checked (and clipped)
- * → SGD update of θ. Call it inside the caller's per-step {@code PointerScope}.
+ * → SGD update of θ. Call it inside the caller's per-step scope ({@link org.plscj.tensor.Scoped}).
  *
  * <p>Non-finite values stop the step on every worker alike before they reach a weight: the head refuses
  * non-finite embeddings or loss before it updates its shard, and the backbone's update is not applied when its

@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.checkpoint.Checkpoint;
@@ -31,6 +31,7 @@ import org.plscj.model.Backbones;
 import org.plscj.tensor.CpuFeatures;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 import org.plscj.train.StepPhases.Phase;
 
@@ -135,11 +136,11 @@ public final class Trainer implements AutoCloseable {
                 if (comm.rank() == 0) {
                     c.loadBackbone(backbone); // the others receive it by the broadcast below
                 }
-                try (PointerScope scope = new PointerScope()) {
-                    ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
+                ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
+                this.head = Scoped.compute(() -> {
                     Checkpoint.HeadState h = savedHead(c, shard, data);
-                    this.head = new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
-                }
+                    return new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
+                });
                 head.startAtStep(firstStep);
             } else {
                 this.head = new PartialFC(headConfig, comm);
@@ -147,13 +148,14 @@ public final class Trainer implements AutoCloseable {
             GradientSync.broadcastFromRankZero(backbone, comm);
             this.sgd = new BackboneSgd(backbone, this.config.momentum(), this.config.weightDecay());
             if (start.isPresent()) {
-                try (PointerScope scope = new PointerScope()) {
+                Checkpoint c = start.get();
+                Scoped.run(() -> {
                     if (comm.rank() == 0) {
-                        sgd.loadMomentum(start.get().momentum());
+                        sgd.loadMomentum(c.momentum());
                     }
                     GradientSync.broadcastFromRankZero(sgd.momentum().values(), comm);
-                    start.get().rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
-                }
+                    c.rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
+                });
             }
             if (start.isPresent() && comm.rank() == 0) {
                 out.printf("plsc train: resumed from %s in %.1f s%n", start.get().directory(), (System.nanoTime() - loadStart) / 1e9);
@@ -272,11 +274,11 @@ public final class Trainer implements AutoCloseable {
     }
 
     private long reduceMax(long value) {
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             Tensor t = Tensors.longs(Placement.CPU_FLOAT, new long[] {value});
             comm.allReduce(t, Communicator.Reduction.MAX);
             return Tensors.toLongArray(t)[0];
-        }
+        });
     }
 
     /** Trains to train_steps (or train_epochs) and returns the last numbers. */
@@ -376,12 +378,8 @@ public final class Trainer implements AutoCloseable {
     private void requireFiniteWeights(long step) {
         boolean finite = sgd.parameters().values().stream().allMatch(Tensors::allFinite)
                 && sgd.momentum().values().stream().allMatch(Tensors::allFinite)
-                && head.weights().allFinite();
-        try (PointerScope scope = new PointerScope()) {
-            for (Tensor b : backbone.buffers(true).get()) {
-                finite &= !b.is_floating_point() || Tensors.allFinite(b);
-            }
-        }
+                && head.weights().allFinite()
+                && Scoped.compute(() -> Arrays.stream(backbone.buffers(true).get()).allMatch(b -> !b.is_floating_point() || Tensors.allFinite(b)));
         long worst = reduceMax(finite ? 0 : comm.rank() + 1);
         if (worst > 0) {
             String quantity = "rank " + (worst - 1) + "'s weights";
@@ -400,9 +398,9 @@ public final class Trainer implements AutoCloseable {
         return (long) config.trainBatchSize() * comm.worldSize();
     }
 
-    /** One step in its own PointerScope; the result keeps only numbers. */
+    /** One step in its own scope; the result keeps only numbers. */
     private TrainStep.Result trainOneStep(double lr) throws InterruptedException {
-        try (PointerScope scope = new PointerScope()) {
+        return Scoped.compute(() -> {
             if (buffersBeforeStep != null) {
                 buffersBeforeStep.save();
             }
@@ -412,7 +410,7 @@ public final class Trainer implements AutoCloseable {
             Tensor labels = Tensors.longs(Placement.CPU_FLOAT, batch.labels());
             t = step.phases().lap(Phase.DATA, t);
             return step.run(images, labels, lr, t);
-        }
+        });
     }
 
     public TrainStep step() {
