@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.plscj.io.AtomicDirectory;
 import org.plscj.labels.LabelMap;
 
 /**

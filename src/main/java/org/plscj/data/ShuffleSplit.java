@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.plscj.io.AtomicDirectory;
 
 /**
  * External-memory global shuffle of a PLSC data directory into one file per rank, like PLSC's

@@ -1,5 +1,6 @@
 package org.plscj.head;
 
+import java.util.function.Consumer;
 import org.plscj.tensor.Placement;
 
 /**
@@ -56,31 +57,71 @@ public record HeadConfig(
     }
 
     public HeadConfig withMargin(Margin m) {
-        return new HeadConfig(numClasses, embDim, lossType, m, sampleRatio, momentum, weightDecay, seed, blockRows, recomputeLogits, placement);
+        return edit(b -> b.margin = m);
     }
 
     public HeadConfig withSampleRatio(double r) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, r, momentum, weightDecay, seed, blockRows, recomputeLogits, placement);
+        return edit(b -> b.sampleRatio = r);
     }
 
     public HeadConfig withSeed(long s) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, s, blockRows, recomputeLogits, placement);
+        return edit(b -> b.seed = s);
     }
 
     public HeadConfig withBlockRows(int rows) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, rows, recomputeLogits, placement);
+        return edit(b -> b.blockRows = rows);
     }
 
     public HeadConfig withRecomputedLogits(boolean recompute) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, blockRows, recompute, placement);
+        return edit(b -> b.recomputeLogits = recompute);
     }
 
     public HeadConfig withPlacement(Placement p) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, momentum, weightDecay, seed, blockRows, recomputeLogits, p);
+        return edit(b -> b.placement = p);
     }
 
     public HeadConfig withOptimizer(double mom, double wd) {
-        return new HeadConfig(numClasses, embDim, lossType, margin, sampleRatio, mom, wd, seed, blockRows, recomputeLogits, placement);
+        return edit(b -> {
+            b.momentum = mom;
+            b.weightDecay = wd;
+        });
+    }
+
+    /** This config with {@code change} applied (and checked again by the constructor). */
+    private HeadConfig edit(Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
+        return new HeadConfig(d.numClasses, d.embDim, d.lossType, d.margin, d.sampleRatio, d.momentum, d.weightDecay, d.seed,
+                d.blockRows, d.recomputeLogits, d.placement);
+    }
+
+    /** A mutable copy, so that each wither names only what it changes. */
+    private static final class Draft {
+        long numClasses;
+        int embDim;
+        LossType lossType;
+        Margin margin;
+        double sampleRatio;
+        double momentum;
+        double weightDecay;
+        long seed;
+        int blockRows;
+        boolean recomputeLogits;
+        Placement placement;
+
+        Draft(HeadConfig c) {
+            numClasses = c.numClasses;
+            embDim = c.embDim;
+            lossType = c.lossType;
+            margin = c.margin;
+            sampleRatio = c.sampleRatio;
+            momentum = c.momentum;
+            weightDecay = c.weightDecay;
+            seed = c.seed;
+            blockRows = c.blockRows;
+            recomputeLogits = c.recomputeLogits;
+            placement = c.placement;
+        }
     }
 
     /** Rows per block: the configured value, or 8192 (GEMMs of that width run near the large-GEMM rate here). */

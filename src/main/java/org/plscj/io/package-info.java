@@ -1,6 +1,6 @@
 /**
  * Files that must survive crashes and hostile contents: atomic single-file writes ({@link org.plscj.io.AtomicFile}),
- * durable directory trees ({@link org.plscj.io.FileTrees}), SHA-256 digests ({@link org.plscj.io.Sha256}), and a
+ * directories built atomically ({@link org.plscj.io.AtomicDirectory}), durable directory trees ({@link org.plscj.io.FileTrees}), SHA-256 digests ({@link org.plscj.io.Sha256}), and a
  * pickle reader that checks every declared length before allocating ({@link org.plscj.io.BoundedUnpickler}).
  * Depends on nothing else of PLSC-J.
  */

@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.Tensor;
  * A sink for a backbone's inference graph, layer by layer, as {@link Backbone#exportTo} walks it:
  * each method takes the name of its input value, records one operation with the given weights
  * (copied, in eval form: BatchNorm with its running statistics, dropout left out) and returns the
- * name of its output. The ONNX writer ({@code org.plscj.serve.OnnxGraphBuilder}) implements it.
+ * name of its output. The ONNX writer ({@code org.plscj.export.OnnxGraphBuilder}) implements it.
  */
 public interface LayerGraph {
     /** A bias-free 2-D convolution with weight [out, in/groups, k, k], square stride and padding. */

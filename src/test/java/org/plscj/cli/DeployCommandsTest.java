@@ -12,7 +12,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.plscj.serve.BundleMeta;
+import org.plscj.export.BundleMeta;
 import org.plscj.serve.TestBundles;
 import org.plscj.tensor.Native;
 import picocli.CommandLine;

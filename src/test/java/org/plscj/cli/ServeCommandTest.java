@@ -18,7 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.plscj.serve.CentresPrecision;
+import org.plscj.export.CentresPrecision;
 import org.plscj.serve.TestBundles;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Jvm;

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.plscj.checkpoint.Checkpoint;
+import org.plscj.export.BundleMeta;
+import org.plscj.export.BundleWriter;
+import org.plscj.export.CentresPrecision;
 import org.plscj.labels.LabelMap;
 import org.plscj.tensor.Native;
 

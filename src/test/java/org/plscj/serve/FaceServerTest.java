@@ -26,7 +26,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.bench.ServeBenchmark;
 import org.plscj.data.ImageDecoder;
+import org.plscj.export.CentresPrecision;
 import org.plscj.tensor.Native;
 
 /** plsc serve over real HTTP: answers, error statuses naming the field, batching under concurrent load, metrics. */

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.export.BundleWriter;
+import org.plscj.export.CentresPrecision;
 import org.plscj.labels.LabelMap;
 import org.plscj.tensor.Native;
 

@@ -8,9 +8,11 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.export.CentresPrecision;
 import org.plscj.model.Backbones;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Float32Tolerance;
+import org.plscj.testing.ServeTesting;
 
 /** A bundle served through onnxruntime (as any ONNX face model would be) gives the libtorch engine's embeddings. */
 class OnnxEngineTest {

@@ -23,8 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.PlscWriter;
+import org.plscj.export.CentresPrecision;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Float32Tolerance;
+import org.plscj.testing.ServeTesting;
 
 /** plsc predict: a PLSC data directory or an image folder → a .npy of the backbone's embeddings, which NumPy reads. */
 class PredictorTest {

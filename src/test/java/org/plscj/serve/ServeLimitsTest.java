@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.plscj.bench.ServeBenchmark;
 
 /** No request takes the server down: bodies and images over the limits, engine faults, timeouts, a dead batcher. */
 class ServeLimitsTest {

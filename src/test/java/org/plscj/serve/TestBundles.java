@@ -6,12 +6,16 @@ import java.util.Map;
 import org.plscj.checkpoint.CheckpointStore;
 import org.plscj.checkpoint.Snapshot;
 import org.plscj.comm.Communicator;
+import org.plscj.export.BatchNormCalibration;
+import org.plscj.export.BundleWriter;
+import org.plscj.export.CentresPrecision;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.LossType;
 import org.plscj.head.PartialFC;
 import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
+import org.plscj.testing.ServeTesting;
 
 /** Checkpoints and bundles of small untrained models, for the serve tests. */
 public final class TestBundles {

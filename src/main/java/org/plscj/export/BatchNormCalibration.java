@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.export;
 
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNorm2dImpl;

@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.bench;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -26,6 +26,7 @@ import java.util.zip.DeflaterOutputStream;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.eval.NearestCentres;
+import org.plscj.export.BundleWriter;
 import org.plscj.tensor.Scoped;
 
 /**
@@ -172,7 +173,7 @@ public final class ServeBenchmark {
     }
 
     /** A PNG of a few KB whose header declares width × height RGB pixels (the data holds only the first rows). */
-    static byte[] pngDeclaring(int width, int height) throws IOException {
+    public static byte[] pngDeclaring(int width, int height) throws IOException {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(png);
         out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});

@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.export;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,7 +39,7 @@ public enum CentresPrecision {
     }
 
     /** The fp32 centres [C, D] of {@code centres.pt} entries written by {@link #encode}. */
-    static Tensor decode(Map<String, Object> saved, Path file) {
+    public static Tensor decode(Map<String, Object> saved, Path file) {
         if (!(saved.get(BundleMeta.CENTRES_KEY) instanceof Tensor t)) {
             throw new IllegalArgumentException(file + " has no tensor '" + BundleMeta.CENTRES_KEY + "'");
         }

@@ -1,7 +1,8 @@
-package org.plscj.serve;
+package org.plscj.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.plscj.testing.ServeTesting;
 import org.plscj.testing.Float32Tolerance;
 
 import java.nio.file.Path;

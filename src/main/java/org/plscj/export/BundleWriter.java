@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,7 +11,7 @@ import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.CheckpointMeta;
 import org.plscj.checkpoint.CheckpointStore;
 import org.plscj.checkpoint.TorchFile;
-import org.plscj.data.AtomicDirectory;
+import org.plscj.io.AtomicDirectory;
 import org.plscj.head.ClassShard;
 import org.plscj.io.Sha256;
 import org.plscj.labels.LabelMap;
@@ -82,11 +82,11 @@ public final class BundleWriter {
     }
 
     /** Rows divided by their L2 norms: cosine similarity becomes a dot product. */
-    static Tensor normalisedRows(Tensor w) {
+    public static Tensor normalisedRows(Tensor w) {
         return w.div(Tensors.col(Tensors.rowNorms(w)).clamp_min(Tensors.scalar(1e-12)));
     }
 
-    static ObjectMapper json() {
+    public static ObjectMapper json() {
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     }
 }

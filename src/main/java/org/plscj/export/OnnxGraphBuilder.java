@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.export;
 
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;

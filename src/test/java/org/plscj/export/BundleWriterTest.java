@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +18,9 @@ import org.plscj.checkpoint.TorchFile;
 import org.plscj.head.ClassShard;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
+import org.plscj.serve.ModelBundle;
+import org.plscj.testing.ServeTesting;
+import org.plscj.serve.TestBundles;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Tensors;
 import org.plscj.testing.Float32Tolerance;

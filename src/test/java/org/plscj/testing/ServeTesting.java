@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.testing;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -11,26 +11,27 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.export.OnnxExport;
 import org.plscj.model.Backbone;
 
 /** Shared helpers of the serve tests: images, embeddings as arrays, onnxruntime. */
-final class ServeTesting {
+public final class ServeTesting {
     private ServeTesting() {}
 
     /** Images [n, 3, 112, 112] uniform in [−1, 1] (the loader's normalised range), reproducible from {@code seed}. */
-    static Tensor images(int n, long seed) {
+    public static Tensor images(int n, long seed) {
         torch.manual_seed(seed);
         return torch.rand(n, 3, 112, 112).mul(new Scalar(2.0)).sub(new Scalar(1.0));
     }
 
     /** {@code backbone}'s eval-mode embeddings of {@code images}. */
-    static float[][] embed(Backbone backbone, Tensor images) {
+    public static float[][] embed(Backbone backbone, Tensor images) {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             return rows(backbone.forward(images));
         }
     }
 
-    static float[][] rows(Tensor t) {
+    public static float[][] rows(Tensor t) {
         Tensor host = t.to(torch.ScalarType.Float).contiguous();
         int n = (int) host.size(0);
         int d = (int) host.size(1);
@@ -44,7 +45,7 @@ final class ServeTesting {
     }
 
     /** Runs the ONNX model at {@code model} on {@code images} with onnxruntime. */
-    static float[][] runOnnx(Path model, Tensor images) throws OrtException {
+    public static float[][] runOnnx(Path model, Tensor images) throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Tensor host = images.contiguous();
         float[] flat = new float[(int) host.numel()];
@@ -57,7 +58,7 @@ final class ServeTesting {
         }
     }
 
-    static double maxAbsDiff(float[][] a, float[][] b) {
+    public static double maxAbsDiff(float[][] a, float[][] b) {
         double max = 0;
         for (int i = 0; i < a.length; i++) {
             for (int j = 0; j < a[i].length; j++) {
@@ -67,7 +68,7 @@ final class ServeTesting {
         return max;
     }
 
-    static double maxAbs(float[][] a) {
+    public static double maxAbs(float[][] a) {
         double max = 0;
         for (float[] row : a) {
             for (float v : row) {

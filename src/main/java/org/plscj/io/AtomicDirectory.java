@@ -1,4 +1,4 @@
-package org.plscj.data;
+package org.plscj.io;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
-import org.plscj.io.FileTrees;
 
 /**
  * Builds a directory atomically: everything goes into a temporary sibling {@code TARGET.tmp-<random>}

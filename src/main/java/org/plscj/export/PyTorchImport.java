@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.export;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package org.plscj.serve;
+package org.plscj.export;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
