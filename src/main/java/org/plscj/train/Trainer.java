@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -56,6 +58,8 @@ public final class Trainer implements AutoCloseable {
     private final Validation validation;
     /** best_target's keeper; null when best_target is off. */
     private final BestCheckpoint best;
+    /** Listeners a library user added, after the built-in ones. */
+    private final List<StepListener> extraListeners = new ArrayList<>();
     private final long stepsPerEpoch;
     private final long totalSteps;
     private final long firstStep;
@@ -281,6 +285,14 @@ public final class Trainer implements AutoCloseable {
         });
     }
 
+    /**
+     * Adds {@code listener} after the built-in ones (validation, log, checkpoints), called after every step of
+     * {@link #run} on this worker.
+     */
+    public void addListener(StepListener listener) {
+        extraListeners.add(listener);
+    }
+
     /** Trains to train_steps (or train_epochs) and returns the last numbers. */
     public Summary run() throws InterruptedException, IOException {
         Path saveDir = config.localModelSaveDir();
@@ -298,9 +310,17 @@ public final class Trainer implements AutoCloseable {
             out.println("plsc train: rank " + comm.rank() + " of " + comm.worldSize() + " on " + comm.host(comm.rank()) + ": classes ["
                     + shard.start() + ", " + (shard.start() + shard.size()) + "), " + loader.batchesPerEpoch() + " batches per epoch");
         }
+        ValidationListener validated = new ValidationListener(validation, backbone, config.testPeriod(), out);
+        CheckpointListener checkpoints = new CheckpointListener(storage, config.saveSteps(), validated, best, this::requireFiniteWeights,
+                e -> new Snapshot(e.step(), e.epoch(), e.lr(), TrainConfigLoader.toYaml(config), runId, backbone, sgd.momentum(), head,
+                        labels), log, out, comm.rank());
+        List<StepListener> listeners = new ArrayList<>(List.of(validated));
+        if (log != null) {
+            listeners.add(new LogListener(log, validated, config.logPeriod(), config.calcAcc(), batchMetrics));
+        }
+        listeners.add(checkpoints);
+        listeners.addAll(extraListeners);
         TrainStep.Result last = null;
-        Map<String, VerificationReport> lastTested = Map.of();
-        Path lastCheckpoint = null;
         int skippedInARow = 0;
         long skipped = 0;
         for (long s = firstStep; s < totalSteps; s++) {
@@ -324,42 +344,16 @@ public final class Trainer implements AutoCloseable {
                 result = new TrainStep.Result(Double.NaN, Double.NaN, Double.NaN);
             }
             last = result;
-            int epoch = (int) (done / stepsPerEpoch);
-            boolean end = done == totalSteps;
-            boolean epochEnd = done % stepsPerEpoch == 0;
-            boolean testDue = validation.hasTargets() && (end || (config.testPeriod() > 0 ? done % config.testPeriod() == 0 : epochEnd));
-            long testStart = System.nanoTime();
-            Map<String, VerificationReport> tested = testDue ? validation.run(backbone, done, out) : Map.of();
-            lastTested = testDue ? tested : lastTested;
-            if (log != null) {
-                log.excludeFromWindow(System.nanoTime() - testStart);
-                log.stepDone(done, epoch, last.loss(), config.calcAcc() ? last.accuracy() : null, lr,
-                        end || done % config.logPeriod() == 0, tested, stepMetrics(last.gradNorm(), skipped));
-            }
-            // why save on an improvement: best/ is a copy of a real checkpoint of exactly the tested weights
-            boolean improved = best != null && best.improves(tested);
-            if (end || improved || (config.saveSteps() > 0 ? done % config.saveSteps() == 0 : epochEnd)) {
-                long saveStart = System.nanoTime();
-                requireFiniteWeights(done);
-                lastCheckpoint = storage.save(new Snapshot(done, epoch, lr, TrainConfigLoader.toYaml(config), runId, backbone,
-                        sgd.momentum(), head, labels));
-                long saveNanos = System.nanoTime() - saveStart;
-                if (log != null) {
-                    log.checkpointSaved();
-                    log.excludeFromWindow(saveNanos);
-                    out.printf("plsc train: saved %s in %.1f s (%s)%n", lastCheckpoint.getFileName(), saveNanos / 1e9, storage.describe());
-                }
-            }
-            if (improved && comm.rank() == 0) {
-                best.keep(lastCheckpoint, done);
+            StepEvent event = new StepEvent(done, totalSteps, (int) (done / stepsPerEpoch), done % stepsPerEpoch == 0, lr, result, skipped);
+            for (StepListener l : listeners) {
+                l.afterStep(event);
             }
         }
-        if (log != null) {
-            log.close();
+        for (StepListener l : listeners) {
+            l.afterTraining();
         }
-        storage.finishUploads();
-        return new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? Double.NaN : last.accuracy(), lastTested,
-                lastCheckpoint);
+        return new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? Double.NaN : last.accuracy(),
+                validated.lastTested(), checkpoints.last());
     }
 
     /** The run stops: a non-finite step under nan_policy stop, or more than max_skipped_steps skipped in a row. */
@@ -385,13 +379,6 @@ public final class Trainer implements AutoCloseable {
             String quantity = "rank " + (worst - 1) + "'s weights";
             throw diverged(new NonFiniteException(quantity, quantity + " are not finite (NaN or Inf) before the save"), step, 0);
         }
-    }
-
-    private Map<String, Double> stepMetrics(double gradNorm, long skipped) {
-        Map<String, Double> values = new LinkedHashMap<>(batchMetrics);
-        values.put("grad_norm", gradNorm);
-        values.put("skipped_steps", (double) skipped);
-        return values;
     }
 
     private long globalBatch() {

@@ -103,6 +103,27 @@ class TrainerTest {
     }
 
     @Test
+    void anAddedListenerSeesEveryStepAfterItsCheckpointWasSaved(@TempDir Path dir) throws Exception {
+        // 6 steps of 8 images over 12 × 8 = 96 images: 12 batches per epoch, so no step ends an epoch
+        List<StepEvent> seen = new ArrayList<>();
+        List<Boolean> checkpointThere = new ArrayList<>();
+        try (Communicator comm = Communicator.single();
+                Trainer trainer = new Trainer(config(dir), comm, false, new PrintStream(new ByteArrayOutputStream()))) {
+            trainer.addListener(e -> {
+                seen.add(e);
+                checkpointThere.add(Files.isDirectory(dir.resolve("checkpoints").resolve(String.format("step-%08d", e.step()))));
+            });
+            trainer.run();
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seen.stream().map(StepEvent::step).toList());
+        assertEquals(List.of(false, false, true, false, false, true), checkpointThere, "save_steps=3: steps 3 and 6, before the listener");
+        assertTrue(seen.get(5).last() && seen.stream().limit(5).noneMatch(StepEvent::last));
+        assertTrue(seen.stream().noneMatch(StepEvent::epochEnd));
+        List<Double> logged = losses(dir);
+        assertEquals(logged, seen.stream().map(e -> e.result().loss()).toList(), "the listener sees the losses metrics.jsonl has");
+    }
+
+    @Test
     void keepsOnlyTheLastCheckpointsAndTestsOnTheValTargets(@TempDir Path dir) throws Exception {
         Trainer.Summary summary = train(config(dir, "save_steps=2", "max_last_checkpoint_num=2", "val_targets=[heldout]",
                 "test_period=6"), false);
