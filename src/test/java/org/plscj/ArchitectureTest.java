@@ -96,4 +96,21 @@ class ArchitectureTest {
         }
         assertEquals(List.of(), found, "files outside tensor/ that name org.bytedeco.javacpp");
     }
+
+    @Test
+    void javaArraysBecomeTensorsAndBackOnlyThroughTheFacade() throws IOException {
+        // why: one copy path (Tensors.floats/doubles/longs, toFloatArray/copyInto/…) checks lengths and shapes once; raw
+        // data_ptr reads and writes elsewhere overrun silently
+        Pattern raw = Pattern.compile("\\bTensor\\.create\\(|\\.data_ptr(_\\w+)?\\(|\\.scalar_type\\(\\)\\.intern\\(");
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java") && !p.startsWith(MAIN.resolve("tensor"))).toList()) {
+                Matcher m = raw.matcher(COMMENTS.matcher(Files.readString(f)).replaceAll(""));
+                while (m.find()) {
+                    found.add(MAIN.relativize(f) + ": " + m.group());
+                }
+            }
+        }
+        assertEquals(List.of(), found, "array/tensor copies or dtype reads outside tensor/");
+    }
 }

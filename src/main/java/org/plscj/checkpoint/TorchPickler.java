@@ -9,6 +9,7 @@ import net.razorvine.pickle.IObjectPickler;
 import net.razorvine.pickle.Opcodes;
 import net.razorvine.pickle.Pickler;
 import org.bytedeco.pytorch.Tensor;
+import org.plscj.tensor.Tensors;
 
 /**
  * Pyrolite's protocol-2 pickler taught one more type: a {@link Tensor} is written the way torch.save
@@ -37,7 +38,7 @@ final class TorchPickler extends Pickler {
 
     private void writeTensor(Tensor tensor, OutputStream out) throws IOException {
         // why: JavaCPP returns a fresh enum object from native code; intern() gives the constant
-        StorageType type = StorageType.of(tensor.scalar_type().intern());
+        StorageType type = StorageType.of(Tensors.dtype(tensor));
         if (type == null) {
             throw new IllegalArgumentException("torch.save has no storage type for dtype " + tensor.scalar_type());
         }

@@ -14,6 +14,7 @@ import org.plscj.bench.GemmFloor;
 import org.plscj.bench.HeadBenchmark;
 import org.plscj.bench.HostFacts;
 import org.plscj.tensor.Scoped;
+import org.plscj.tensor.Tensors;
 import org.plscj.train.MemoryPlan;
 import org.plscj.train.MemoryProbe;
 import org.plscj.bench.PeerBenchmark;
@@ -174,7 +175,7 @@ final class BenchHeadCommand implements Callable<Integer> {
 
     private static double maxOverRanks(Communicator comm, double value) {
         return Scoped.compute(() -> {
-            Tensor t = Tensor.create(value);
+            Tensor t = Tensors.doubles(new double[] {value});
             comm.allReduce(t, Reduction.MAX);
             return t.item_double();
         });

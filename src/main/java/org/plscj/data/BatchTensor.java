@@ -2,6 +2,7 @@ package org.plscj.data;
 
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.tensor.Placement;
+import org.plscj.tensor.Tensors;
 
 /** Turns a batch decoded by {@link ImageDecoder} into a libtorch tensor. */
 public final class BatchTensor {
@@ -17,7 +18,7 @@ public final class BatchTensor {
             throw new IllegalArgumentException("a batch of " + batch + " images of 3x" + height + "x" + width
                     + " needs " + expected + " floats, got " + data.length);
         }
-        return Tensor.create(data, batch, ImageDecoder.CHANNELS, height, width);
+        return Tensors.floats(data, batch, ImageDecoder.CHANNELS, height, width);
     }
 
     /** {@link #of} placed on {@code at}'s device and dtype (a second copy only when that is not CPU float32). */

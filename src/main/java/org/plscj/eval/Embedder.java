@@ -5,7 +5,6 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.comm.Communicator;
 import org.plscj.data.BatchTensor;
 import org.plscj.data.ImageDecoder;
@@ -105,7 +104,8 @@ public final class Embedder {
                 Tensor images = BatchTensor.of(pixels, batch, ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, placement);
                 Tensor plain = checkShape(backbone.forward(images), batch, first);
                 Tensor mirrored = checkShape(backbone.forward(images.flip(3)), batch, first);
-                copyInto(torch.cat(new TensorVector(plain, mirrored), 1), out, offset);
+                // why float32 buffers: a float32 (or lower) backbone's outputs lose nothing, and they are gathered as they are
+                Tensors.copyInto(torch.cat(new TensorVector(plain, mirrored), 1), out, offset);
             }
         });
     }
@@ -120,11 +120,6 @@ public final class Embedder {
         return output;
     }
 
-    // why float32 buffers: a float32 (or lower) backbone's outputs lose nothing, and they are gathered as they are
-    private static void copyInto(Tensor t, float[] out, int offset) {
-        Tensor host = t.to(ScalarType.Float).contiguous().cpu();
-        host.data_ptr_float().get(out, offset, (int) host.numel());
-    }
 
     // All ranks' blocks in rank order, as one flat array of (world · padded) rows of 2·dim floats.
     private float[] gather(float[] local, int width) {
@@ -132,10 +127,10 @@ public final class Embedder {
             return local;
         }
         return Scoped.compute(() -> {
-            Tensor mine = Tensor.create(local, local.length / width, width);
+            Tensor mine = Tensors.floats(local, local.length / width, width);
             Tensor all = communicator.allGather(placement.isCpu() ? mine : mine.to(placement.floats(), false, false, null));
             float[] out = new float[Math.multiplyExact(local.length, communicator.worldSize())];
-            copyInto(all, out, 0);
+            Tensors.copyInto(all, out, 0);
             return out;
         });
     }

@@ -43,7 +43,7 @@ public enum CentresPrecision {
         if (!(saved.get(BundleMeta.CENTRES_KEY) instanceof Tensor t)) {
             throw new IllegalArgumentException(file + " has no tensor '" + BundleMeta.CENTRES_KEY + "'");
         }
-        if (t.scalar_type().intern() != ScalarType.Char) {
+        if (Tensors.dtype(t) != ScalarType.Char) {
             return t.to(ScalarType.Float).contiguous();
         }
         if (!(saved.get(SCALES_KEY) instanceof Tensor scales) || scales.dim() != 1 || scales.size(0) != t.size(0)) {

@@ -9,7 +9,6 @@ import onnx.Onnx.GraphProto;
 import onnx.Onnx.NodeProto;
 import onnx.Onnx.TensorProto;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.model.LayerGraph;
 import org.plscj.tensor.Tensors;
 
@@ -76,16 +75,12 @@ final class OnnxGraphBuilder implements LayerGraph {
     /** Adds {@code t}'s values (as fp32, little-endian raw data) as a graph initializer; returns its name. */
     private String initializer(Tensor t) {
         String name = "w_" + (counter++);
-        Tensor host = t.detach().to(ScalarType.Float).contiguous().cpu();
-        float[] values = new float[(int) host.numel()];
-        if (values.length > 0) {
-            host.data_ptr_float().get(values);
-        }
+        float[] values = Tensors.toFloatArray(t.detach());
         ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(values);
         TensorProto.Builder tp = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
                 .setRawData(ByteString.copyFrom(bytes.array()));
-        for (long d : Tensors.shape(host)) {
+        for (long d : Tensors.shape(t)) {
             tp.addDims(d);
         }
         graph.addInitializer(tp);

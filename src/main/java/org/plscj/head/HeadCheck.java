@@ -44,7 +44,7 @@ public final class HeadCheck {
         }
         double[] values = worst.values().stream().mapToDouble(Double::doubleValue).toArray();
         double[] reduced = Scoped.compute(() -> {
-            Tensor t = Tensor.create(values);
+            Tensor t = Tensors.doubles(values);
             comm.allReduce(t, Reduction.MAX);
             return Tensors.toDoubleArray(t);
         });
@@ -130,6 +130,6 @@ public final class HeadCheck {
         long[] padded = new long[(int) head.shard().maxSize()];
         Arrays.fill(padded, -1);
         System.arraycopy(mine, 0, padded, 0, mine.length);
-        return Arrays.stream(Tensors.toLongArray(comm.allGather(Tensor.create(padded)))).filter(c -> c >= 0).toArray();
+        return Arrays.stream(Tensors.toLongArray(comm.allGather(Tensors.longs(Placement.CPU_FLOAT, padded)))).filter(c -> c >= 0).toArray();
     }
 }

@@ -7,6 +7,8 @@ import static org.plscj.tensor.Tensors.scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Placement;
+import org.plscj.tensor.Tensors;
 
 /**
  * The head's loss computed the plain way, on one device with the whole classifier, and
@@ -38,7 +40,7 @@ public final class SingleDeviceReference {
         Tensor ws = wl;
         Tensor bs = bl;
         if (classes != null) {
-            Tensor index = Tensor.create(classes);
+            Tensor index = Tensors.longs(Placement.CPU_FLOAT, classes);
             ws = wl.index_select(0, index);
             bs = bl == null ? null : bl.index_select(0, index);
             y = torch.searchsorted(index, labels);

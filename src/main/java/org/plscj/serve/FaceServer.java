@@ -25,7 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -33,6 +32,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.plscj.eval.NearestCentres;
 import org.plscj.labels.LabelMap;
 import org.plscj.tensor.Scoped;
+import org.plscj.tensor.Tensors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -420,9 +420,7 @@ public final class FaceServer implements AutoCloseable {
     }
 
     private static Tensor matrix(float[] values, int rows, int cols) {
-        Tensor t = torch.empty(rows, cols);
-        t.data_ptr_float().put(values, 0, rows * cols);
-        return t;
+        return Tensors.floats(values, rows, cols);
     }
 
     /**

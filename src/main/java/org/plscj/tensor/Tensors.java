@@ -35,6 +35,51 @@ public final class Tensors {
         return torch.randn(shape, at.floats());
     }
 
+    /**
+     * A float32 CPU tensor of {@code shape} holding the first ∏shape of {@code values} (a reused buffer may be longer):
+     * one copy into native memory.
+     */
+    public static Tensor floats(float[] values, long... shape) {
+        Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Float), null);
+        int n = Math.toIntExact(t.numel());
+        if (values.length < n) {
+            throw new IllegalArgumentException("a tensor of shape " + java.util.Arrays.toString(shape) + " needs " + n + " floats, got "
+                    + values.length);
+        }
+        if (n > 0) {
+            t.data_ptr_float().put(values, 0, n);
+        }
+        return t;
+    }
+
+    /** A float64 CPU tensor of {@code shape} (1-D when none is given) holding {@code values}. */
+    public static Tensor doubles(double[] values, long... shape) {
+        return shape.length == 0 ? Tensor.create(values) : Tensor.create(values, shape);
+    }
+
+    /** A copy of a tensor's values as float32 (moves to the CPU first when needed). */
+    public static float[] toFloatArray(Tensor t) {
+        float[] out = new float[Math.toIntExact(t.numel())];
+        copyInto(t, out, 0);
+        return out;
+    }
+
+    /** Copies a tensor's values as float32 into {@code out} from {@code offset} (moves to the CPU first when needed). */
+    public static void copyInto(Tensor t, float[] out, int offset) {
+        Tensor host = t.to(ScalarType.Float).contiguous().cpu();
+        if (host.numel() > 0) {
+            host.data_ptr_float().get(out, offset, Math.toIntExact(host.numel()));
+        }
+    }
+
+    /**
+     * The element type of {@code t}. Why not {@code t.scalar_type()} itself: JavaCPP makes a new enum-like object for each
+     * call, so comparing it with {@code ==} fails unless it is interned.
+     */
+    public static ScalarType dtype(Tensor t) {
+        return t.scalar_type().intern();
+    }
+
     /** An int64 tensor holding {@code values}, on {@code at}'s device. */
     public static Tensor longs(Placement at, long[] values) {
         Tensor host = Tensor.create(values);

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.checkpoint.Checkpoint.HeadState;
 import org.plscj.comm.Communicator;
 import org.plscj.data.ImageDecoder;
@@ -56,7 +55,7 @@ final class ClassImprinting {
         for (long c = Math.max(shard.start(), savedClasses); c < end; c++) {
             double[] sum = sums[Math.toIntExact(c - savedClasses)];
             if (sum != null) {
-                Tensors.rows(weight, c - shard.start(), 1).copy_(Tensor.create(normalised(sum)).to(ScalarType.Float).view(1, -1));
+                Tensors.rows(weight, c - shard.start(), 1).copy_(Tensors.doubles(normalised(sum), 1, sum.length));
             }
         }
         return new HeadState(weight, grown.momentum(), grown.bias(), grown.biasMomentum());
