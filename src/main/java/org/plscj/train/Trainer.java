@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.checkpoint.Checkpoint;
@@ -109,19 +108,17 @@ public final class Trainer implements AutoCloseable {
         long loadStart = System.nanoTime();
         this.storage = RunStorage.open(config, comm, resume, force, out);
         try {
-            Optional<Checkpoint> start = startingCheckpoint(resume);
-            this.runId = start.filter(c -> resume).map(c -> c.meta().runId()).orElse(UUID.randomUUID().toString());
-            this.labels = runLabels(data, start);
+            ResumePoint start = ResumePoint.choose(config, comm, storage, resume);
+            this.runId = start.runId();
+            this.labels = runLabels(data, start.checkpoint());
             // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
             torch.manual_seed(config.seed());
             this.backbone = Backbones.create(config.modelName(), config.embDim());
             HeadConfig headConfig = HeadConfig.of(config.numClasses(), config.embDim(), config.lossType())
                     .withMargin(config.margin()).withSampleRatio(config.sampleRatio()).withSeed(config.seed())
                     .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
-            this.firstStep = start.map(c -> c.meta().step()).orElse(0L);
-            ElasticBatch.Choice elastic = start.filter(c -> resume)
-                    .map(c -> ElasticBatch.resolve(config, c.meta(), comm.worldSize(), comm.rank() == 0 ? out : null))
-                    .orElse(new ElasticBatch.Choice(config, false));
+            this.firstStep = start.firstStep();
+            ElasticBatch.Choice elastic = start.batch(config, comm.worldSize(), comm.rank() == 0 ? out : null);
             this.config = elastic.config();
             if (elastic.applied() && this.config.elasticBatch().equals(ElasticBatch.KEEP_GLOBAL)) {
                 refuseUnfittingBatch();
@@ -132,14 +129,11 @@ public final class Trainer implements AutoCloseable {
                 batchMetrics.put("elastic_batch_" + this.config.elasticBatch(), 1.0);
             }
             this.best = this.config.bestTarget() == null ? null
-                    : BestCheckpoint.open(this.config.localModelSaveDir(), this.config.bestTarget(), resume ? firstStep : 0);
-            if (start.isPresent()) {
-                Checkpoint c = start.get();
-                c.checkCompatible(backbone.modelName(), this.config.embDim(), this.config.numClasses(), this.config.lossType().plscName(),
-                        this.config.growClasses());
-                if (comm.rank() == 0) {
-                    c.loadBackbone(backbone); // the others receive it by the broadcast below
-                }
+                    : BestCheckpoint.open(this.config.localModelSaveDir(), this.config.bestTarget(),
+                            start.continuesRun() ? firstStep : 0);
+            start.restoreBackbone(backbone, this.config, comm.rank());
+            if (start.checkpoint().isPresent()) {
+                Checkpoint c = start.checkpoint().get();
                 ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
                 this.head = Scoped.compute(() -> {
                     Checkpoint.HeadState h = savedHead(c, shard, data);
@@ -151,18 +145,10 @@ public final class Trainer implements AutoCloseable {
             }
             GradientSync.broadcastFromRankZero(backbone, comm);
             this.sgd = new BackboneSgd(backbone, this.config.momentum(), this.config.weightDecay());
-            if (start.isPresent()) {
-                Checkpoint c = start.get();
-                Scoped.run(() -> {
-                    if (comm.rank() == 0) {
-                        sgd.loadMomentum(c.momentum());
-                    }
-                    GradientSync.broadcastFromRankZero(sgd.momentum().values(), comm);
-                    c.rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
-                });
-            }
-            if (start.isPresent() && comm.rank() == 0) {
-                out.printf("plsc train: resumed from %s in %.1f s%n", start.get().directory(), (System.nanoTime() - loadStart) / 1e9);
+            start.restoreOptimizer(sgd, comm);
+            if (start.checkpoint().isPresent() && comm.rank() == 0) {
+                out.printf("plsc train: resumed from %s in %.1f s%n", start.checkpoint().get().directory(),
+                        (System.nanoTime() - loadStart) / 1e9);
             }
             MixedPrecision precision = MixedPrecision.decide(this.config.mixedPrecision(), CpuFeatures.current());
             if (comm.rank() == 0) {
@@ -235,20 +221,6 @@ public final class Trainer implements AutoCloseable {
         }
         return config.growInit().equals("mean")
                 ? ClassImprinting.imprint(grown, shard, saved, data, backbone, comm, config.testBatchSize()) : grown;
-    }
-
-    /**
-     * The checkpoint to start from, opened for this worker: with resume the newest one complete in every worker's
-     * directory, else checkpoint_dir. Each worker verifies just the files it reads (rank 0 the backbone and optimizer,
-     * every worker the head shards overlapping its classes).
-     */
-    private Optional<Checkpoint> startingCheckpoint(boolean resume) {
-        Optional<Path> dir = resume ? storage.store().newestOnAll(comm) : Optional.empty();
-        if (dir.isEmpty() && config.checkpointDir() != null) {
-            dir = Optional.of(Path.of(config.checkpointDir()));
-        }
-        ClassShard mine = ClassShard.of(config.numClasses(), comm.worldSize(), comm.rank());
-        return dir.map(d -> Checkpoint.openFor(d, comm.rank(), comm.worldSize(), mine));
     }
 
     private ShardLoader openLoader(Path data) throws IOException {
