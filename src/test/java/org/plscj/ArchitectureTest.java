@@ -67,18 +67,24 @@ class ArchitectureTest {
         assertEquals(List.of(), missing, "packages without a package-info.java");
     }
 
-    @Test
-    void productionCodeHasNoTestSwitches() throws IOException {
-        Pattern testName = Pattern.compile("\"[^\"]*(?:_TEST|TEST_)[^\"]*\"");
+    /** "file: match" for every match of {@code pattern} in the code (not the comments) of src/main outside {@code except}. */
+    private static List<String> matches(Pattern pattern, String except) throws IOException {
         List<String> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(MAIN)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                Matcher m = testName.matcher(COMMENTS.matcher(Files.readString(f)).replaceAll(""));
+            for (Path f : files.filter(p -> p.toString().endsWith(".java") && (except == null || !p.startsWith(MAIN.resolve(except))))
+                    .toList()) {
+                Matcher m = pattern.matcher(COMMENTS.matcher(Files.readString(f)).replaceAll(""));
                 while (m.find()) {
                     found.add(MAIN.relativize(f) + ": " + m.group());
                 }
             }
         }
+        return found;
+    }
+
+    @Test
+    void productionCodeHasNoTestSwitches() throws IOException {
+        List<String> found = matches(Pattern.compile("\"[^\"]*(?:_TEST|TEST_)[^\"]*\""), null);
         assertTrue(found.isEmpty(), "string constants naming test switches in src/main: " + found);
     }
 
@@ -86,15 +92,8 @@ class ArchitectureTest {
     void onlyTheTensorFacadeTouchesJavaCppsMemoryTypes() throws IOException {
         // why: scopes, reference counts and raw pointers decide whether a tensor leaks or is used after it is freed; a
         // mistake is a SIGSEGV, not a compile error, so those rules live in one package (tensor.Scoped and friends)
-        List<String> found = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(MAIN)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java") && !p.startsWith(MAIN.resolve("tensor"))).toList()) {
-                if (COMMENTS.matcher(Files.readString(f)).replaceAll("").contains("org.bytedeco.javacpp")) {
-                    found.add(MAIN.relativize(f).toString());
-                }
-            }
-        }
-        assertEquals(List.of(), found, "files outside tensor/ that name org.bytedeco.javacpp");
+        assertEquals(List.of(), matches(Pattern.compile("org\\.bytedeco\\.javacpp\\.\\w+"), "tensor"),
+                "org.bytedeco.javacpp named outside tensor/");
     }
 
     @Test
@@ -102,15 +101,6 @@ class ArchitectureTest {
         // why: one copy path (Tensors.floats/doubles/longs, toFloatArray/copyInto/…) checks lengths and shapes once; raw
         // data_ptr reads and writes elsewhere overrun silently
         Pattern raw = Pattern.compile("\\bTensor\\.create\\(|\\.data_ptr(_\\w+)?\\(|\\.scalar_type\\(\\)\\.intern\\(");
-        List<String> found = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(MAIN)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java") && !p.startsWith(MAIN.resolve("tensor"))).toList()) {
-                Matcher m = raw.matcher(COMMENTS.matcher(Files.readString(f)).replaceAll(""));
-                while (m.find()) {
-                    found.add(MAIN.relativize(f) + ": " + m.group());
-                }
-            }
-        }
-        assertEquals(List.of(), found, "array/tensor copies or dtype reads outside tensor/");
+        assertEquals(List.of(), matches(raw, "tensor"), "array/tensor copies or dtype reads outside tensor/");
     }
 }
