@@ -230,11 +230,6 @@ public final class ShardLoader implements AutoCloseable {
         return waitNanos.get();
     }
 
-    /** The decode threads (for tests). */
-    List<Thread> threads() {
-        return List.copyOf(threads);
-    }
-
     /**
      * The next batch, in order (epochs follow one another without end).
      *

@@ -245,9 +245,10 @@ class ShardLoaderTest {
     @Test
     void closeEndsTheThreads() throws Exception {
         Path dir = dataset();
-        List<Thread> threads;
+        Set<Thread> before = loaderThreads();
         ShardLoader loader = ShardLoader.open(dir, options(0, 1, 2).withDecodeThreads(2).withPrefetch(2));
-        threads = loader.threads();
+        Set<Thread> threads = loaderThreads();
+        threads.removeAll(before);
         assertEquals(2, threads.size());
         loader.next();
         Thread.sleep(50); // let the threads fill their queues and block
@@ -265,5 +266,12 @@ class ShardLoaderTest {
         assertThrows(IllegalArgumentException.class, () -> options(2, 2, 1));
         assertThrows(IllegalArgumentException.class, () -> ShardLoader.open(dir, options(0, 1, 30)));
         assertThrows(IllegalArgumentException.class, () -> ShardLoader.open(dir, options(0, 1, 4), 0, 5));
+    }
+
+    /** The live threads named as the loader names its decode threads. */
+    private static Set<Thread> loaderThreads() {
+        Set<Thread> live = new HashSet<>(Thread.getAllStackTraces().keySet());
+        live.removeIf(t -> !t.getName().startsWith("plscj-loader-"));
+        return live;
     }
 }
