@@ -149,7 +149,10 @@ final class GradientBuckets {
             }
         }
 
-        /** Called by parameter {@code i}'s hook on the backward thread once its gradient is accumulated. */
+        /**
+         * Called by parameter {@code i}'s hook once its gradient is accumulated: on the thread that called backward
+         * (autograd runs a CPU graph's backward on the calling thread), so it never races {@link #finish}.
+         */
         private void ready(int i) {
             if (failure != null) {
                 return;
