@@ -48,7 +48,7 @@ import picocli.CommandLine.Option;
             "Rank 0 prints a table and 'BENCH_JSON {...}'.",
             "",
             "  plsc bench train --model r50 --batch 64 --steps 3 --warmup 1 --peer --repeat 3",
-            "  plsc bench train --model MobileFaceNet --batch 64 --nproc 2",
+            "  plsc bench train --model MobileFaceNet --batch 64 --nproc 2 --threads 1",
             "  plsc bench train --model r50 --batch 16 --nproc 2 --bucket-cap-mb 0,25 --repeat 2"
         })
 final class BenchTrainCommand implements Callable<Integer> {
@@ -82,6 +82,10 @@ final class BenchTrainCommand implements Callable<Integer> {
             description = "Gradient all-reduce buckets of this many MiB, overlapped with backward (0 = one all-reduce after "
                     + "backward); several values are run alternately in each round and compared to the first (default ${DEFAULT-VALUE}).")
     double[] bucketCapsMb;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Intra-op threads of each worker (default: PLSC_NUM_THREADS, else the cores / local workers).")
+    Integer threads;
 
     @Option(names = "--nproc", defaultValue = "1", description = "Local workers; >1 relaunches this benchmark under 'plsc launch'.")
     int nproc;
@@ -120,6 +124,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                 bucketCapsMb[0]);
         List<Round> rounds = new ArrayList<>();
         try (Communicator comm = worker.connect()) {
+            if (threads != null) {
+                Native.useIntraOpThreads(threads);
+            }
             for (int r = 0; r < repeat; r++) {
                 // why alternate: this VM drifts by ±30 % over minutes; a ratio is only fair between neighbouring runs
                 PeerBenchmark.Result peerRun = peer ? peerScriptRun.runTrain(model, emb, classes, batch, steps, warmup,
@@ -171,6 +178,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                 "--bucket-cap-mb", Arrays.stream(bucketCapsMb).mapToObj(Double::toString).collect(Collectors.joining(","))));
         if (mixedPrecision) {
             args.add("--mixed-precision");
+        }
+        if (threads != null) {
+            args.addAll(List.of("--threads", Integer.toString(threads)));
         }
         LocalLauncher.Topology local = new LocalLauncher.Topology(nproc, 1, 0, "127.0.0.1", LocalLauncher.freePort());
         return new LocalLauncher(local, SelfCommand.of(args), System.out).run();
