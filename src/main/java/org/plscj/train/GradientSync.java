@@ -10,7 +10,7 @@ import org.plscj.comm.Communicator;
 
 /**
  * Data parallelism for the backbone: one starting point for every worker, and gradients combined
- * across workers after each backward pass.
+ * across workers after each backward pass ({@link GradientBuckets} combines them during it).
  */
 public final class GradientSync {
     private GradientSync() {}
