@@ -32,8 +32,15 @@ public final class TrainBenchmark {
      * @param model         a built-in backbone name (or a custom class name)
      * @param batch         images per worker and step
      * @param mixedPrecision bf16 autocast for the backbone's forward
+     * @param bucketCapMb   the gradient all-reduce in buckets of this many MiB during backward; 0 = one after it
      */
-    public record Settings(String model, int embDim, long classes, int batch, int warmup, int steps, boolean mixedPrecision) {}
+    public record Settings(String model, int embDim, long classes, int batch, int warmup, int steps, boolean mixedPrecision,
+            double bucketCapMb) {
+        /** These settings with another bucket cap. */
+        public Settings withBucketCapMb(double capMb) {
+            return new Settings(model, embDim, classes, batch, warmup, steps, mixedPrecision, capMb);
+        }
+    }
 
     /**
      * @param stepMs      wall time of each timed step (this rank)
@@ -60,7 +67,7 @@ public final class TrainBenchmark {
         HeadConfig head = HeadConfig.of(s.classes(), s.embDim(), LossType.ARCFACE);
         try (PartialFC fc = new PartialFC(head, comm); BackboneSgd sgd = new BackboneSgd(backbone, 0.9, 5e-4)) {
             GradientSync.broadcastFromRankZero(backbone, comm);
-            TrainStep step = new TrainStep(backbone, fc, sgd, comm, s.mixedPrecision());
+            TrainStep step = new TrainStep(backbone, fc, sgd, comm, s.mixedPrecision(), 0, s.bucketCapMb());
             for (int i = 0; i < s.warmup(); i++) {
                 timedStep(step, s);
             }

@@ -96,6 +96,10 @@ final class BenchHeadCommand implements Callable<Integer> {
             description = "The peer script (default ${DEFAULT-VALUE}, relative to the working directory).")
     Path peerScript;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Intra-op threads of each worker (default: PLSC_NUM_THREADS, else the cores / local workers).")
+    Integer threads;
+
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the JSON object to FILE (rank 0).")
     Path jsonOut;
 
@@ -112,6 +116,9 @@ final class BenchHeadCommand implements Callable<Integer> {
         // why first: the peer is a separate process whose memory is gone when it exits, while this
         // JVM keeps the head's pages resident (jemalloc, decay off); after the head, the two would
         // need 4.5 + 16.9 GB at once at 1M classes
+        if (threads != null) {
+            Native.useIntraOpThreads(threads);
+        }
         PeerBenchmark.Result peerRun = peerBench == null ? null
                 : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads());
         try (Communicator comm = worker.connect()) {

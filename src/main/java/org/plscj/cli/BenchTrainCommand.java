@@ -5,10 +5,12 @@ import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import java.util.stream.DoubleStream;
 import org.plscj.bench.BenchReport;
 import org.plscj.bench.ComputeFloor;
@@ -41,10 +43,13 @@ import picocli.CommandLine.Option;
             "same threads) and reports the ratio measured in this run; --repeat N alternates peer and ours N times",
             "and reports the median ratio. The compute floor is the model's training FLOPs (6 x forward MACs counted",
             "from its layer shapes) at the rate of one oneDNN convolution timed in this process; ratio_to_floor =",
-            "step / floor. Rank 0 prints a table and 'BENCH_JSON {...}'.",
+            "step / floor. --bucket-cap-mb 0,25 runs the steps once per gradient bucket cap (0 = one all-reduce after",
+            "backward, else buckets all-reduced during backward), alternating within each round, and reports the ratio.",
+            "Rank 0 prints a table and 'BENCH_JSON {...}'.",
             "",
             "  plsc bench train --model r50 --batch 64 --steps 3 --warmup 1 --peer --repeat 3",
-            "  plsc bench train --model MobileFaceNet --batch 64 --nproc 2"
+            "  plsc bench train --model MobileFaceNet --batch 64 --nproc 2 --threads 1",
+            "  plsc bench train --model r50 --batch 16 --nproc 2 --bucket-cap-mb 0,25 --repeat 2"
         })
 final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "ResNet50", description = "Backbone (default ${DEFAULT-VALUE}).")
@@ -73,6 +78,15 @@ final class BenchTrainCommand implements Callable<Integer> {
             description = "Rounds of (peer, ours) run alternately; the ratio reported is the median of the rounds' (default ${DEFAULT-VALUE}).")
     int repeat;
 
+    @Option(names = "--bucket-cap-mb", split = ",", defaultValue = "25", paramLabel = "MIB[,MIB…]",
+            description = "Gradient all-reduce buckets of this many MiB, overlapped with backward (0 = one all-reduce after "
+                    + "backward); several values are run alternately in each round and compared to the first (default ${DEFAULT-VALUE}).")
+    double[] bucketCapsMb;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Intra-op threads of each worker (default: PLSC_NUM_THREADS, else the cores / local workers).")
+    Integer threads;
+
     @Option(names = "--nproc", defaultValue = "1", description = "Local workers; >1 relaunches this benchmark under 'plsc launch'.")
     int nproc;
 
@@ -95,6 +109,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (batch < 1 || steps < 1 || warmup < 0 || emb < 1 || classes < 1 || repeat < 1) {
             throw new IllegalArgumentException("--batch, --steps, --emb, --classes and --repeat must be positive and --warmup non-negative");
         }
+        if (Arrays.stream(bucketCapsMb).anyMatch(c -> !(c >= 0) || Double.isInfinite(c))) {
+            throw new IllegalArgumentException("--bucket-cap-mb takes finite numbers ≥ 0, got " + Arrays.toString(bucketCapsMb));
+        }
         if (peer && env.worldSize() > 1) {
             throw new IllegalArgumentException("--peer runs single-process only (the peer is one process)");
         }
@@ -103,14 +120,22 @@ final class BenchTrainCommand implements Callable<Integer> {
             System.err.println("plsc bench train: " + MixedPrecision.decide("true", cpu).message());
         }
         PeerBenchmark peerScriptRun = peer ? PeerBenchmark.locate(peerScript) : null;
-        TrainBenchmark.Settings settings = new TrainBenchmark.Settings(model, emb, classes, batch, warmup, steps, mixedPrecision);
+        TrainBenchmark.Settings settings = new TrainBenchmark.Settings(model, emb, classes, batch, warmup, steps, mixedPrecision,
+                bucketCapsMb[0]);
         List<Round> rounds = new ArrayList<>();
         try (Communicator comm = worker.connect()) {
+            if (threads != null) {
+                Native.useIntraOpThreads(threads);
+            }
             for (int r = 0; r < repeat; r++) {
                 // why alternate: this VM drifts by ±30 % over minutes; a ratio is only fair between neighbouring runs
                 PeerBenchmark.Result peerRun = peer ? peerScriptRun.runTrain(model, emb, classes, batch, steps, warmup,
                         Native.intraOpThreads(), mixedPrecision) : null;
-                rounds.add(new Round(TrainBenchmark.run(settings, comm), peerRun));
+                List<TrainBenchmark.Result> ours = new ArrayList<>();
+                for (double cap : bucketCapsMb) {
+                    ours.add(TrainBenchmark.run(settings.withBucketCapMb(cap), comm));
+                }
+                rounds.add(new Round(ours, peerRun));
             }
             if (comm.rank() == 0) {
                 ComputeFloor floor = comm.worldSize() == 1 ? measureFloor() : null;
@@ -122,10 +147,15 @@ final class BenchTrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One interleaved pair: the peer's run (null without --peer), then ours. */
-    private record Round(TrainBenchmark.Result ours, PeerBenchmark.Result peer) {
+    /** One interleaved round: the peer's run (null without --peer), then ours once per bucket cap. */
+    private record Round(List<TrainBenchmark.Result> byCap, PeerBenchmark.Result peer) {
+        /** Our run with the first bucket cap. */
+        TrainBenchmark.Result ours() {
+            return byCap.get(0);
+        }
+
         double speedup() {
-            return peer.stepMsMedian() / ours.medianMs();
+            return peer.stepMsMedian() / ours().medianMs();
         }
     }
 
@@ -144,9 +174,13 @@ final class BenchTrainCommand implements Callable<Integer> {
     private int relaunch() throws InterruptedException {
         List<String> args = new ArrayList<>(List.of("bench", "train", "--model", model, "--emb", Integer.toString(emb), "--classes",
                 Long.toString(classes), "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--warmup",
-                Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--timeout", Integer.toString(worker.timeoutSeconds)));
+                Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--timeout", Integer.toString(worker.timeoutSeconds),
+                "--bucket-cap-mb", Arrays.stream(bucketCapsMb).mapToObj(Double::toString).collect(Collectors.joining(","))));
         if (mixedPrecision) {
             args.add("--mixed-precision");
+        }
+        if (threads != null) {
+            args.addAll(List.of("--threads", Integer.toString(threads)));
         }
         LocalLauncher.Topology local = new LocalLauncher.Topology(nproc, 1, 0, "127.0.0.1", LocalLauncher.freePort());
         return new LocalLauncher(local, SelfCommand.of(args), System.out).run();
@@ -161,7 +195,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 .fact("impl", "plsc-j").fact("model", model).fact("emb", emb).fact("classes", classes).fact("batch", batch)
                 .fact("world_size", world).fact("mixed_precision", mixedPrecision).fact("cpu_bf16", cpu.bf16())
                 .fact("threads", Native.intraOpThreads()).fact("parameters", last.parameters()).fact("steps", steps)
-                .fact("warmup", warmup).fact("repeat", repeat)
+                .fact("warmup", warmup).fact("repeat", repeat).fact("bucket_cap_mb", bucketCapsMb[0])
                 .fact("date", OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("allocator", host.allocator());
         report.section(String.format("plsc bench train: %s D=%d C=%,d B=%d world=%d%s, %d steps after %d warm-up, %d round(s)", model, emb,
@@ -183,6 +217,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                 report.figure("phase_" + name + "_ms", name.replace('_', ' '), phase.getValue(), "ms");
             }
         }
+        if (bucketCapsMb.length > 1) {
+            describeBuckets(report, rounds);
+        }
         report.section("memory (rank 0, last round)")
                 .figure("rss_first_mb", "RSS after warm-up", last.rssFirstMb(), "MiB")
                 .figure("rss_last_mb", "RSS after the last step", last.rssLastMb(), "MiB");
@@ -199,6 +236,31 @@ final class BenchTrainCommand implements Callable<Integer> {
                     median(rounds.stream().mapToDouble(Round::speedup)), "×");
         }
         return report;
+    }
+
+    /** Each bucket cap's step time and exposed all-reduce time, and its speed-up over the first cap, rounds alternated. */
+    private void describeBuckets(BenchReport report, List<Round> rounds) {
+        report.section(String.format("gradient all-reduce by bucket cap (rank 0, median of the rounds; speed-up = step at %s MiB / step)",
+                capName(bucketCapsMb[0])));
+        for (int c = 0; c < bucketCapsMb.length; c++) {
+            int k = c;
+            String cap = capName(bucketCapsMb[c]);
+            String key = cap.replace('.', '_');
+            String how = bucketCapsMb[c] == 0 ? "one all-reduce after backward" : cap + " MiB buckets during backward";
+            report.figure("bucket_" + key + "_step_ms", "step, " + how, median(rounds.stream().mapToDouble(r -> r.byCap().get(k).medianMs())), "ms")
+                    .figure("bucket_" + key + "_all_reduce_ms", "  all-reduce left after backward",
+                            median(rounds.stream().mapToDouble(r -> r.byCap().get(k).phaseMeanMs().get(StepPhases.Phase.ALL_REDUCE))), "ms")
+                    .figure("bucket_" + key + "_backward_ms", "  backward (with the overlapped buckets)",
+                            median(rounds.stream().mapToDouble(r -> r.byCap().get(k).phaseMeanMs().get(StepPhases.Phase.BACKWARD))), "ms");
+            if (c > 0) {
+                report.figure("bucket_" + key + "_speedup", "  speed-up over " + capName(bucketCapsMb[0]) + " MiB",
+                        median(rounds.stream().mapToDouble(r -> r.byCap().get(0).medianMs() / r.byCap().get(k).medianMs())), "×");
+            }
+        }
+    }
+
+    private static String capName(double capMb) {
+        return capMb == Math.rint(capMb) ? Long.toString((long) capMb) : Double.toString(capMb);
     }
 
     private static double median(DoubleStream values) {

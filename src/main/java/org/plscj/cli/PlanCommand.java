@@ -10,6 +10,7 @@ import org.plscj.train.TrainConfig;
 import org.plscj.train.TrainConfigLoader;
 import org.plscj.train.TrainingPlan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,8 +22,16 @@ import picocli.CommandLine.Parameters;
             "logits, the backbone's parameters/gradients/momentum and activations (counted from its layer shapes),",
             "and the largest class count that fits this machine's available memory.",
             "",
+            "--time adds the step time on a cluster (--nodes, --nproc-per-node, --cores-per-node, --bandwidth-gbit):",
+            "backbone (from --backbone-img-s measured by 'plsc bench train', else the compute floor) + head (its GEMM",
+            "flops and update bytes) + communication (features, labels and ∂L/∂x through rings over the slowest link,",
+            "the gradient all-reduce minus what its buckets overlap with backward), then img/s, hours per epoch of",
+            "--images, days for the recipe's epochs, node-hours, the dominant term and every assumption.",
+            "",
             "  plsc plan --config recipes/ms1m_r50.yaml --nproc 2",
-            "  plsc plan --config my.yaml num_classes=5000000 sample_ratio=0.1"
+            "  plsc plan --config my.yaml num_classes=5000000 sample_ratio=0.1",
+            "  plsc plan --config recipes/ms1m_r50.yaml --time --nodes 8 --nproc-per-node 1 --cores-per-node 32 \\",
+            "      --bandwidth-gbit 10 --backbone-img-s 5.5 --measured-cores 2 --images 5822653"
         })
 final class PlanCommand implements Callable<Integer> {
     private static final double MIB = 1024.0 * 1024.0;
@@ -30,11 +39,17 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The YAML config.")
     Path config;
 
-    @Option(names = "--nproc", defaultValue = "1", description = "Workers on this machine (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--nproc", "--nproc-per-node"}, defaultValue = "1", description = "Workers per machine (default ${DEFAULT-VALUE}).")
     int nproc;
 
-    @Option(names = "--nnodes", defaultValue = "1", description = "Machines (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--nnodes", "--nodes"}, defaultValue = "1", description = "Machines (default ${DEFAULT-VALUE}).")
     int nnodes;
+
+    @Option(names = "--time", description = "Also plan the time: step, img/s, hours per epoch, days and node-hours for the recipe.")
+    boolean time;
+
+    @Mixin
+    TimePlanOptions timeOptions;
 
     @Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Overrides of config keys.")
     List<String> overrides = new ArrayList<>();
@@ -65,6 +80,9 @@ final class PlanCommand implements Callable<Integer> {
         boolean fits = plan.fits();
         System.out.println(fits ? "  fits: yes" : "  fits: NO — lower num_classes per worker (more workers), sample_ratio, "
                 + "recompute_logits or train_batch_size");
+        if (time) {
+            timeOptions.print(c, nnodes, nproc, System.out);
+        }
         return fits ? 0 : 1;
     }
 

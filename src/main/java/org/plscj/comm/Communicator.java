@@ -233,11 +233,51 @@ public final class Communicator implements AutoCloseable {
 
     /** In-place sum over ranks of several tensors in one collective (e.g. backbone gradients). */
     public void allReduceCoalesced(List<Tensor> ts) {
+        startAllReduceCoalesced(ts).await();
+    }
+
+    /**
+     * Starts {@link #allReduceCoalesced} and returns at once: Gloo runs it on its own threads while the caller goes on
+     * (e.g. with the backward pass); the tensors must not be read or written until {@link Pending#await} returns.
+     * Every rank must start its collectives in the same order.
+     */
+    public Pending startAllReduceCoalesced(List<Tensor> ts) {
         if (group == null || ts.isEmpty()) {
-            return;
+            return new Pending(this, "allreduce_coalesced(SUM)", null, null);
         }
+        TensorVector tensors = new TensorVector(ts.toArray(new Tensor[0]));
         // why no options object: the presets' AllreduceCoalescedOptions() is a null pointer; the default op is SUM
-        run("allreduce_coalesced(SUM)", group.allreduce_coalesced(new TensorVector(ts.toArray(new Tensor[0]))));
+        Work work;
+        try {
+            work = group.allreduce_coalesced(tensors);
+        } catch (RuntimeException e) {
+            throw CommunicationException.of("allreduce_coalesced(SUM)", rank, timeoutMs, peers(), e);
+        }
+        return new Pending(this, "allreduce_coalesced(SUM)", work, tensors);
+    }
+
+    /** A collective under way; {@link #await} waits for it and reports a failure as the synchronous call would. */
+    public static final class Pending {
+        private final Communicator comm;
+        private final String operation;
+        private final Work work;
+        // why kept: the native vector must outlive the collective that reads it
+        private final TensorVector tensors;
+
+        private Pending(Communicator comm, String operation, Work work, TensorVector tensors) {
+            this.comm = comm;
+            this.operation = operation;
+            this.work = work;
+            this.tensors = tensors;
+        }
+
+        /** Blocks until the collective is done; its tensors then hold the result. */
+        public void await() {
+            if (work != null) {
+                comm.run(operation, work);
+                java.lang.ref.Reference.reachabilityFence(tensors);
+            }
+        }
     }
 
     /**

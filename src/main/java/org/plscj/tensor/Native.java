@@ -9,6 +9,8 @@ import org.bytedeco.pytorch.global.torch;
 /** Loads libtorch once per JVM and sets its intra-op thread count. */
 public final class Native {
     private static boolean loaded;
+    /** Threads set by {@link #useIntraOpThreads}; null = from the environment. */
+    private static Integer chosenThreads;
 
     private Native() {}
 
@@ -36,8 +38,24 @@ public final class Native {
         loaded = true;
     }
 
-    /** Threads per worker: PLSC_NUM_THREADS, else cores / LOCAL_WORLD_SIZE (at least 1). */
-    public static int intraOpThreads() {
+    /**
+     * Loads libtorch and sets this process's intra-op threads to {@code threads} (e.g. a benchmark's --threads), in place of
+     * PLSC_NUM_THREADS or cores / local workers; {@link #intraOpThreads} then reports it.
+     */
+    public static synchronized void useIntraOpThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        load();
+        chosenThreads = threads;
+        torch.set_num_threads(threads);
+    }
+
+    /** Threads per worker: as set by {@link #useIntraOpThreads}, else PLSC_NUM_THREADS, else cores / LOCAL_WORLD_SIZE (at least 1). */
+    public static synchronized int intraOpThreads() {
+        if (chosenThreads != null) {
+            return chosenThreads;
+        }
         String explicit = System.getenv("PLSC_NUM_THREADS");
         if (explicit != null && !explicit.isBlank()) {
             return Math.max(1, Integer.parseInt(explicit.trim()));

@@ -10,7 +10,7 @@ import org.plscj.comm.Communicator;
 
 /**
  * Data parallelism for the backbone: one starting point for every worker, and gradients combined
- * across workers after each backward pass.
+ * across workers after each backward pass ({@link GradientBuckets} combines them during it).
  */
 public final class GradientSync {
     private GradientSync() {}
@@ -55,17 +55,24 @@ public final class GradientSync {
         TensorVector parameters = backbone.parameters(true);
         for (Tensor p : parameters.get()) {
             if (p.requires_grad()) {
-                Tensor g = p.grad();
-                if (!g.defined()) {
-                    // why: a parameter unused on this worker still takes part, or the coalesced buffers differ
-                    g = org.bytedeco.pytorch.global.torch.zeros_like(p);
-                    p.mutable_grad().put(g);
-                }
-                grads.add(g);
+                grads.add(gradientOrZeros(p));
             }
         }
         comm.allReduceCoalesced(grads);
         // why: the Tensors above point into the vector's storage; it must outlive their use
         java.lang.ref.Reference.reachabilityFence(parameters);
+    }
+
+    /**
+     * {@code p}'s gradient; a parameter that got none this step (unused on this worker) is given zeros, because it
+     * still takes part in the all-reduce: every rank must send the same tensors.
+     */
+    static Tensor gradientOrZeros(Tensor p) {
+        Tensor g = p.grad();
+        if (!g.defined()) {
+            g = org.bytedeco.pytorch.global.torch.zeros_like(p);
+            p.mutable_grad().put(g);
+        }
+        return g;
     }
 }

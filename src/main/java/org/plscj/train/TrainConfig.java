@@ -83,6 +83,10 @@ import org.plscj.head.Margin;
  * @param elasticBatch         a run resumed on another number of workers: {@code keep_global} keeps the checkpoint's global
  *                             batch (per-worker batch = global / workers) or {@code keep_per_worker} keeps train_batch_size
  *                             per worker (the global batch and with it the lr change linearly), see {@link ElasticBatch}
+ * @param bucketCapMb          the backbone's gradient is summed over workers in buckets of about this many MiB, each
+ *                             all-reduced during the backward pass as soon as its gradients are ready (PyTorch DDP's
+ *                             bucket_cap_mb, default 25); 0 = one all-reduce of the whole gradient after backward. The
+ *                             sums are the same either way
  */
 public record TrainConfig(
         String modelName,
@@ -130,7 +134,8 @@ public record TrainConfig(
         String nanPolicy,
         int maxSkippedSteps,
         double clipGradNorm,
-        String elasticBatch) {
+        String elasticBatch,
+        double bucketCapMb) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
@@ -189,6 +194,10 @@ public record TrainConfig(
         if (!ElasticBatch.CHOICES.contains(elasticBatch)) {
             throw new ConfigException("elastic_batch", "elastic_batch must be one of " + ElasticBatch.CHOICES + ", got " + elasticBatch);
         }
+        if (!(bucketCapMb >= 0) || Double.isInfinite(bucketCapMb)) {
+            throw new ConfigException("bucket_cap_mb", "bucket_cap_mb must be a finite number ≥ 0 (0 = one all-reduce after backward), got "
+                    + bucketCapMb);
+        }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -200,7 +209,7 @@ public record TrainConfig(
                 1.0, 0.9, 5e-4,
                 "./train_data", "./saved_model", null, List.of("lfw"), null, null,
                 200, 0, 0, false, "auto", 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null,
-                "stop", 10, 0, ElasticBatch.KEEP_GLOBAL);
+                "stop", 10, 0, ElasticBatch.KEEP_GLOBAL, 25);
     }
 
     /**

@@ -14,8 +14,10 @@ import org.plscj.train.StepPhases.Phase;
 /**
  * One training step on every worker, the data flow of PLSC:
  * x = backbone(images) → head (model parallel: all-gather, partial logits, distributed softmax, shard update)
- * → ∂L/∂x → backbone backward → Σ_workers ∇θ (one coalesced all-reduce) → ‖∇θ‖ checked (and clipped)
- * → SGD update of θ. Call it inside the caller's per-step scope ({@link org.plscj.tensor.Scoped}).
+ * → ∂L/∂x → backbone backward → Σ_workers ∇θ → ‖∇θ‖ checked (and clipped) → SGD update of θ. The gradient sum is
+ * either one coalesced all-reduce after backward, or bucketed ({@link GradientBuckets}): each bucket's all-reduce
+ * starts during backward as soon as its gradients are there, and the update waits only for the last ones.
+ * Call it inside the caller's per-step scope ({@link org.plscj.tensor.Scoped}).
  *
  * <p>Non-finite values stop the step on every worker alike before they reach a weight: the head refuses
  * non-finite embeddings or loss before it updates its shard, and the backbone's update is not applied when its
@@ -31,6 +33,8 @@ public final class TrainStep {
     private final Communicator comm;
     private final boolean bf16Autocast;
     private final double clipGradNorm;
+    /** Null: one coalesced all-reduce after backward. */
+    private final GradientBuckets buckets;
     private final StepPhases phases = new StepPhases();
 
     /**
@@ -46,6 +50,21 @@ public final class TrainStep {
      *                     The head is excluded: its shard update is exact and its own (PLSC's no_clip_list: ['dist'])
      */
     public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast, double clipGradNorm) {
+        this(backbone, head, sgd, comm, bf16Autocast, clipGradNorm, 0);
+    }
+
+    /**
+     * @param bucketCapMb sum the backbone's gradient over workers in buckets of this many MiB (the config's
+     *                    bucket_cap_mb, DDP's bucket_cap_mb), overlapped with backward; 0 = one coalesced all-reduce
+     *                    after backward. The sums are the same either way
+     */
+    public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast, double clipGradNorm,
+            double bucketCapMb) {
+        if (!(bucketCapMb >= 0) || Double.isInfinite(bucketCapMb)) {
+            throw new IllegalArgumentException("bucket_cap_mb must be a finite number ≥ 0 (0 = one all-reduce after backward), got " + bucketCapMb);
+        }
+        this.buckets = bucketCapMb > 0 && comm.worldSize() > 1
+                ? new GradientBuckets(backbone, comm, Math.max(1, Math.round(bucketCapMb * (1 << 20)))) : null;
         this.backbone = backbone;
         this.head = head;
         this.sgd = sgd;
@@ -70,10 +89,16 @@ public final class TrainStep {
         HeadResult result = head.step(x, labels, lr);
         t = phases.lap(Phase.HEAD, t);
         // the head's ∂L/∂x enters the backbone's graph as the output gradient (same as (x·g).sum().backward())
+        GradientBuckets.Round round = buckets == null ? null : buckets.start();
         x.backward(result.embeddingGrad(), new org.bytedeco.pytorch.BoolOptional(), false,
                 new org.bytedeco.pytorch.TensorArrayRefOptional());
         t = phases.lap(Phase.BACKWARD, t);
-        GradientSync.sumGradients(backbone, comm);
+        // with buckets, ALL_REDUCE is only the communication backward did not hide
+        if (round != null) {
+            round.finish();
+        } else {
+            GradientSync.sumGradients(backbone, comm);
+        }
         t = phases.lap(Phase.ALL_REDUCE, t);
         // every worker holds the same summed gradient now, so each computes the same global norm
         double norm = GradientNorm.of(sgd.parameters());

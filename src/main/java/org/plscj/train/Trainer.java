@@ -154,7 +154,8 @@ public final class Trainer implements AutoCloseable {
             if (comm.rank() == 0) {
                 out.println("plsc train: " + precision.message());
             }
-            this.step = new TrainStep(backbone, head, sgd, comm, precision.bf16(), this.config.clipGradNorm());
+            this.step = new TrainStep(backbone, head, sgd, comm, precision.bf16(), this.config.clipGradNorm(),
+                    this.config.bucketCapMb());
             this.buffersBeforeStep = "skip".equals(this.config.nanPolicy()) ? new BufferSnapshot(backbone) : null;
             this.loader = openLoader(data);
             this.stepsPerEpoch = agreedStepsPerEpoch();

@@ -122,4 +122,12 @@ class TrainConfigTest {
         assertEquals(List.of(), with("val_targets=").valTargets());
         assertEquals(List.of(), with("val_targets=[]").valTargets());
     }
+
+    @Test
+    void gradientBucketsAreDdpsTwentyFiveMibByDefaultAndNeverNegative() {
+        assertEquals(25.0, TrainConfig.defaults().bucketCapMb(), "PyTorch DDP's bucket_cap_mb");
+        assertEquals(0.0, with("bucket_cap_mb=0").bucketCapMb(), "0 = one all-reduce after backward");
+        ConfigException e = assertThrows(ConfigException.class, () -> with("bucket_cap_mb=-1"));
+        assertTrue(e.getMessage().contains("bucket_cap_mb"), e.getMessage());
+    }
 }
