@@ -1,0 +1,30 @@
+package org.plscj.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.plscj.head.LossType;
+
+/**
+ * The defaults are PLSC v1's, key by key. The expected record is the positional call that defined them in
+ * code before they moved into a bundled file, kept verbatim so that the move cannot change a value unnoticed.
+ */
+class TrainConfigDefaultsTest {
+    private static final TrainConfig BEFORE_THE_DEFAULTS_FILE = new TrainConfig("ResNet50", LossType.ARCFACE, null, null, null, null, null,
+            512, 85742, 128, 120,
+            0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
+            1.0, 0.9, 5e-4,
+            "./train_data", "./saved_model", null, List.of("lfw"), null, null,
+            200, 0, 0, false, "auto", 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null,
+            "stop", 10, 0, ElasticBatch.KEEP_GLOBAL);
+
+    @Test
+    void everyKeyKeepsTheDefaultItHadInCode() {
+        TrainConfig defaults = TrainConfig.defaults();
+        for (ConfigField field : ConfigField.ALL) {
+            assertEquals(field.valueIn(BEFORE_THE_DEFAULTS_FILE), field.valueIn(defaults), "default of " + field.key());
+        }
+        assertEquals(BEFORE_THE_DEFAULTS_FILE, defaults);
+    }
+}
