@@ -1,8 +1,14 @@
 package org.plscj.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.plscj.head.LossType;
 
@@ -26,5 +32,22 @@ class TrainConfigDefaultsTest {
             assertEquals(field.valueIn(BEFORE_THE_DEFAULTS_FILE), field.valueIn(defaults), "default of " + field.key());
         }
         assertEquals(BEFORE_THE_DEFAULTS_FILE, defaults);
+    }
+
+    @Test
+    void theDefaultsFileDescribesEveryKeyOnceInTheRecordsOrder() {
+        List<KeyDefault> file = TrainConfigLoader.keyDefaults();
+        assertEquals(ConfigField.keys(), file.stream().map(KeyDefault::key).toList());
+        for (KeyDefault key : file) {
+            assertFalse(key.description().contains("\n"), key.key() + "'s description is one line (a table cell)");
+        }
+    }
+
+    @Test
+    void anEntryWithoutADescriptionIsRefusedNamingTheKeyAndLine() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> KeyDefault.of("lr", new ObjectMapper().readTree("{\"default\": 0.1}"), "defaults.yaml line 40"));
+        String message = e.getMessage().toLowerCase(Locale.ROOT);
+        assertTrue(message.contains("'lr'") && message.contains("line 40") && message.contains("description"), e.getMessage());
     }
 }
