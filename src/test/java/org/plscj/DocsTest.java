@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -138,6 +139,38 @@ class DocsTest {
                 assertTrue(name.equals("index.md") || index.contains("(" + name + ")"), "docs/index.md links " + name);
             }
         }
+    }
+
+    @Test
+    void everyRelativeLinkOfTheDocsReachesAFileAndHeading() throws IOException {
+        Pattern link = Pattern.compile("\\]\\(([^)#\\s]*)(?:#([^)\\s]+))?\\)");
+        List<String> broken = new ArrayList<>();
+        try (Stream<Path> files = Files.list(DOCS)) {
+            for (Path page : files.filter(f -> f.toString().endsWith(".md")).sorted().toList()) {
+                Matcher m = link.matcher(Files.readString(page));
+                while (m.find()) {
+                    String target = m.group(1);
+                    if (target.contains("://")) {
+                        continue;
+                    }
+                    Path file = target.isEmpty() ? page : page.resolveSibling(target).normalize();
+                    if (!Files.exists(file)) {
+                        broken.add(page + ": " + m.group() + " (no file " + file + ")");
+                    } else if (m.group(2) != null && !headingSlugs(file).contains(m.group(2))) {
+                        broken.add(page + ": " + m.group() + " (no heading #" + m.group(2) + " in " + file + ")");
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), broken);
+    }
+
+    /** GitHub's anchors of a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens. */
+    private static List<String> headingSlugs(Path file) throws IOException {
+        return Files.readAllLines(file).stream().filter(l -> l.startsWith("#"))
+                .map(l -> l.replaceFirst("^#+\\s*", "").toLowerCase(Locale.ROOT)
+                        .replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-'))
+                .toList();
     }
 
     @Test
