@@ -2,7 +2,7 @@ package org.plscj.head;
 
 /**
  * The classes one worker owns: [start, start + size). Balanced as in arcface_torch:
- * n_r = C // W + (r < C % W), start_r = (C // W)·r + min(r, C % W).
+ * {@code n_r = C // W + (r < C % W)}, {@code start_r = (C // W)·r + min(r, C % W)}.
  */
 public record ClassShard(long numClasses, int worldSize, int rank, long start, long size) {
 

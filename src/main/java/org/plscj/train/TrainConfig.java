@@ -201,15 +201,17 @@ public record TrainConfig(
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
-    /** PLSC v1's defaults (config.py / Entry). */
+    /**
+     * PLSC v1's defaults (config.py / Entry), as the bundled {@code defaults.yaml} beside this class sets them with a
+     * description per key (the configuration reference, docs/configuration.md, is generated from the same file).
+     */
     public static TrainConfig defaults() {
-        return new TrainConfig("ResNet50", LossType.ARCFACE, null, null, null, null, null,
-                512, 85742, 128, 120,
-                0.1, "piecewise", List.of(100_000L, 160_000L, 220_000L), 0.1, 0, 120, 0,
-                1.0, 0.9, 5e-4,
-                "./train_data", "./saved_model", null, List.of("lfw"), null, null,
-                200, 0, 0, false, "auto", 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null,
-                "stop", 10, 0, ElasticBatch.KEEP_GLOBAL, 25);
+        return Defaults.VALUE;
+    }
+
+    // why a holder: the file is read once, on first use, not when TrainConfig's class is initialised
+    private static final class Defaults {
+        static final TrainConfig VALUE = TrainConfigLoader.readDefaults();
     }
 
     /**

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
@@ -20,7 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a {@link TrainConfig}: PLSC's defaults, then a YAML recipe (snake_case keys; a recipe may
+ * Reads a {@link TrainConfig}: PLSC's defaults (the bundled {@value #DEFAULTS_FILE} beside {@code TrainConfig}, every
+ * key with its default and description), then a YAML recipe (snake_case keys; a recipe may
  * name a {@code base: other.yaml}, relative to itself, and override it, as arcface_torch's configs
  * do), then {@code key=value} overrides from the command line, then validation.
  *
@@ -39,6 +41,9 @@ import java.util.Map;
 public final class TrainConfigLoader {
     /** The recipe key naming the recipe this one overrides. */
     public static final String BASE_KEY = "base";
+
+    /** The resource, beside {@link TrainConfig}'s class, holding every key's default and description. */
+    public static final String DEFAULTS_FILE = "defaults.yaml";
 
     private static final YAMLMapper YAML = YAMLMapper.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -70,6 +75,38 @@ public final class TrainConfigLoader {
         Map<String, Setting> settings = new LinkedHashMap<>();
         addOverrides(overrides, settings);
         return build(base, settings);
+    }
+
+    /** PLSC's defaults as the bundled {@value #DEFAULTS_FILE} sets them (read on each call; {@link TrainConfig#defaults} keeps one). */
+    static TrainConfig readDefaults() {
+        Map<String, Setting> settings = new LinkedHashMap<>();
+        for (KeyDefault key : keyDefaults()) {
+            settings.put(key.key(), new Setting(key.value(), key.where()));
+        }
+        try {
+            return build(null, settings);
+        } catch (ConfigException e) {
+            throw new IllegalStateException("the bundled " + DEFAULTS_FILE + " is malformed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every key of the bundled {@value #DEFAULTS_FILE} in its order: the default as a YAML value and the description.
+     * The file is part of the build, so a malformed one is a defect of the build (IllegalStateException), not bad input.
+     */
+    static List<KeyDefault> keyDefaults() {
+        List<KeyDefault> out = new ArrayList<>();
+        try (InputStream in = TrainConfig.class.getResourceAsStream(DEFAULTS_FILE)) {
+            if (in == null) {
+                throw new IllegalStateException(DEFAULTS_FILE + " is missing beside " + TrainConfig.class.getName() + " on the class path");
+            }
+            readMapping(DEFAULTS_FILE, YAML.createParser(in)).forEach((key, setting) -> out.add(KeyDefault.of(key, setting.value(), setting.where())));
+        } catch (ConfigException e) {
+            throw new IllegalStateException("the bundled " + DEFAULTS_FILE + " is malformed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the bundled " + DEFAULTS_FILE, e);
+        }
+        return out;
     }
 
     /** The configuration as a YAML recipe with every key, which {@link #load} reads back equal. */
@@ -108,31 +145,38 @@ public final class TrainConfigLoader {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(null, "config file " + file + " does not exist");
         }
+        try {
+            return readMapping(file.toString(), YAML.createParser(file.toFile()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** The top-level mapping {@code parser} reads, key by key with the line each key is on; closes the parser. */
+    private static Map<String, Setting> readMapping(String name, JsonParser parser) throws IOException {
         Map<String, Setting> out = new LinkedHashMap<>();
-        try (JsonParser p = YAML.createParser(file.toFile())) {
+        try (JsonParser p = parser) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 return out; // why: an empty recipe is a valid "use the base/defaults"
             }
             if (first != JsonToken.START_OBJECT) {
-                throw new ConfigException(null, file + ": expected a mapping of key: value at the top, got " + first);
+                throw new ConfigException(null, name + ": expected a mapping of key: value at the top, got " + first);
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
-                String where = file + " line " + p.currentTokenLocation().getLineNr();
+                String where = name + " line " + p.currentTokenLocation().getLineNr();
                 p.nextToken();
                 Setting previous = out.put(key, new Setting(p.readValueAsTree(), where));
                 if (previous != null) {
-                    throw new ConfigException(key, "key '" + key + "' is set twice in " + file
+                    throw new ConfigException(key, "key '" + key + "' is set twice in " + name
                             + " (" + previous.where() + " and " + where + ")");
                 }
             }
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String line = at != null && at.getLineNr() > 0 ? " line " + at.getLineNr() : "";
-            throw new ConfigException(null, file + line + ": not valid YAML: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new ConfigException(null, name + line + ": not valid YAML: " + e.getOriginalMessage(), e);
         }
         return out;
     }
@@ -154,7 +198,7 @@ public final class TrainConfigLoader {
         }
     }
 
-    /** {@code base} with the settings applied, through the record's validation. */
+    /** {@code base} with the settings applied, through the record's validation; a null base: every key must be set. */
     private static TrainConfig build(TrainConfig base, Map<String, Setting> settings) {
         Map<String, ConfigField> byKey = new HashMap<>();
         ConfigField.ALL.forEach(f -> byKey.put(f.key(), f));
@@ -168,6 +212,9 @@ public final class TrainConfigLoader {
         for (int i = 0; i < args.length; i++) {
             ConfigField field = ConfigField.ALL.get(i);
             Setting setting = settings.get(field.key());
+            if (setting == null && base == null) {
+                throw new IllegalStateException("the bundled " + DEFAULTS_FILE + " has no key '" + field.key() + "'");
+            }
             args[i] = setting == null ? field.valueIn(base) : field.convert(setting.value(), setting.where());
             types[i] = field.component().getType();
         }
