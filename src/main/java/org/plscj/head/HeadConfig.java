@@ -35,19 +35,22 @@ public record HeadConfig(
 
     public HeadConfig {
         if (numClasses < 1) {
-            throw new IllegalArgumentException("num_classes must be >= 1, got " + numClasses);
+            throw new HeadConfigException("num_classes", "num_classes must be positive, got " + numClasses);
         }
         if (embDim < 1) {
-            throw new IllegalArgumentException("emb_dim must be >= 1, got " + embDim);
+            throw new HeadConfigException("emb_dim", "emb_dim must be positive, got " + embDim);
         }
         if (!(sampleRatio > 0 && sampleRatio <= 1)) {
-            throw new IllegalArgumentException("sample_ratio must be in (0, 1], got " + sampleRatio);
+            throw new HeadConfigException("sample_ratio", "sample_ratio must be in (0, 1], got " + sampleRatio);
         }
-        if (momentum < 0 || momentum >= 1 || weightDecay < 0) {
-            throw new IllegalArgumentException("need 0 <= momentum < 1 and weight_decay >= 0, got " + momentum + ", " + weightDecay);
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new HeadConfigException("momentum", "momentum must be in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0)) {
+            throw new HeadConfigException("weight_decay", "weight_decay must be >= 0, got " + weightDecay);
         }
         if (blockRows < 0) {
-            throw new IllegalArgumentException("block rows must be >= 0 (0 = automatic), got " + blockRows);
+            throw new HeadConfigException("block_rows", "block rows must be >= 0 (0 = automatic), got " + blockRows);
         }
     }
 

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.plscj.checkpoint.RemoteStorages;
+import org.plscj.head.HeadConfig;
+import org.plscj.head.HeadConfigException;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
 
@@ -154,13 +156,11 @@ public record TrainConfig(
         if (lossType == null) {
             throw new ConfigException("loss_type", "loss_type must be given");
         }
-        requirePositive("emb_dim", embDim);
-        requirePositive("num_classes", numClasses);
         requirePositive("train_batch_size", trainBatchSize);
         requirePositive("test_batch_size", testBatchSize);
         lrSteps = checkedSteps(lrSteps);
         checkSchedule(lr, lrScheduler, lrDecayFactor, warmupEpochs, trainEpochs, trainSteps);
-        checkOptimizer(sampleRatio, momentum, weightDecay);
+        checkHead(numClasses, embDim, lossType, sampleRatio, momentum, weightDecay);
         requireText("dataset_dir", datasetDir);
         requireText("model_save_dir", modelSaveDir);
         valTargets = checkedTargets(valTargets);
@@ -221,6 +221,12 @@ public record TrainConfig(
      */
     public Margin margin() {
         return resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
+    }
+
+    /** The head this config trains: its classes, margins, Partial FC ratio, seed, logits memory and SGD settings. */
+    public HeadConfig head() {
+        return HeadConfig.of(numClasses, embDim, lossType).withMargin(margin()).withSampleRatio(sampleRatio).withSeed(seed)
+                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay);
     }
 
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */
@@ -300,15 +306,13 @@ public record TrainConfig(
         }
     }
 
-    private static void checkOptimizer(double sampleRatio, double momentum, double weightDecay) {
-        if (!(sampleRatio > 0 && sampleRatio <= 1)) {
-            throw new ConfigException("sample_ratio", "sample_ratio must be in (0, 1], got " + sampleRatio);
-        }
-        if (!(momentum >= 0 && momentum < 1)) {
-            throw new ConfigException("momentum", "momentum must be in [0, 1), got " + momentum);
-        }
-        if (!(weightDecay >= 0)) {
-            throw new ConfigException("weight_decay", "weight_decay must be >= 0, got " + weightDecay);
+    /** The head's own rules (one place: {@link HeadConfig}), reported under the config key they concern. */
+    private static void checkHead(long numClasses, int embDim, LossType lossType, double sampleRatio, double momentum,
+            double weightDecay) {
+        try {
+            HeadConfig.of(numClasses, embDim, lossType).withSampleRatio(sampleRatio).withOptimizer(momentum, weightDecay);
+        } catch (HeadConfigException e) {
+            throw new ConfigException(e.key(), e.getMessage());
         }
     }
 

@@ -114,9 +114,7 @@ public final class Trainer implements AutoCloseable {
             // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
             torch.manual_seed(config.seed());
             this.backbone = Backbones.create(config.modelName(), config.embDim());
-            HeadConfig headConfig = HeadConfig.of(config.numClasses(), config.embDim(), config.lossType())
-                    .withMargin(config.margin()).withSampleRatio(config.sampleRatio()).withSeed(config.seed())
-                    .withRecomputedLogits(config.recomputeLogits()).withOptimizer(config.momentum(), config.weightDecay());
+            HeadConfig headConfig = config.head();
             this.firstStep = start.firstStep();
             ElasticBatch.Choice elastic = start.batch(config, comm.worldSize(), comm.rank() == 0 ? out : null);
             this.config = elastic.config();
