@@ -13,8 +13,9 @@ import org.plscj.tb.EventFileWriter;
  * per logged or tested step (the test's accuracies as {@code <target>_acc} on the same line), and the PNG
  * curves refreshed at every checkpoint. Images/s are measured over the steps since the last line, without the time
  * spent testing and saving. The same steps go into a TensorBoard event file of this run under {@code <dir>/tb/}
- * ({@link #TB_DIR}): {@code train/*} scalars as in metrics.jsonl, {@code val/<target>/acc}, {@code val/<target>/val_at_far} (VAL at {@link org.plscj.eval.VerificationMetrics#FAR_TARGET})
- * and the ROC as the image {@code val/<target>/roc}; synced to disk at every checkpoint.
+ * ({@link #TB_DIR}): {@code train/*} scalars as in metrics.jsonl, {@code val/<target>/acc},
+ * {@code val/<target>/val_at_far} (VAL at {@link org.plscj.eval.VerificationMetrics#FAR_TARGET}) and the ROC as the
+ * image {@code val/<target>/roc}; synced to disk at every checkpoint.
  */
 final class TrainingLog implements AutoCloseable {
     /** The TensorBoard directory under model_save_dir. */
