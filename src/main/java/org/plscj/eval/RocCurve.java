@@ -33,6 +33,12 @@ public record RocCurve(String name, double[] thresholds, double[] tpr, double[] 
 
     /** Plots TPR over FPR into a {@value #WIDTH}×{@value #HEIGHT} PNG. Works without a display. */
     public void writePng(Path file) throws IOException {
+        byte[] png = png();
+        AtomicFile.write(file, out -> out.write(png));
+    }
+
+    /** The PNG {@link #writePng} writes, as bytes (for an image summary). */
+    public byte[] png() throws IOException {
         // why: rendering must not need an X server (training hosts have none); it only takes effect
         // if no AWT toolkit was created before, and nothing here needs a display either way
         if (System.getProperty("java.awt.headless") == null) {
@@ -43,7 +49,7 @@ public record RocCurve(String name, double[] thresholds, double[] tpr, double[] 
         chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0).setLegendVisible(false);
         XYSeries series = chart.addSeries(name, fpr, tpr);
         series.setMarker(SeriesMarkers.NONE);
-        AtomicFile.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 
     /** Writes {@code threshold,tpr,fpr} and one row per threshold, values as Java prints doubles (round-trip exact). */

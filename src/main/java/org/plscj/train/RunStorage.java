@@ -164,7 +164,7 @@ final class RunStorage implements AutoCloseable {
         Path saveDir = config.localModelSaveDir();
         Path archive = saveDir.resolve("replaced-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
                 .format(Instant.now()));
-        for (String name : List.of("checkpoints", BestCheckpoint.DIRECTORY, MetricsLog.FILE_NAME)) {
+        for (String name : List.of("checkpoints", BestCheckpoint.DIRECTORY, MetricsLog.FILE_NAME, TrainingLog.TB_DIR)) {
             Path p = saveDir.resolve(name);
             if (Files.exists(p)) {
                 Files.createDirectories(archive);

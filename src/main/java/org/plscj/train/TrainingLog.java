@@ -6,15 +6,23 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.plscj.eval.VerificationReport;
+import org.plscj.tb.EventFileWriter;
 
 /**
  * What rank 0 reports about a run: a progress line (or bar) every log_period steps, one metrics.jsonl line
  * per logged or tested step (the test's accuracies as {@code <target>_acc} on the same line), and the PNG
  * curves refreshed at every checkpoint. Images/s are measured over the steps since the last line, without the time
- * spent testing and saving.
+ * spent testing and saving. The same steps go into a TensorBoard event file of this run under {@code <dir>/tb/}
+ * ({@link #TB_DIR}): {@code train/*} scalars as in metrics.jsonl, {@code val/<target>/acc},
+ * {@code val/<target>/val_at_far} (VAL at {@link org.plscj.eval.VerificationMetrics#FAR_TARGET}) and the ROC as the
+ * image {@code val/<target>/roc}; synced to disk at every checkpoint.
  */
 final class TrainingLog implements AutoCloseable {
+    /** The TensorBoard directory under model_save_dir. */
+    static final String TB_DIR = "tb";
+
     private final MetricsLog metrics;
+    private final EventFileWriter events;
     private final ProgressReporter progress;
     private final long imagesPerStep;
     private long windowStart = System.nanoTime();
@@ -24,6 +32,9 @@ final class TrainingLog implements AutoCloseable {
         this.metrics = MetricsLog.open(dir, firstStep);
         this.progress = out == System.out ? new ProgressReporter(totalSteps, firstStep) : new ProgressReporter(totalSteps, firstStep, out);
         this.imagesPerStep = imagesPerStep;
+        this.events = EventFileWriter.create(dir.resolve(TB_DIR));
+        // why always: TensorBoard then drops what an earlier run in this directory logged from here on, as metrics.jsonl does
+        events.sessionStart(firstStep + 1);
     }
 
     /**
@@ -45,6 +56,7 @@ final class TrainingLog implements AutoCloseable {
         Map<String, Double> extra = new LinkedHashMap<>(values);
         tested.forEach((target, report) -> extra.put(target + "_acc", report.accuracy()));
         metrics.append(new MetricsEntry(done, epoch, loss, acc, lr, imagesPerSecond, progress.etaSeconds(), extra));
+        writeEvents(done, loss, acc, lr, imagesPerSecond, tested, values);
         if (logDue) {
             windowStart = System.nanoTime();
             windowSteps = 0;
@@ -58,11 +70,36 @@ final class TrainingLog implements AutoCloseable {
 
     void checkpointSaved() throws IOException {
         metrics.writeCurves();
+        events.sync();
     }
 
     @Override
     public void close() throws IOException {
-        progress.close();
-        metrics.close();
+        try (events; metrics) {
+            progress.close();
+        }
+    }
+
+    /** This step's line of metrics.jsonl (without epoch and ETA) as TensorBoard scalars, and its tests with their ROC. */
+    private void writeEvents(long done, double loss, Double acc, double lr, double imagesPerSecond, Map<String, VerificationReport> tested,
+            Map<String, Double> values) throws IOException {
+        Map<String, Double> scalars = new LinkedHashMap<>();
+        scalars.put("train/loss", loss);
+        if (acc != null) {
+            scalars.put("train/acc", acc);
+        }
+        scalars.put("train/lr", lr);
+        if (!Double.isNaN(imagesPerSecond)) {
+            scalars.put("train/images_per_s", imagesPerSecond);
+        }
+        values.forEach((name, value) -> scalars.put("train/" + name, value));
+        tested.forEach((target, report) -> {
+            scalars.put("val/" + target + "/acc", report.accuracy());
+            scalars.put("val/" + target + "/val_at_far", report.val());
+        });
+        events.scalars(done, scalars);
+        for (Map.Entry<String, VerificationReport> test : tested.entrySet()) {
+            events.image("val/" + test.getKey() + "/roc", done, test.getValue().roc().png());
+        }
     }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.comm.Communicator;
 import org.plscj.tensor.Native;
+import org.plscj.testing.EventFileReader;
 import org.plscj.testing.Jvm;
 import org.plscj.testing.TinyRun;
 
@@ -104,6 +105,8 @@ class SaveDirectoryTest {
         }
         assertEquals(first, names(archive.resolve("checkpoints")), "the earlier run's checkpoints are kept aside");
         assertTrue(Files.exists(archive.resolve(MetricsLog.FILE_NAME)));
+        assertEquals(1, EventFileReader.files(archive.resolve(TrainingLog.TB_DIR)).size(), "the earlier run's TensorBoard file too");
+        assertEquals(1, EventFileReader.files(dir.resolve(TrainingLog.TB_DIR)).size(), "the new run's TensorBoard file only");
         String secondRun = Checkpoint.open(dir.resolve("checkpoints/step-00000006")).meta().runId();
         assertFalse(secondRun.equals(firstRun), "a new run has a new id");
         assertEquals(6, MetricsLog.read(dir).size(), "the new run's metrics only");
