@@ -30,20 +30,8 @@ predict() { # nodes procs gbit cap
 }
 
 ns=(plscpvm0 plscpvm1); ifs=(pjpvm0 pjpvm1); ips=(10.80.0.1 10.80.0.2)
-cleanup() { ip netns del "${ns[0]}" 2>/dev/null || true; ip netns del "${ns[1]}" 2>/dev/null || true; }
-trap cleanup EXIT
-machines() { # rate
-  cleanup
-  ip netns add "${ns[0]}"; ip netns add "${ns[1]}"
-  ip link add "${ifs[0]}" type veth peer name "${ifs[1]}"
-  for k in 0 1; do
-    ip link set "${ifs[$k]}" netns "${ns[$k]}"
-    ip -n "${ns[$k]}" addr add "${ips[$k]}/24" dev "${ifs[$k]}"
-    ip -n "${ns[$k]}" link set "${ifs[$k]}" up
-    ip -n "${ns[$k]}" link set lo up
-    ip netns exec "${ns[$k]}" tc qdisc add dev "${ifs[$k]}" root tbf rate "$1" burst 1mb latency 100ms
-  done
-}
+. "$here/bench/two_namespaces.sh"
+trap namespaces_down EXIT
 node() { # k log
   ip netns exec "${ns[$1]}" env GLOO_SOCKET_IFNAME="${ifs[$1]}" MASTER_ADDR="${ips[0]}" MASTER_PORT=29541 WORLD_SIZE=2 \
     RANK="$1" LOCAL_RANK=0 LOCAL_WORLD_SIZE=1 OPENBLAS_NUM_THREADS=1 PLSC_NUM_THREADS=1 \
@@ -56,13 +44,13 @@ row() { # shape cap predicted measured
 echo "| shape | bucket_cap_mb | predicted step ms | measured step ms | predicted / measured |"
 echo "|---|---|---|---|---|"
 for gbit in 1 0.2; do
-  machines "$(python3 -c "print(int($gbit * 1000))")mbit"
+  namespaces_up "$(python3 -c "print(int($gbit * 1000))")mbit"
   node 1 "$log/m$gbit-1.log" & node 0 "$log/m$gbit-0.log"; wait
   m=$(json "$log/m$gbit-0.log")
   row "2 machines × 1 worker (1 core), $gbit Gbit/s" 0 "$(predict 2 1 "$gbit" 0)" "$(field "$m" bucket_0_step_ms)"
   row "2 machines × 1 worker (1 core), $gbit Gbit/s" 25 "$(predict 2 1 "$gbit" 25)" "$(field "$m" bucket_25_step_ms)"
 done
-cleanup
+namespaces_down
 "$here/plsc" "${bench[@]}" --nproc 2 --bucket-cap-mb 0,25 > "$log/local.log" 2>&1
 m=$(json "$log/local.log")
 row "1 machine × 2 workers (1 core each), loopback" 0 "$(predict 1 2 10 0)" "$(field "$m" bucket_0_step_ms)"

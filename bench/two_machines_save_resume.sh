@@ -13,17 +13,9 @@ ns=(plscbench0 plscbench1)
 ifs=(pjbench0 pjbench1)
 ips=(10.78.0.1 10.78.0.2)
 
-cleanup() { ip netns del "${ns[0]}" 2>/dev/null || true; ip netns del "${ns[1]}" 2>/dev/null || true; }
-trap cleanup EXIT
-cleanup
-ip netns add "${ns[0]}"; ip netns add "${ns[1]}"
-ip link add "${ifs[0]}" type veth peer name "${ifs[1]}"
-for k in 0 1; do
-  ip link set "${ifs[$k]}" netns "${ns[$k]}"
-  ip -n "${ns[$k]}" addr add "${ips[$k]}/24" dev "${ifs[$k]}"
-  ip -n "${ns[$k]}" link set "${ifs[$k]}" up
-  ip -n "${ns[$k]}" link set lo up
-done
+. "$here/bench/two_namespaces.sh"
+trap namespaces_down EXIT
+namespaces_up
 
 rm -rf "$work"; mkdir -p "$work/disk" "$work/store"
 "$here/plsc" data convert --from-generator --classes 11 --per-class 8 --out "$work/data" > /dev/null
