@@ -5,12 +5,12 @@ import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 /** File names inside one checkpoint directory; one place so saving and loading cannot drift apart. */
-final class CheckpointLayout {
+public final class CheckpointLayout {
     static final String BACKBONE = "backbone.pt";
     static final String OPTIMIZER = "optimizer.pt";
     /** The classes' names ({@link org.plscj.labels.LabelMap}), when the training data had them; copied on reshard. */
     static final String LABELS = org.plscj.labels.LabelMap.FILE;
-    static final String DIRECTORY_PREFIX = "step-";
+    public static final String DIRECTORY_PREFIX = "step-";
     private static final String PARTIAL_SUFFIX = ".partial";
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
@@ -32,7 +32,7 @@ final class CheckpointLayout {
      *
      * @throws CheckpointException naming {@code source} and the offending name
      */
-    static String requirePlainName(String name, Object source) {
+    public static String requirePlainName(String name, Object source) {
         if (name == null || !PLAIN_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
             throw new CheckpointException(source + " names the file '" + name + "', which is not a plain file name"
                     + " ([A-Za-z0-9._-]+); refusing to read or write outside the checkpoint");
@@ -41,12 +41,12 @@ final class CheckpointLayout {
     }
 
     /** Where a save is written before it becomes visible; a dot name, never mistaken for a checkpoint. */
-    static Path partial(Path root, long step) {
+    public static Path partial(Path root, long step) {
         return partial(root.resolve(directoryName(step)));
     }
 
     /** The partial directory of any checkpoint directory, beside it: {@code dir/../.NAME.partial}. */
-    static Path partial(Path checkpoint) {
+    public static Path partial(Path checkpoint) {
         return checkpoint.resolveSibling("." + checkpoint.getFileName() + PARTIAL_SUFFIX);
     }
 

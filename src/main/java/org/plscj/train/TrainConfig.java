@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.plscj.checkpoint.RemoteStorages;
+import org.plscj.remote.RemoteStorages;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.HeadConfigException;
 import org.plscj.head.LossType;

@@ -4,6 +4,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.plscj.remote.DirectoryRemoteStorage;
+import org.plscj.remote.RemoteStorage;
 
 /** A test provider: {@code fake:///abs/dir} is the local directory {@code /abs/dir}; counts uploads and downloads. */
 public final class FakeRemoteStorage extends DirectoryRemoteStorage {

@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.remote.RemoteStorage;
+import org.plscj.remote.RemoteStorages;
 import org.plscj.testing.TinyRun;
 import org.plscj.train.TrainConfig;
 import org.plscj.train.Trainer;

@@ -13,8 +13,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.plscj.checkpoint.FileSystemRemoteStorage;
-import org.plscj.checkpoint.RemoteStorage;
+import org.plscj.remote.FileSystemRemoteStorage;
+import org.plscj.remote.RemoteStorage;
 
 /**
  * Checkpoints on HDFS, S3 (s3a), WebHDFS and viewfs through Hadoop's {@link FileSystem} API (no {@code hadoop fs}

@@ -1,9 +1,10 @@
-package org.plscj.checkpoint;
+package org.plscj.remote;
 
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Map;
 import java.util.ServiceLoader;
+import org.plscj.checkpoint.CheckpointException;
 
 /** Finds the {@link RemoteStorage} provider for a URI on the class path. */
 public final class RemoteStorages {

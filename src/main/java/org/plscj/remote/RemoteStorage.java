@@ -1,4 +1,4 @@
-package org.plscj.checkpoint;
+package org.plscj.remote;
 
 import java.io.IOException;
 import java.net.URI;
@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiPredicate;
+import org.plscj.checkpoint.CheckpointMeta;
 
 /**
  * Where checkpoints go beyond the local disk (HDFS, S3, ...): a service provider found by

@@ -1,4 +1,4 @@
-package org.plscj.checkpoint;
+package org.plscj.remote;
 
 import java.net.URI;
 import java.nio.file.Path;

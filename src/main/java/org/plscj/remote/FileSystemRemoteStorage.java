@@ -1,4 +1,4 @@
-package org.plscj.checkpoint;
+package org.plscj.remote;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiPredicate;
+import org.plscj.checkpoint.Checkpoint;
+import org.plscj.checkpoint.CheckpointException;
+import org.plscj.checkpoint.CheckpointLayout;
+import org.plscj.checkpoint.CheckpointMeta;
 import org.plscj.io.FileTrees;
+import org.plscj.io.Sha256;
 
 /**
  * {@link RemoteStorage}'s whole protocol (partial directory, read-back verification, manifest last, atomic
@@ -142,7 +147,7 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
             }
             String readBack;
             try (InputStream in = open(remote)) {
-                readBack = CheckpointStore.sha256(in);
+                readBack = Sha256.of(in);
             }
             if (!readBack.equals(e.getValue())) {
                 throw new IOException(remote + " reads back with SHA-256 " + readBack + ", the manifest says " + e.getValue());
@@ -253,7 +258,7 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
                 try (InputStream in = open(remote)) {
                     Files.copy(in, local);
                 }
-                String actual = CheckpointStore.sha256(local);
+                String actual = Sha256.of(local);
                 if (!actual.equals(e.getValue())) {
                     throw new CheckpointException(remote + " is damaged: its SHA-256 is " + actual + ", the manifest says " + e.getValue()
                             + "; nothing was overwritten in " + localParent);
