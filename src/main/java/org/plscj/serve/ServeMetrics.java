@@ -77,9 +77,13 @@ final class ServeMetrics {
                 .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum());
     }
 
-    /** The writer for a scrape's {@code Accept} header: the Prometheus text format unless OpenMetrics or protobuf is asked for. */
+    /**
+     * The writer for a scrape's {@code Accept} header: OpenMetrics when asked for, else the Prometheus text format (also
+     * for protobuf, whose writer needs the client's shaded protobuf module, left out to keep the jar small).
+     */
     static ExpositionFormatWriter format(String accept) {
-        return FORMATS.findWriter(accept);
+        ExpositionFormatWriter asked = FORMATS.findWriter(accept);
+        return asked.isAvailable() ? asked : FORMATS.getPrometheusTextFormatWriter();
     }
 
     /** Every metric, this server's then the JVM's, in {@code format}. */

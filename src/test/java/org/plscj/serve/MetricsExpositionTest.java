@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +74,29 @@ class MetricsExpositionTest {
                 "process_resident_memory_bytes")) {
             assertTrue(families.containsKey(jvm), jvm + " missing; families: " + families.keySet());
         }
+    }
+
+    @Test
+    void aScraperAskingForOpenMetricsGetsItAndOneAskingForProtobufGetsText() throws Exception {
+        ServeConfig config = ServeConfig.defaults().withAddress("127.0.0.1", 0);
+        try (FaceServer server = new FaceServer(new SliceEngine(0), "slices", null, null, config)) {
+            String base = "http://127.0.0.1:" + server.start();
+            HttpResponse<String> openMetrics = scrape(base, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+            assertEquals(200, openMetrics.statusCode());
+            assertTrue(openMetrics.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"));
+            assertTrue(openMetrics.body().endsWith("# EOF\n"), "OpenMetrics ends with # EOF");
+            // what Prometheus sends with native histograms on: protobuf first, text as the fallback
+            HttpResponse<String> proto = scrape(base, "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                    + "encoding=delimited;q=0.6,text/plain;version=0.0.4;q=0.3");
+            assertEquals(200, proto.statusCode(), proto.body());
+            assertTrue(proto.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+            assertTrue(parse(proto.body()).containsKey("plsc_queue_depth"));
+        }
+    }
+
+    private static HttpResponse<String> scrape(String base, String accept) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics")).header("Accept", accept).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
