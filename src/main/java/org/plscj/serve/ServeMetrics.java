@@ -19,7 +19,8 @@ import java.util.function.IntSupplier;
  * What {@code GET /metrics} reports, through Prometheus' Java client: requests by endpoint and status, their latency
  * (the client's standard classic buckets, 5 ms to 10 s), backbone batch sizes, images embedded, the queue depth, the
  * served model, and the JVM's and the process's own metrics. Holds one counter per endpoint and status seen and one
- * histogram per endpoint, nothing per request.
+ * histogram per endpoint, nothing per request. Exemplars are off: PLSC-J traces nothing they could point to, and
+ * each observation would otherwise look for a trace context.
  */
 final class ServeMetrics {
     /** Powers of two up to the largest batch a server is usually given. */
@@ -30,12 +31,13 @@ final class ServeMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requests = Counter.builder().name("plsc_requests_total").help("HTTP requests by endpoint and status.")
-            .labelNames("endpoint", "status").register(registry);
+            .labelNames("endpoint", "status").withoutExemplars().register(registry);
     private final Histogram latency = Histogram.builder().name("plsc_request_seconds").help("Request latency.").classicOnly()
-            .labelNames("endpoint").register(registry);
+            .labelNames("endpoint").withoutExemplars().register(registry);
     private final Histogram batchSizes = Histogram.builder().name("plsc_batch_size").help("Images per backbone batch.").classicOnly()
-            .classicUpperBounds(BATCH_SIZES).register(registry);
-    private final Counter images = Counter.builder().name("plsc_images_total").help("Images embedded.").register(registry);
+            .classicUpperBounds(BATCH_SIZES).withoutExemplars().register(registry);
+    private final Counter images = Counter.builder().name("plsc_images_total").help("Images embedded.").withoutExemplars()
+            .register(registry);
     private final Info model = Info.builder().name("plsc_model_info")
             .help("The served model: its name and fingerprint (SHA-256 of its weights).").labelNames("model", "fingerprint").register(registry);
     private volatile IntSupplier queueDepth = () -> 0;
