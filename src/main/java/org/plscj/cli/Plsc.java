@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "plsc",
         mixinStandardHelpOptions = true,
-        version = "plsc 0.1.0 (PLSC-J)",
+        versionProvider = PlscVersion.class,
         description = {
             "Large-scale classification on the JVM: a model-parallel margin-softmax head (PLSC dist_softmax /",
             "dist_arcface, Partial FC) over libtorch and torch c10d (Gloo on CPU, NCCL on GPU).",
@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
         subcommands = {TrainCommand.class, EvalCommand.class, PlanCommand.class, ReshardCommand.class, InspectCommand.class,
             ExportCommand.class, ImportCommand.class, ServeCommand.class, GalleryCommand.class, PredictCommand.class,
             CheckCommand.class, BenchCommand.class, LaunchCommand.class, DataCommand.class, DemoCommand.class,
-            CommandLine.HelpCommand.class})
+            CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Plsc {
     /** Exit code for unusable input (bad options, labels, shapes). */
     static final int BAD_INPUT = 2;

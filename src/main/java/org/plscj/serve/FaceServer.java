@@ -8,6 +8,8 @@ import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.KeyStore;
@@ -157,7 +159,7 @@ public final class FaceServer implements AutoCloseable {
         });
         app.delete(AccessRules.GALLERY + "/{id}", this::unenrol);
         app.get("/health", this::health);
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.render()));
+        app.get("/metrics", this::scrape);
     }
 
     /** Starts listening; returns the port (useful with port 0). */
@@ -242,6 +244,14 @@ public final class FaceServer implements AutoCloseable {
         String id = String.format("%016x", ThreadLocalRandom.current().nextLong());
         LOG.error("request {} ({} {}) failed", id, ctx.method(), path, e);
         reply(ctx, 500, Map.of("error", "internal error, request id " + id));
+    }
+
+    /** The metrics in the format the scraper's {@code Accept} header asks for (Prometheus text by default). */
+    private void scrape(Context ctx) throws IOException {
+        ExpositionFormatWriter format = ServeMetrics.format(ctx.header("Accept"));
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        metrics.write(text, format);
+        ctx.contentType(format.getContentType()).result(text.toByteArray());
     }
 
     private void health(Context ctx) {

@@ -4,6 +4,6 @@
  * default, API key, body types, TLS from PEM), its limits (body bytes counted while reading, image pixels read from
  * headers, request timeout, graceful drain) and the enrolled gallery persisted as a checksummed log plus atomic
  * snapshots, bound to the fingerprint (weights' SHA-256) of the model that made its templates, and rebuilt for a new
- * model by re-enrolment. Its benchmark lives in {@code bench}.
+ * model by re-enrolment, and its {@code /metrics} (through Prometheus' Java client). Its benchmark lives in {@code bench}.
  */
 package org.plscj.serve;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -17,6 +18,9 @@ import java.util.stream.Collectors;
 public record CpuFeatures(Set<String> flags) {
     /** The flags that give oneDNN native bfloat16 convolutions and GEMMs: AVX512-BF16 or AMX-BF16. */
     private static final Set<String> BF16_FLAGS = Set.of("avx512_bf16", "amx_bf16");
+    /** The flags behind oneDNN's CPU ISA levels (sse41 … avx512_core_amx), oldest first, in the kernel's names. */
+    private static final List<String> ONEDNN_FLAGS = List.of("sse4_1", "avx", "avx2", "fma", "avx_vnni", "avx512f", "avx512bw",
+            "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_int8", "amx_bf16");
 
     public CpuFeatures {
         flags = Set.copyOf(flags);
@@ -48,5 +52,10 @@ public record CpuFeatures(Set<String> flags) {
     public String bf16Flags() {
         String present = BF16_FLAGS.stream().filter(flags::contains).sorted().collect(Collectors.joining(", "));
         return present.isEmpty() ? "none" : present;
+    }
+
+    /** The instruction-set extensions oneDNN picks its kernels by that this CPU has, oldest first (empty when unknown). */
+    public List<String> oneDnnFlags() {
+        return ONEDNN_FLAGS.stream().filter(flags::contains).toList();
     }
 }

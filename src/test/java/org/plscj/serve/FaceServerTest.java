@@ -223,7 +223,8 @@ class FaceServerTest {
     }
 
     private static long metricValue(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.substring(name.length() + 1).trim()))
+        // why through double: the Prometheus client writes counters as floats ("256.0")
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> (long) Double.parseDouble(l.substring(name.length() + 1).trim()))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + name + " in\n" + metrics));
     }
 

@@ -52,8 +52,9 @@ class NamedIdentifyTest {
             assertEquals(bundle.fingerprint(), health.get("fingerprint").asText());
             assertEquals(NAMED, health.get("named_classes").asInt());
             String metrics = client.get("/metrics").body();
-            assertTrue(metrics.contains("plsc_model_info{model=\"" + TestBundles.MODEL + "\",fingerprint=\"" + bundle.fingerprint() + "\"} 1"),
-                    metrics);
+            String info = metrics.lines().filter(l -> l.startsWith("plsc_model_info{")).findFirst().orElse("no plsc_model_info in\n" + metrics);
+            assertTrue(info.contains("model=\"" + TestBundles.MODEL + "\"") && info.contains("fingerprint=\"" + bundle.fingerprint() + "\"")
+                    && Double.parseDouble(info.substring(info.lastIndexOf(' ') + 1)) == 1, info);
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** CpuFeatures: bf16 hardware is read from /proc/cpuinfo's flags, never guessed from the model name. */
@@ -36,5 +37,14 @@ class CpuFeaturesTest {
     void aTextWithoutFlagsMeansNothingIsAssumed() {
         assertFalse(CpuFeatures.parse("").bf16());
         assertFalse(CpuFeatures.parse("model name : Some CPU with bf16 in its name\n").bf16(), "never from the model name");
+    }
+
+    @Test
+    void oneDnnFlagsAreTheIsaExtensionsPresentOldestFirstAndNothingElse() {
+        assertEquals(List.of("avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"),
+                CpuFeatures.parse(AVX512_NO_BF16).oneDnnFlags(), "fpu, sse2 and avx512cd pick no oneDNN kernel");
+        assertEquals(List.of("avx512f", "amx_tile", "amx_int8", "amx_bf16"),
+                CpuFeatures.parse("flags\t\t: amx_int8 amx_bf16 avx512f amx_tile\n").oneDnnFlags());
+        assertEquals(List.of(), CpuFeatures.parse("").oneDnnFlags());
     }
 }
