@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,11 @@ import org.plscj.tensor.Tensors;
 public final class Checkpoint {
     private final Path dir;
     private final CheckpointMeta meta;
+    /**
+     * The generator states of the head shards already read, by file name: a worker's own shard is read for its rows,
+     * and its few-KB state must not cost a second read of the whole shard (2 GB at 1M classes × 512).
+     */
+    private final Map<String, byte[]> rngStates = new HashMap<>();
 
     private Checkpoint(Path dir, CheckpointMeta meta) {
         this.dir = dir;
@@ -268,8 +274,11 @@ public final class Checkpoint {
         if (worldSize != meta.worldSize()) {
             return Optional.empty();
         }
-        Object state = read(dir.resolve(CheckpointLayout.headShard(rank, worldSize))).get(RNG_STATE);
-        return state instanceof Tensor t ? Optional.of(t) : Optional.empty();
+        String name = CheckpointLayout.headShard(rank, worldSize);
+        if (!rngStates.containsKey(name)) {
+            keepRngState(name, read(dir.resolve(name)));
+        }
+        return Optional.ofNullable(rngStates.get(name)).map(Tensors::bytes);
     }
 
     /** The rows of {@code target}'s class range, cut from the saved shards that overlap it (any old world size). */
@@ -320,8 +329,10 @@ public final class Checkpoint {
             if (from >= to) {
                 continue;
             }
-            Path file = dir.resolve(CheckpointLayout.headShard(q, meta.worldSize()));
+            String name = CheckpointLayout.headShard(q, meta.worldSize());
+            Path file = dir.resolve(name);
             Map<String, Object> saved = read(file);
+            keepRngState(name, saved);
             for (int k = 0; k < names.length; k++) {
                 if (saved.containsKey(names[k])) {
                     pieces.get(k).add(tensor(saved, names[k], file).narrow(0, from - old.start(), to - from));
@@ -333,6 +344,11 @@ public final class Checkpoint {
             joined[k] = pieces.get(k).isEmpty() ? null : Tensors.cat0(pieces.get(k).toArray(new Tensor[0]));
         }
         return new HeadState(joined[0], joined[1], joined[2], joined[3]);
+    }
+
+    /** Remembers the generator state (or its absence: null) that head shard {@code name} holds. */
+    private void keepRngState(String name, Map<String, Object> saved) {
+        rngStates.put(name, saved.get(RNG_STATE) instanceof Tensor t ? Tensors.toByteArray(t) : null);
     }
 
     private static Map<String, Object> read(Path file) {

@@ -1,5 +1,6 @@
 package org.plscj.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,10 @@ import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.checkpoint.Checkpoint;
+import org.plscj.head.ClassShard;
+import org.plscj.tensor.Scoped;
+import org.plscj.tensor.Tensors;
 import org.plscj.testing.TinyRun;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.comm.Communicator;
@@ -121,6 +126,20 @@ class TrainerTest {
         assertTrue(seen.stream().noneMatch(StepEvent::epochEnd));
         List<Double> logged = losses(dir);
         assertEquals(logged, seen.stream().map(e -> e.result().loss()).toList(), "the listener sees the losses metrics.jsonl has");
+    }
+
+    @Test
+    void aResumingWorkerTakesItsGeneratorStateFromTheShardReadForItsRowsNotASecondRead(@TempDir Path dir) throws Exception {
+        train(config(dir, "train_steps=3"), false);
+        Path saved = dir.resolve("checkpoints").resolve("step-00000003");
+        ClassShard mine = ClassShard.of(CLASSES, 1, 0);
+        byte[] expected = Scoped.compute(() -> Tensors.toByteArray(Checkpoint.openFor(saved, 0, 1, mine).rngState(0, 1).orElseThrow()));
+        Checkpoint resuming = Checkpoint.openFor(saved, 0, 1, mine);
+        Scoped.run(() -> resuming.headShard(mine));
+        // why delete: a read of the shard after its rows were taken would now fail; the state must come from that read
+        Files.delete(saved.resolve("head-rank-0-of-1.pt"));
+        byte[] state = Scoped.compute(() -> Tensors.toByteArray(resuming.rngState(0, 1).orElseThrow()));
+        assertArrayEquals(expected, state);
     }
 
     @Test
