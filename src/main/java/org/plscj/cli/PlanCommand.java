@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.plscj.model.Backbone;
+import org.plscj.model.Backbones;
 import org.plscj.train.MemoryProbe;
 import org.plscj.tensor.Native;
 import org.plscj.train.TrainConfig;
@@ -62,28 +64,31 @@ final class PlanCommand implements Callable<Integer> {
         TrainConfig c = TrainConfigLoader.load(config, overrides);
         Native.load();
         int world = nproc * nnodes;
-        TrainingPlan plan = TrainingPlan.of(c, world, nproc);
-        System.out.printf("plan: %s + %s, %,d classes, emb_dim %d, batch %d per worker, %d worker(s) (%d per machine)%s%n",
-                c.modelName(), c.lossType().plscName(), c.numClasses(), c.embDim(), c.trainBatchSize(), world, nproc,
-                c.sampleRatio() < 1 ? ", sample_ratio " + c.sampleRatio() : "");
-        System.out.printf("  classes per worker        %,15d%n", plan.classesPerWorker());
-        row("W (class centres)", plan.weightBytes());
-        row("W momentum", plan.momentumBytes());
-        row(c.recomputeLogits() ? "logits (recomputed)" : "logits buffer", plan.logitsBytes());
-        row("backbone θ, ∇θ, momentum", plan.backboneBytes());
-        row("backbone activations", plan.activationBytes());
-        row("total per worker", plan.totalBytes());
-        System.out.printf("  machine: %,.0f MiB available of %,.0f MiB; per worker %,.0f MiB%n", MemoryProbe.availableBytes() / MIB,
-                MemoryProbe.totalBytes() / MIB, MemoryProbe.availableBytes() / MIB / nproc);
-        System.out.printf("  largest class count that fits: %,d (%,d per worker; estimate, head %d bytes per class)%n",
-                plan.head().maxClassesTotal(), plan.head().maxClassesPerWorker(), plan.head().bytesPerClass());
-        boolean fits = plan.fits();
-        System.out.println(fits ? "  fits: yes" : "  fits: NO — lower num_classes per worker (more workers), sample_ratio, "
-                + "recompute_logits or train_batch_size");
-        if (time) {
-            timeOptions.print(c, nnodes, nproc, System.out);
+        // why one backbone: the memory plan and the time plan read the same network; building r100 twice costs seconds
+        try (Backbone net = Backbones.create(c.modelName(), c.embDim())) {
+            TrainingPlan plan = TrainingPlan.of(c, world, nproc, net);
+            System.out.printf("plan: %s + %s, %,d classes, emb_dim %d, batch %d per worker, %d worker(s) (%d per machine)%s%n",
+                    c.modelName(), c.lossType().plscName(), c.numClasses(), c.embDim(), c.trainBatchSize(), world, nproc,
+                    c.sampleRatio() < 1 ? ", sample_ratio " + c.sampleRatio() : "");
+            System.out.printf("  classes per worker        %,15d%n", plan.classesPerWorker());
+            row("W (class centres)", plan.weightBytes());
+            row("W momentum", plan.momentumBytes());
+            row(c.recomputeLogits() ? "logits (recomputed)" : "logits buffer", plan.logitsBytes());
+            row("backbone θ, ∇θ, momentum", plan.backboneBytes());
+            row("backbone activations", plan.activationBytes());
+            row("total per worker", plan.totalBytes());
+            System.out.printf("  machine: %,.0f MiB available of %,.0f MiB; per worker %,.0f MiB%n", MemoryProbe.availableBytes() / MIB,
+                    MemoryProbe.totalBytes() / MIB, MemoryProbe.availableBytes() / MIB / nproc);
+            System.out.printf("  largest class count that fits: %,d (%,d per worker; estimate, head %d bytes per class)%n",
+                    plan.head().maxClassesTotal(), plan.head().maxClassesPerWorker(), plan.head().bytesPerClass());
+            boolean fits = plan.fits();
+            System.out.println(fits ? "  fits: yes" : "  fits: NO — lower num_classes per worker (more workers), sample_ratio, "
+                    + "recompute_logits or train_batch_size");
+            if (time) {
+                timeOptions.print(c, net, nnodes, nproc, System.out);
+            }
+            return fits ? 0 : 1;
         }
-        return fits ? 0 : 1;
     }
 
     private static void row(String what, long bytes) {

@@ -56,22 +56,16 @@ final class TimePlanOptions {
             description = "Images per epoch (MS1M-V2: 5822653); without it, hours per million images.")
     Long images;
 
-    void print(TrainConfig c, int nodes, int procsPerNode, PrintStream out) {
+    /** Plans the time of {@code c} with {@code backbone}, the network it builds (only its shapes are read). */
+    void print(TrainConfig c, Backbone backbone, int nodes, int procsPerNode, PrintStream out) {
         int cores = coresPerNode != null ? coresPerNode : Runtime.getRuntime().availableProcessors();
         if (cores < procsPerNode) {
             throw new IllegalArgumentException("--cores-per-node " + cores + " is fewer than the " + procsPerNode + " workers per node");
         }
         double coresPerWorker = (double) cores / procsPerNode;
-        long parameters;
-        long macs;
-        ComputeFloor floor = null;
-        try (Backbone backbone = Backbones.create(c.modelName(), c.embDim())) {
-            parameters = Backbones.trainableParameterCount(backbone);
-            macs = ForwardCost.perImage(backbone).macs();
-            if (coreGflops == null) {
-                floor = ComputeFloor.measure(backbone, false);
-            }
-        }
+        long parameters = Backbones.trainableParameterCount(backbone);
+        long macs = ForwardCost.perImage(backbone).macs();
+        ComputeFloor floor = coreGflops == null ? ComputeFloor.measure(backbone, false) : null;
         double perCore = coreGflops != null ? coreGflops : floor.peakGflops() / Native.intraOpThreads();
         double floorImagesPerS = perCore * coresPerWorker * 1e9 / (6.0 * macs);
         double imagesPerS;

@@ -51,9 +51,14 @@ public record TrainingPlan(long classesPerWorker, long weightBytes, long momentu
      */
     public static TrainingPlan of(TrainConfig config, int worldSize, int localWorkers) {
         try (Backbone net = Backbones.create(config.modelName(), config.embDim())) {
-            return counted(config, worldSize, localWorkers, net)
-                    .orElseGet(() -> plan(config, worldSize, localWorkers, net, measuredActivationBytesPerImage(net)));
+            return of(config, worldSize, localWorkers, net);
         }
+    }
+
+    /** As above, for {@code net}, a backbone the config builds that serves only plans: measuring runs steps through it. */
+    public static TrainingPlan of(TrainConfig config, int worldSize, int localWorkers, Backbone net) {
+        return counted(config, worldSize, localWorkers, net)
+                .orElseGet(() -> plan(config, worldSize, localWorkers, net, measuredActivationBytesPerImage(net)));
     }
 
     /**
