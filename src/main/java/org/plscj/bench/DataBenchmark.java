@@ -16,7 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
-import org.plscj.train.MemoryProbe;
+import org.plscj.io.MemoryProbe;
 import org.plscj.data.Augmentation;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.PlscDataset;
@@ -47,7 +47,7 @@ public final class DataBenchmark {
             double stealPct) {}
 
     /** Shuffle-split, with the disk's sequential rates measured in the same run. */
-    public record ShuffleResult(long records, int buckets, long memoryBytes, double seconds, double mbPerSecond,
+    public record ShuffleResult(long records, int buckets, ShuffleSplit.BucketContents bucketContents, long memoryBytes, double seconds, double mbPerSecond,
             double readMbPerSecond, double writeMbPerSecond, double rssBeforeMb, double peakRssMb, boolean peakFromKernel,
             double stealPct) {}
 
@@ -155,8 +155,8 @@ public final class DataBenchmark {
      * bytes to a new file in {@code scratch} (FileChannel, force()). Peak RSS is the kernel's VmHWM
      * after resetting it (/proc/self/clear_refs), else the largest VmRSS sampled every 5 ms.
      */
-    public static ShuffleResult shuffle(Dataset dataset, Path out, Path scratch, int ranks, long memoryBytes, long seed)
-            throws IOException, InterruptedException {
+    public static ShuffleResult shuffle(Dataset dataset, Path out, Path scratch, int ranks, long memoryBytes, long seed,
+            ShuffleSplit.BucketContents contents) throws IOException, InterruptedException {
         System.gc();
         double rssBefore = MemoryProbe.rssMb();
         boolean kernelPeak = resetPeakRss();
@@ -166,7 +166,8 @@ public final class DataBenchmark {
         long start = System.nanoTime();
         ShuffleSplit.Result result;
         try {
-            result = ShuffleSplit.run(dataset.dir(), out, new ShuffleSplit.Config(ranks, seed, memoryBytes, false, false));
+            result = ShuffleSplit.run(dataset.dir(), out, new ShuffleSplit.Config(ranks, seed, memoryBytes, false, false)
+                    .withBucketContents(contents));
         } finally {
             sampler.stopAndJoin();
         }
@@ -175,7 +176,7 @@ public final class DataBenchmark {
         double read = sequentialReadMbPerSecond(dataset.dir());
         double write = sequentialWriteMbPerSecond(scratch.resolve("seq-write.bin"), dataset.bytes());
         double steal = CpuSteal.now().percentSince(before);
-        return new ShuffleResult(result.records(), result.buckets(), memoryBytes, seconds, dataset.bytes() / MB / seconds,
+        return new ShuffleResult(result.records(), result.buckets(), result.bucketContents(), memoryBytes, seconds, dataset.bytes() / MB / seconds,
                 read, write, rssBefore, Math.max(peak, sampler.maxMb()), kernelPeak, steal);
     }
 

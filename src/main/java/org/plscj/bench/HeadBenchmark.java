@@ -6,7 +6,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.tensor.Scoped;
-import org.plscj.train.MemoryProbe;
+import org.plscj.io.MemoryProbe;
 import org.plscj.comm.Communicator;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.PartialFC;

@@ -3,7 +3,7 @@ package org.plscj.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.plscj.train.MemoryProbe;
+import org.plscj.io.MemoryProbe;
 
 /**
  * What a benchmark number depends on besides the code: the CPU, the cores the JVM may use, the

@@ -2,7 +2,7 @@ package org.plscj.bench;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import org.plscj.train.MemoryProbe;
+import org.plscj.io.MemoryProbe;
 import org.plscj.data.Augmentation;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.ShardLoader;

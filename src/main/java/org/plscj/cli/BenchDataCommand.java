@@ -8,6 +8,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.plscj.bench.BenchReport;
 import org.plscj.bench.DataBenchmark;
@@ -16,6 +17,7 @@ import org.plscj.bench.DataBenchmark.Dataset;
 import org.plscj.bench.DataBenchmark.DecodeResult;
 import org.plscj.bench.DataBenchmark.ShuffleResult;
 import org.plscj.bench.HostFacts;
+import org.plscj.data.ShuffleSplit;
 import org.plscj.data.ImageDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,6 +72,10 @@ final class BenchDataCommand implements Callable<Integer> {
     @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the JSON object to FILE.")
     Path jsonOut;
 
+    @Option(names = "--bucket-contents", defaultValue = "AUTO",
+            description = "What shuffle-split's buckets hold (AUTO, LINES, OFFSETS; as plsc data shuffle-split). Default ${DEFAULT-VALUE}.")
+    ShuffleSplit.BucketContents bucketContents;
+
     @Option(names = "--records", defaultValue = "0", description = "Also measure at scale with N records (default: off).")
     long records;
 
@@ -104,7 +110,7 @@ final class BenchDataCommand implements Callable<Integer> {
             Scale scale = records > 0 ? scale() : null;
             Dataset shuffled = scale != null ? scale.dataset() : dataset;
             long budget = Math.max(1, shuffled.bytes() / MEMORY_FRACTION);
-            ShuffleResult shuffle = DataBenchmark.shuffle(shuffled, split, dir, RANKS, budget, SEED);
+            ShuffleResult shuffle = DataBenchmark.shuffle(shuffled, split, dir, RANKS, budget, SEED, bucketContents);
             BenchReport report = describe(dataset, generateS, decodeThreads, decode, shuffle);
             if (scale != null) {
                 describeScale(report, scale);
@@ -181,7 +187,8 @@ final class BenchDataCommand implements Callable<Integer> {
                 .fact("batch", BATCH).fact("threads", decodeThreads).fact("data_files", FILES).fact("ranks", RANKS)
                 .fact("seed", SEED).fact("date", OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("mem_total_mb", Math.round(host.memTotalMb()))
-                .fact("allocator", host.allocator()).fact("page_cache_dropped", false);
+                .fact("allocator", host.allocator()).fact("page_cache_dropped", false)
+                .fact("shuffle_bucket_contents", shuffle.bucketContents().name());
         report.section(String.format("plsc bench data: %,d synthetic %dx%d JPEGs, %d decode threads, %d cores", images, size, size,
                 decodeThreads, host.cores()))
                 .figure("dataset_mb", "dataset size (base64 text)", dataset.bytes() / DataBenchmark.MB, "MB")
@@ -196,7 +203,8 @@ final class BenchDataCommand implements Callable<Integer> {
                 .figure("decode_cpu_steal_pct", "CPU steal during it (VM neighbours)", decode.stealPct(), "%");
         report.section(String.format("shuffle-split (%d ranks, memory budget 1/%d of the dataset)", RANKS, MEMORY_FRACTION))
                 .figure("shuffle_records", "records", shuffle.records(), "records")
-                .figure("shuffle_buckets", "buckets", shuffle.buckets(), "")
+                .figure("shuffle_buckets", "buckets (holding " + shuffle.bucketContents().name().toLowerCase(Locale.ROOT) + ")",
+                        shuffle.buckets(), "")
                 .figure("shuffle_memory_mb", "memory budget", shuffle.memoryBytes() / DataBenchmark.MB, "MB")
                 .figure("shuffle_s", "time", shuffle.seconds(), "s")
                 .figure("shuffle_mb_per_s", "throughput (input bytes)", shuffle.mbPerSecond(), "MB/s")

@@ -16,7 +16,7 @@ import org.plscj.bench.HostFacts;
 import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 import org.plscj.train.MemoryPlan;
-import org.plscj.train.MemoryProbe;
+import org.plscj.io.MemoryProbe;
 import org.plscj.bench.PeerBenchmark;
 import org.plscj.comm.Communicator;
 import org.plscj.comm.Communicator.Reduction;

@@ -2,6 +2,7 @@ package org.plscj.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.plscj.data.ShuffleSplit;
 import java.io.PrintWriter;
@@ -21,7 +22,9 @@ import picocli.CommandLine.Spec;
             "Writes part-00000 … part-<N-1> and file_list.txt into --out, so rank i reads file i. Every file",
             "gets ceil(n/N) lines, padded with repeats of random records as PLSC does (or floor(n/N) with",
             "--drop-remainder). Works in external memory: datasets larger than --memory-mb go through",
-            "temporary bucket files. The sources are never modified; --out appears complete or not at all",
+            "temporary bucket files, which hold 16 bytes a line when the input fits the page cache (the lines",
+            "are read back from the sources) and copies of the lines otherwise (--bucket-contents); the",
+            "output is the same either way. The sources are never modified; --out appears complete or not at all",
             "(built in a temporary sibling, then renamed) and must not exist yet.",
             "",
             "  plsc data shuffle-split train --nranks 8 --seed 1 --out train.8"
@@ -49,16 +52,31 @@ final class DataShuffleSplitCommand implements Callable<Integer> {
     @Option(names = "--skip-bad", description = "Skip bad records, counting them per reason, instead of failing.")
     boolean skipBad;
 
+    @Option(names = "--max-line-mb", defaultValue = "64",
+            description = "A longer line is a bad record, never read whole (default ${DEFAULT-VALUE} MiB).")
+    int maxLineMb;
+
+    @Option(names = "--bucket-contents", defaultValue = "AUTO",
+            description = "What the temporary buckets hold: OFFSETS (16 bytes a line, lines re-read from the sources;"
+                    + " the input is written once), LINES (copies; for inputs larger than the page cache), or AUTO"
+                    + " (OFFSETS when the input is at most half of the available memory). Default ${DEFAULT-VALUE}.")
+    ShuffleSplit.BucketContents bucketContents;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        ShuffleSplit.Config config = new ShuffleSplit.Config(nranks, seed, memoryMb << 20, dropRemainder, skipBad);
+        if (maxLineMb < 1 || maxLineMb > 2047) {
+            throw new IllegalArgumentException("--max-line-mb must be between 1 and 2047, not " + maxLineMb);
+        }
+        ShuffleSplit.Config config = new ShuffleSplit.Config(nranks, seed, memoryMb << 20, dropRemainder, skipBad)
+                .withMaxLineBytes(maxLineMb << 20).withBucketContents(bucketContents);
         ShuffleSplit.Result r = ShuffleSplit.run(source, outDir, config);
-        out.printf("shuffle-split: %d records through %d bucket(s) → %d files × %d lines (%d padding) in %s%n",
-                r.records(), r.buckets(), nranks, r.linesPerFile(), r.padding(), outDir);
+        out.printf("shuffle-split: %d records through %d bucket(s) of %s → %d files × %d lines (%d padding) in %s%n",
+                r.records(), r.buckets(), r.bucketContents().name().toLowerCase(Locale.ROOT), nranks,
+                r.linesPerFile(), r.padding(), outDir);
         out.println(r.bad().report());
         return 0;
     }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
-import org.plscj.train.MemoryProbe;
+import org.plscj.io.MemoryProbe;
 import org.plscj.tensor.Native;
 import org.plscj.train.TrainConfig;
 import org.plscj.train.TrainConfigLoader;

@@ -16,14 +16,17 @@ import java.util.concurrent.Future;
  * or under skip-bad are counted, in file order, exactly as a one-thread scan would meet them.
  *
  * <p>Memory: two chunks of {@link #CHUNK_BYTES} (a longer line enlarges its chunk up to the line length limit)
- * plus 20 bytes per line of a chunk.
+ * plus 32 bytes per line of a chunk.
  */
 final class CheckedLines implements AutoCloseable {
     static final int CHUNK_BYTES = 8 << 20;
 
-    /** Receives each valid line {@code buf[start, end)}, in file order. */
+    /**
+     * Receives each valid line {@code buf[start, end)}, in file order, with where it lies: the {@code file}-th file
+     * scanned (from 0), from byte {@code offset}.
+     */
     interface Sink {
-        void line(byte[] buf, int start, int end) throws IOException;
+        void line(byte[] buf, int start, int end, int file, long offset) throws IOException;
     }
 
     private final boolean skipBad;
@@ -37,6 +40,7 @@ final class CheckedLines implements AutoCloseable {
     private Chunk filling = new Chunk();
     private Chunk spare = new Chunk();
     private Future<Chunk> checking;
+    private int fileIndex = -1;
 
     /** Lines copied out of the scanner's buffer, and after checking each one's error (null: valid). */
     private static final class Chunk {
@@ -46,10 +50,13 @@ final class CheckedLines implements AutoCloseable {
         int[] starts = new int[1024];
         int[] ends = new int[1024];
         long[] lineNos = new long[1024];
+        long[] offsets = new long[1024];
+        int[] fileIndexes = new int[1024];
         String[] files = new String[1024];
         PlscFormatException[] errors = new PlscFormatException[1024];
 
-        void add(byte[] buf, int start, int end, String file, long lineNo, PlscFormatException error) {
+        void add(byte[] buf, int start, int end, String file, int fileIndex, long lineNo, long offset,
+                PlscFormatException error) {
             int length = end - start;
             if (bytes.length - used < length) {
                 bytes = Arrays.copyOf(bytes, used + length);
@@ -59,6 +66,8 @@ final class CheckedLines implements AutoCloseable {
                 starts = Arrays.copyOf(starts, n);
                 ends = Arrays.copyOf(ends, n);
                 lineNos = Arrays.copyOf(lineNos, n);
+                offsets = Arrays.copyOf(offsets, n);
+                fileIndexes = Arrays.copyOf(fileIndexes, n);
                 files = Arrays.copyOf(files, n);
                 errors = Arrays.copyOf(errors, n);
             }
@@ -66,6 +75,8 @@ final class CheckedLines implements AutoCloseable {
             starts[count] = used;
             ends[count] = used + length;
             lineNos[count] = lineNo;
+            offsets[count] = offset;
+            fileIndexes[count] = fileIndex;
             files[count] = file;
             errors[count] = error;
             used += length;
@@ -103,18 +114,19 @@ final class CheckedLines implements AutoCloseable {
     /** Feeds the lines of {@code file}; valid ones reach the sink now or during a later call. */
     void scan(Path file, int maxLineBytes) throws IOException {
         String name = file.toString();
+        int index = ++fileIndex;
         LineScanner.scan(file, maxLineBytes, new LineScanner.Visitor() {
             @Override
             public void line(byte[] buf, int start, int end, long lineNo, long offset) throws IOException {
                 if (filling.count > 0 && filling.used + (end - start) > CHUNK_BYTES) {
                     handOver();
                 }
-                filling.add(buf, start, end, name, lineNo, null);
+                filling.add(buf, start, end, name, index, lineNo, offset, null);
             }
 
             @Override
             public void tooLong(String file, long lineNo, long offset, int limit) {
-                filling.add(new byte[0], 0, 0, file, lineNo, LineScanner.tooLongError(file, lineNo, offset, limit));
+                filling.add(new byte[0], 0, 0, file, index, lineNo, offset, LineScanner.tooLongError(file, lineNo, offset, limit));
             }
         });
     }
@@ -145,7 +157,7 @@ final class CheckedLines implements AutoCloseable {
         for (int i = 0; i < chunk.count; i++) {
             PlscFormatException error = chunk.errors[i];
             if (error == null) {
-                sink.line(chunk.bytes, chunk.starts[i], chunk.ends[i]);
+                sink.line(chunk.bytes, chunk.starts[i], chunk.ends[i], chunk.fileIndexes[i], chunk.offsets[i]);
             } else if (skipBad) {
                 bad.add(error);
             } else {

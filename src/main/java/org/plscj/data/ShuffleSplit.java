@@ -18,22 +18,27 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.plscj.io.AtomicDirectory;
+import org.plscj.io.MemoryProbe;
 
 /**
  * External-memory global shuffle of a PLSC data directory into one file per rank, like PLSC's
  * preprocessing tool but deterministic for a seed, bounded in memory, and never touching the sources.
  *
- * <p>Lines are scattered into B temporary bucket files by a seeded generator (B chosen from the input
- * size so one bucket fits the memory budget); each bucket is then shuffled in memory and the buckets'
+ * <p>Lines are scattered into B temporary buckets by a seeded generator (B chosen from the input
+ * size so one bucket fits the memory budget); each bucket is then loaded and shuffled in memory and the buckets'
  * concatenation is dealt round-robin to {@code part-00000 … part-<N-1>}. A uniformly random bucket
  * choice followed by a uniform shuffle of each bucket is a uniform shuffle of the whole. Every file gets
  * ⌈n/N⌉ lines, the shortfall padded with repeats of the first lines of the shuffled stream (random
  * samples, as in PLSC), or ⌊n/N⌋ lines with drop-remainder. Lines are copied byte for byte (a CRLF's
  * {@code \r} dropped), never turned into strings: the passes scan large buffers for {@code \n} and copy byte
- * ranges. The output is the same, byte for byte, as the string-based implementation's before it.
+ * ranges. The output is the same, byte for byte, as the string-based implementation's before it. A bucket file
+ * holds either copies of its lines ({@link LineBuckets}) or 16 bytes a line saying where each lies in the sources
+ * ({@link OffsetBuckets}, lines read back when the bucket is loaded: the input is then written once, not twice);
+ * {@link BucketContents#AUTO} takes the second when the input fits the page cache.
  *
- * <p>Memory: one bucket's bytes plus 8 bytes per line of it (line starts and the permutation), a 1 MiB
- * read buffer, and write buffers of at most 256 KiB per bucket file and output file.
+ * <p>Memory: one bucket's bytes plus 8 bytes per line of it (line starts and the permutation; with offsets 16 more
+ * while it loads), the line checker's two 8 MiB chunks, and write buffers of at most 256 KiB per bucket file and
+ * output file.
  */
 public final class ShuffleSplit {
     /** Open bucket files at once: well under the usual 1024 file descriptors. */
@@ -47,22 +52,57 @@ public final class ShuffleSplit {
     private static final int WRITE_BUFFER_MAX = 256 << 10;
 
     /**
-     * @param nranks        output files N
-     * @param seed          seed of the scatter, the shuffles and hence the padding
-     * @param memoryBytes   budget for the lines held in memory (one bucket)
-     * @param dropRemainder ⌊n/N⌋ lines per file instead of padding to ⌈n/N⌉
-     * @param skipBad       skip and count bad records instead of failing
+     * @param nranks         output files N
+     * @param seed           seed of the scatter, the shuffles and hence the padding
+     * @param memoryBytes    budget for the lines held in memory (one bucket)
+     * @param dropRemainder  ⌊n/N⌋ lines per file instead of padding to ⌈n/N⌉
+     * @param skipBad        skip and count bad records instead of failing
+     * @param maxLineBytes   a longer line is a bad record ({@link LineScanner#DEFAULT_MAX_LINE_BYTES} by default)
+     * @param bucketContents what the temporary buckets hold; the output is the same either way
      */
     public record Config(int nranks, long seed, long memoryBytes, boolean dropRemainder, boolean skipBad,
-            int maxLineBytes) {
-        /** With the default line length limit (64 MiB). */
+            int maxLineBytes, BucketContents bucketContents) {
+        /** With the default line length limit (64 MiB) and bucket contents chosen from the memory available. */
         public Config(int nranks, long seed, long memoryBytes, boolean dropRemainder, boolean skipBad) {
-            this(nranks, seed, memoryBytes, dropRemainder, skipBad, LineScanner.DEFAULT_MAX_LINE_BYTES);
+            this(nranks, seed, memoryBytes, dropRemainder, skipBad, LineScanner.DEFAULT_MAX_LINE_BYTES, BucketContents.AUTO);
+        }
+
+        public Config withBucketContents(BucketContents contents) {
+            return new Config(nranks, seed, memoryBytes, dropRemainder, skipBad, maxLineBytes, contents);
+        }
+
+        public Config withMaxLineBytes(int limit) {
+            return new Config(nranks, seed, memoryBytes, dropRemainder, skipBad, limit, bucketContents);
         }
     }
 
-    /** What a run did: records read, buckets used, lines per output file, padding lines added, bad records skipped. */
-    public record Result(long records, int buckets, long linesPerFile, long padding, BadRecords bad) {}
+    /** What the scatter's temporary bucket files hold (the output is byte for byte the same with each). */
+    public enum BucketContents {
+        /**
+         * {@link #OFFSETS} when the input is at most half of the memory the kernel says is available (so it stays in
+         * the page cache between the scatter and the deal), else {@link #LINES}.
+         */
+        AUTO,
+        /** Copies of the lines: the input is written twice (buckets, then output); for inputs beyond the page cache. */
+        LINES,
+        /** 16 bytes a line (file, offset, length), the lines re-read from the sources: the input is written once. */
+        OFFSETS;
+
+        /** This choice for an input of {@code inputBytes}, with {@code availableBytes} of memory available. */
+        BucketContents resolve(long inputBytes, long availableBytes) {
+            if (this != AUTO) {
+                return this;
+            }
+            return inputBytes <= availableBytes / 2 ? OFFSETS : LINES;
+        }
+    }
+
+    /**
+     * What a run did: records read, buckets used and what they held, lines per output file, padding lines added, bad
+     * records skipped.
+     */
+    public record Result(long records, int buckets, BucketContents bucketContents, long linesPerFile, long padding,
+            BadRecords bad) {}
 
     private ShuffleSplit() {}
 
@@ -73,6 +113,7 @@ public final class ShuffleSplit {
         }
         PlscDataset dataset = PlscDataset.open(source);
         int buckets = bucketCount(dataset.totalBytes(), config.memoryBytes());
+        BucketContents contents = config.bucketContents().resolve(dataset.totalBytes(), availableMemory());
         try (AtomicDirectory target = AtomicDirectory.begin(out)) {
             Path bucketDir = Files.createDirectory(target.path().resolve(".buckets"));
             List<Path> bucketFiles = new ArrayList<>();
@@ -80,13 +121,28 @@ public final class ShuffleSplit {
                 bucketFiles.add(bucketDir.resolve(String.format("bucket-%05d", b)));
             }
             Random random = new Random(config.seed());
-            long[] n = {0};
-            BadRecords bad = scatter(dataset, bucketFiles, random, config, n);
-            long perFile = linesPerFile(n[0], config);
-            deal(bucketFiles, target.path(), config.nranks(), perFile * config.nranks(), random, config.memoryBytes());
-            Files.delete(bucketDir);
-            target.commit();
-            return new Result(n[0], buckets, perFile, Math.max(0, perFile * config.nranks() - n[0]), bad);
+            long n;
+            BadRecords bad = new BadRecords();
+            int buffer = (int) Math.max(WRITE_BUFFER_MIN, Math.min(WRITE_BUFFER_MAX, config.memoryBytes() / 4 / buckets));
+            try (ShuffleBuckets store = contents == BucketContents.OFFSETS
+                    ? new OffsetBuckets(bucketFiles, dataset.files(), buffer)
+                    : new LineBuckets(bucketFiles, buffer)) {
+                n = scatter(dataset, store, buckets, random, config, bad);
+                long perFile = linesPerFile(n, config);
+                deal(store, buckets, target.path(), config.nranks(), perFile * config.nranks(), random, config.memoryBytes());
+                Files.delete(bucketDir);
+                target.commit();
+                return new Result(n, buckets, contents, perFile, Math.max(0, perFile * config.nranks() - n), bad);
+            }
+        }
+    }
+
+    /** MemAvailable; 0 (so {@link BucketContents#AUTO} keeps the lines) where the kernel does not say. */
+    private static long availableMemory() {
+        try {
+            return MemoryProbe.availableBytes();
+        } catch (RuntimeException e) {
+            return 0;
         }
     }
 
@@ -113,31 +169,21 @@ public final class ShuffleSplit {
         return per;
     }
 
-    /** Writes each valid line to a random bucket; counts the lines in {@code count[0]}. */
-    private static BadRecords scatter(PlscDataset dataset, List<Path> bucketFiles, Random random, Config config,
-            long[] count) throws IOException {
-        List<SyncedFile> buckets = new ArrayList<>();
-        BadRecords bad = new BadRecords();
-        int buffer = (int) Math.max(WRITE_BUFFER_MIN, Math.min(WRITE_BUFFER_MAX, config.memoryBytes() / 4 / bucketFiles.size()));
-        try {
-            for (Path file : bucketFiles) {
-                buckets.add(SyncedFile.scratch(file, buffer));
+    /** Adds each valid line to a random bucket; returns how many there were. */
+    private static long scatter(PlscDataset dataset, ShuffleBuckets buckets, int bucketCount, Random random, Config config,
+            BadRecords bad) throws IOException {
+        long[] count = {0};
+        try (CheckedLines lines = new CheckedLines(config.skipBad(), bad, (buf, start, end, file, offset) -> {
+            buckets.add(random.nextInt(bucketCount), buf, start, end, file, offset);
+            count[0]++;
+        })) {
+            for (Path file : dataset.files()) {
+                lines.scan(file, config.maxLineBytes());
             }
-            try (CheckedLines lines = new CheckedLines(config.skipBad(), bad, (buf, start, end) -> {
-                buckets.get(random.nextInt(buckets.size())).writeLine(buf, start, end - start);
-                count[0]++;
-            })) {
-                for (Path file : dataset.files()) {
-                    lines.scan(file, config.maxLineBytes());
-                }
-                lines.finish();
-            }
-            return bad;
-        } finally {
-            for (SyncedFile bucket : buckets) {
-                bucket.close();
-            }
+            lines.finish();
         }
+        buckets.scattered();
+        return count[0];
     }
 
     /** Math.ceilDiv arrived in Java 18; this is Java 17. Non-negative arguments only. */
@@ -150,7 +196,7 @@ public final class ShuffleSplit {
      * {@code total} lines are written, padding with the first lines of the shuffled stream. The shuffle is
      * {@link java.util.Collections#shuffle(List, Random)}'s, draw for draw, over line numbers.
      */
-    private static void deal(List<Path> bucketFiles, Path outDir, int nranks, long total, Random random,
+    private static void deal(ShuffleBuckets buckets, int bucketCount, Path outDir, int nranks, long total, Random random,
             long memoryBytes) throws IOException {
         List<SyncedFile> parts = new ArrayList<>();
         List<String> names = new ArrayList<>();
@@ -172,24 +218,16 @@ public final class ShuffleSplit {
             long written = 0;
             byte[] bytes = new byte[0];
             int[] starts = new int[0];
-            for (Path bucket : bucketFiles) {
-                long size = Files.size(bucket);
-                if (size > Integer.MAX_VALUE - 8) {
-                    throw new IllegalStateException(bucket + " holds " + size + " bytes, more than one array: lower --memory-mb");
-                }
-                if (bytes.length < size) {
-                    bytes = new byte[(int) size];
-                }
-                readFully(bucket, bytes, (int) size);
-                Files.delete(bucket);
+            for (int b = 0; b < bucketCount; b++) {
+                ShuffleBuckets.Loaded loaded = buckets.load(b, bytes);
+                bytes = loaded.bytes();
+                int size = loaded.size();
                 int lines = 0;
-                for (int i = 0; i < size; i++) {
-                    if (bytes[i] == '\n') {
-                        if (lines + 1 >= starts.length) {
-                            starts = Arrays.copyOf(starts, Math.max(1024, 2 * starts.length));
-                        }
-                        starts[++lines] = i + 1;
+                for (int i = LineScanner.indexOfNewline(bytes, 0, size); i >= 0; i = LineScanner.indexOfNewline(bytes, i + 1, size)) {
+                    if (lines + 1 >= starts.length) {
+                        starts = Arrays.copyOf(starts, Math.max(1024, 2 * starts.length));
                     }
+                    starts[++lines] = i + 1;
                 }
                 int[] order = new int[lines];
                 for (int i = 0; i < lines; i++) {
@@ -260,18 +298,6 @@ public final class ShuffleSplit {
             executor.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void readFully(Path file, byte[] into, int size) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.wrap(into, 0, size);
-            while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                // fill
-            }
-            if (buf.hasRemaining()) {
-                throw new IOException(file + " ended after " + buf.position() + " of " + size + " bytes while being read");
-            }
         }
     }
 }

@@ -3,6 +3,7 @@ package org.plscj.train;
 import java.util.Optional;
 import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
+import org.plscj.io.MemoryProbe;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 import org.plscj.model.ForwardCost;

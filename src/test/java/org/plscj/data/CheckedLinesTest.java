@@ -45,15 +45,16 @@ class CheckedLinesTest {
 
     private static final int LIMIT = 2500;
 
-    /** The one-thread scan: every line checked where it is met. */
+    /** The one-thread scan: every line checked where it is met; each line prefixed by its file's index and byte offset. */
     private static List<String> reference(List<Path> files, BadRecords bad) throws IOException {
         List<String> out = new ArrayList<>();
-        for (Path file : files) {
-            String name = file.toString();
-            LineScanner.scanRecords(file, LIMIT, true, bad, (buf, start, end, lineNo, offset) -> {
+        for (int f = 0; f < files.size(); f++) {
+            String name = files.get(f).toString();
+            String where = f + "@";
+            LineScanner.scanRecords(files.get(f), LIMIT, true, bad, (buf, start, end, lineNo, offset) -> {
                 int tab = PlscRecord.checkedTab(buf, start, end, name, lineNo);
                 PlscRecord.label(buf, tab, end, name, lineNo, 0);
-                out.add(new String(buf, start, end - start, StandardCharsets.US_ASCII));
+                out.add(where + offset + " " + new String(buf, start, end - start, StandardCharsets.US_ASCII));
             });
         }
         return out;
@@ -62,7 +63,8 @@ class CheckedLinesTest {
     private static List<String> checked(List<Path> files, boolean skipBad, BadRecords bad) throws IOException {
         List<String> out = new ArrayList<>();
         try (CheckedLines lines = new CheckedLines(skipBad, bad,
-                (buf, start, end) -> out.add(new String(buf, start, end - start, StandardCharsets.US_ASCII)))) {
+                (buf, start, end, file, offset) -> out.add(file + "@" + offset + " "
+                        + new String(buf, start, end - start, StandardCharsets.US_ASCII)))) {
             for (Path file : files) {
                 lines.scan(file, LIMIT);
             }
@@ -72,7 +74,7 @@ class CheckedLinesTest {
     }
 
     @Test
-    void sameValidLinesInOrderAndSameBadRecords() throws IOException {
+    void sameValidLinesInOrderWithTheirFilesAndOffsetsAndSameBadRecords() throws IOException {
         List<Path> files = files();
         assertTrue(Files.size(files.get(0)) > 2 * CheckedLines.CHUNK_BYTES / 2, "several chunks per file");
         BadRecords expectedBad = new BadRecords();

@@ -77,7 +77,8 @@ class DataCommandTest {
         Path split = tmp.resolve("split");
         assertEquals(0, data("shuffle-split", dir.toString(), "--nranks", "2", "--seed", "1", "--out", split.toString()));
         assertEquals(2, PlscDataset.open(split).files().size());
-        assertTrue(out.toString().contains("3 records through 1 bucket(s) → 2 files × 2 lines (1 padding)"), out.toString());
+        assertTrue(out.toString().contains("3 records through 1 bucket(s) of "), out.toString());
+        assertTrue(out.toString().contains(" → 2 files × 2 lines (1 padding)"), out.toString());
         assertEquals(2, data("shuffle-split", dir.toString(), "--nranks", "2", "--seed", "1", "--out", split.toString()));
         assertTrue(err.toString().contains("already exists"), err.toString());
     }

@@ -14,7 +14,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -78,13 +79,18 @@ class ShuffleSplitGoldenTest {
     /** The cases: {nranks, seed, buckets wanted, dropRemainder, bad lines + skip-bad}. */
     static final long[][] CASES = {{4, 7, 8, 0, 0}, {3, 11, 1, 1, 0}, {5, 3, 13, 0, 1}, {7, 12345, 40, 0, 0}};
 
-    static String run(Path tmp, long[] c) throws IOException {
-        Path src = source(tmp.resolve("src-" + c[1]), c[4] == 1);
+    static String run(Path tmp, long[] c, ShuffleSplit.BucketContents contents) throws IOException {
+        Path src = tmp.resolve("src-" + c[1]);
+        if (!Files.exists(src)) {
+            source(src, c[4] == 1);
+        }
         long bytes = PlscDataset.open(src).totalBytes();
         long budget = (2 * bytes + c[2] - 1) / c[2];
-        Path out = tmp.resolve("out-" + c[1]);
-        ShuffleSplit.Result r = ShuffleSplit.run(src, out, new ShuffleSplit.Config((int) c[0], c[1], budget, c[3] == 1, c[4] == 1));
+        Path out = tmp.resolve("out-" + c[1] + "-" + contents);
+        ShuffleSplit.Result r = ShuffleSplit.run(src, out,
+                new ShuffleSplit.Config((int) c[0], c[1], budget, c[3] == 1, c[4] == 1).withBucketContents(contents));
         assertEquals(c[2], r.buckets(), "buckets");
+        assertEquals(contents, r.bucketContents());
         return digest(out, r);
     }
 
@@ -95,10 +101,12 @@ class ShuffleSplitGoldenTest {
         "8f6abcf940b0774c83c8728b0ce9f8d8486f954e26f36bd3994bc3f89378ade1",
     };
 
-    @Test
-    void outputIsByteIdenticalToTheStringBasedImplementation() throws IOException {
+    @ParameterizedTest
+    @EnumSource(value = ShuffleSplit.BucketContents.class, names = {"LINES", "OFFSETS"})
+    void outputIsByteIdenticalToTheStringBasedImplementationWhateverTheBucketsHold(ShuffleSplit.BucketContents contents)
+            throws IOException {
         for (int i = 0; i < CASES.length; i++) {
-            assertEquals(EXPECTED[i], run(tmp, CASES[i]), "case " + java.util.Arrays.toString(CASES[i]));
+            assertEquals(EXPECTED[i], run(tmp, CASES[i], contents), "case " + java.util.Arrays.toString(CASES[i]));
         }
     }
 }

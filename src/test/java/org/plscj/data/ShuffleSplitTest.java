@@ -191,4 +191,61 @@ class ShuffleSplitTest {
                 new ShuffleSplit.Config(5, 1, 1 << 20, true, false)));
         assertFalse(Files.exists(tmp.resolve("p")));
     }
+
+    @Test
+    void autoKeepsOnlyOffsetsWhenTheInputFitsHalfTheAvailableMemory() {
+        assertEquals(ShuffleSplit.BucketContents.OFFSETS, ShuffleSplit.BucketContents.AUTO.resolve(500, 1000));
+        assertEquals(ShuffleSplit.BucketContents.LINES, ShuffleSplit.BucketContents.AUTO.resolve(501, 1000));
+        assertEquals(ShuffleSplit.BucketContents.LINES, ShuffleSplit.BucketContents.LINES.resolve(1, 1000));
+        assertEquals(ShuffleSplit.BucketContents.OFFSETS, ShuffleSplit.BucketContents.OFFSETS.resolve(5000, 1000));
+    }
+
+    /** Offset buckets over the source's first file, one line added to bucket 0. */
+    private OffsetBuckets oneLineBucket(Path file) throws IOException {
+        Path bucket = tmp.resolve("bucket");
+        OffsetBuckets buckets = new OffsetBuckets(List.of(bucket), List.of(file), 1024);
+        byte[] text = Files.readAllBytes(file);
+        int end = 0;
+        while (text[end] != '\n') {
+            end++;
+        }
+        int start = 10;
+        buckets.add(0, text, start, end, 0, start);
+        return buckets;
+    }
+
+    @Test
+    void offsetBucketsReadTheirLinesBackFromTheSource() throws IOException {
+        Path file = source.resolve("f0");
+        String first = Files.readAllLines(file).get(0);
+        try (OffsetBuckets buckets = oneLineBucket(file)) {
+            buckets.scattered();
+            ShuffleBuckets.Loaded loaded = buckets.load(0, new byte[0]);
+            assertEquals(first.substring(10) + "\n", new String(loaded.bytes(), 0, loaded.size(), java.nio.charset.StandardCharsets.US_ASCII));
+            assertFalse(Files.exists(tmp.resolve("bucket")), "a loaded bucket's file is deleted");
+        }
+    }
+
+    @Test
+    void aSourceChangedDuringTheShuffleIsAnErrorNamingIt() throws IOException {
+        Path file = source.resolve("f0");
+        try (OffsetBuckets buckets = oneLineBucket(file)) {
+            Files.writeString(file, "appended\t1\n", java.nio.file.StandardOpenOption.APPEND);
+            IOException e = assertThrows(IOException.class, buckets::scattered);
+            assertTrue(e.getMessage().contains(file + " changed while it was being shuffled"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aSourceCutShortAfterTheScatterIsAnErrorNamingFileAndOffset() throws IOException {
+        Path file = source.resolve("f0");
+        try (OffsetBuckets buckets = oneLineBucket(file)) {
+            buckets.scattered();
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(12);
+            }
+            IOException e = assertThrows(IOException.class, () -> buckets.load(0, new byte[0]));
+            assertTrue(e.getMessage().contains(file + " ended at byte 12, inside the line at byte offset 10"), e.getMessage());
+        }
+    }
 }

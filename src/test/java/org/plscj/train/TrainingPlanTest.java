@@ -6,6 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.plscj.io.MemoryProbe;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 import org.plscj.tensor.Native;

@@ -1,9 +1,10 @@
-package org.plscj.train;
+package org.plscj.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.plscj.io.MemoryProbe;
 
 /**
  * Memory figures from Linux's /proc: this process's resident set (now and its high-water mark)
