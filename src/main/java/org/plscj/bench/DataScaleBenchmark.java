@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.plscj.data.Augmentation;
@@ -35,9 +37,30 @@ public final class DataScaleBenchmark {
     /** Index build (no index on disk) and cached index load, opening the global-order loader of rank 0 of 1. */
     public record IndexResult(double buildSeconds, double cachedOpenSeconds, long records) {}
 
-    /** One probe: the empty loader's RSS after its batches, the big one's after opening and after its batches. */
-    public record Rss(double emptyAfterMb, double openMb, double afterMb, long emptyRecords, long records,
-            double emptyLiveHeapMb, double liveHeapMb) {}
+    /**
+     * One probe's figures, in MiB (see {@link LoaderRssProbe}): {@code empty_*} for the warmed empty loader after its
+     * batches, {@code open_*} and {@code after_*} for the big one after opening and after its batches; each with
+     * {@code rss}, {@code anon} (anonymous RSS), {@code live} (live heap), {@code committed} (committed heap) and
+     * {@code records}.
+     */
+    public record Rss(Map<String, Double> figures) {
+        public double get(String key) {
+            Double v = figures.get(key);
+            if (v == null) {
+                throw new IllegalStateException("the loader probe did not report " + key + ": " + figures);
+            }
+            return v;
+        }
+
+        /** {@code moment_what} of the big loader minus {@code empty_what}. */
+        public double above(String moment, String what) {
+            return get(moment + "_" + what) - get("empty_" + what);
+        }
+
+        public long records() {
+            return (long) get("after_records");
+        }
+    }
 
     /**
      * The data set of {@code records} records of {@code size}×{@code size} JPEGs in {@code files} data files
@@ -107,7 +130,7 @@ public final class DataScaleBenchmark {
         String result = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
-                if (line.startsWith("RSS ")) {
+                if (line.startsWith("PROBE ")) {
                     result = line;
                 }
             }
@@ -116,8 +139,11 @@ public final class DataScaleBenchmark {
         if (exit != 0 || result == null) {
             throw new IllegalStateException("the loader probe (" + order + " over " + dir + ") failed with exit code " + exit);
         }
-        String[] f = result.split(" ");
-        return new Rss(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]), Long.parseLong(f[4]),
-                Long.parseLong(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7]));
+        Map<String, Double> figures = new LinkedHashMap<>();
+        for (String pair : result.substring("PROBE ".length()).split(" ")) {
+            int eq = pair.indexOf('=');
+            figures.put(pair.substring(0, eq), Double.parseDouble(pair.substring(eq + 1)));
+        }
+        return new Rss(figures);
     }
 }

@@ -1,24 +1,30 @@
 package org.plscj.bench;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.plscj.io.MemoryProbe;
 import org.plscj.data.Augmentation;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.ShardLoader;
 
 /**
- * Run in a fresh JVM by {@link DataScaleBenchmark}: the RSS of a {@link ShardLoader} over a big data set above the
- * same loader over an (almost) empty one, in one process: first the empty loader pulls its batches (so the JVM's
- * heap has grown to what decoding and prefetching need) and is closed, then the big one is opened and pulls as
- * many. Each figure is taken after full GCs, so what it shows is what the loader keeps alive, not garbage.
+ * Run in a fresh JVM by {@link DataScaleBenchmark}: the memory of a {@link ShardLoader} over a big data set above the
+ * same loader over an (almost) empty one, in one process. The empty loader pulls its batches twice — the first pass
+ * warms the process (JIT compilation, libtorch's and the allocator's pools, the decoders' native buffers: tens of
+ * MiB that vary between JVMs) and the second is the baseline — then the big one is opened and pulls as many. Each
+ * figure is taken after full GCs, so what it shows is what the loader keeps alive, not garbage.
  *
- * <p>Arguments: empty data dir, big data dir, order ({@code per_rank} or {@code global}), rank, world size,
- * batch, batches, image side. Prints one line {@code RSS <empty after batches MiB> <big after opening MiB>
- * <big after batches MiB> <empty records> <big records> <empty live heap MiB> <big live heap MiB>}, the live heaps
- * (used after a full GC) after the batches: the figure the JVM's heap sizing does not blur.
+ * <p>Arguments: empty data dir, big data dir, order ({@code per_rank} or {@code global}), rank, world size, batch,
+ * batches, image side. Prints one line {@code PROBE key=value …} with, for the baseline ({@code empty_}) after its
+ * batches and for the big loader after opening ({@code open_}) and after its batches: RSS, anonymous RSS (without
+ * the shared libraries' code pages), live heap (used after a full GC) and committed heap, in MiB, and the records held.
  */
 public final class LoaderRssProbe {
+    private static final double MIB = 1024.0 * 1024.0;
+
     private LoaderRssProbe() {}
 
     public static void main(String[] args) throws Exception {
@@ -33,29 +39,51 @@ public final class LoaderRssProbe {
         // produces the 112×112 training input, so the batches cost what training's do
         ShardLoader.Options options = ShardLoader.Options.of(rank, world, batch, 42, Augmentation.DEFAULT,
                 new ImageDecoder(side, side, true)).withGlobalOrder(global);
-        double[] empty = run(Path.of(args[0]), options, batches);
-        double[] big = run(Path.of(args[1]), options, batches);
-        System.out.printf("RSS %.3f %.3f %.3f %d %d %.3f %.3f%n", empty[1], big[0], big[1], (long) empty[2], (long) big[2],
-                empty[3], big[3]);
+        Map<String, Double> figures = new LinkedHashMap<>();
+        run(Path.of(args[0]), options, batches, figures, null, null);
+        run(Path.of(args[0]), options, batches, figures, null, "empty");
+        run(Path.of(args[1]), options, batches, figures, "open", "after");
+        StringBuilder line = new StringBuilder("PROBE");
+        figures.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+        System.out.println(line);
     }
 
-    /** RSS after opening, RSS after the batches (prefetch queues full), records held, live heap after the batches. */
-    private static double[] run(Path dir, ShardLoader.Options options, int batches) throws Exception {
+    /** Pulls the batches, putting the figures after opening under {@code open}_ and after the batches under {@code after}_ (null: not wanted). */
+    private static void run(Path dir, ShardLoader.Options options, int batches, Map<String, Double> figures, String open,
+            String after) throws Exception {
         try (ShardLoader loader = ShardLoader.open(dir, options)) {
-            double open = settledRssMb();
+            if (open != null) {
+                measure(figures, open, loader);
+            }
             for (int b = 0; b < batches; b++) {
                 loader.next();
             }
             Thread.sleep(500); // the decode threads refill the prefetch queues: measure them full
-            double after = settledRssMb();
-            double live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
-            return new double[] {open, after, loader.shardSize(), live};
+            if (after != null) {
+                measure(figures, after, loader);
+            }
         }
     }
 
-    private static double settledRssMb() {
+    private static void measure(Map<String, Double> figures, String prefix, ShardLoader loader) throws InterruptedException {
         System.gc();
         System.gc();
-        return MemoryProbe.rssMb();
+        // why wait: JDK 17's G1 hands the regions a full GC freed back to the OS concurrently, after the GC returns;
+        // read at once, the RSS still holds a varying part of them (hundreds of MiB after 19 MB batch arrays)
+        double last = MemoryProbe.anonymousRssMb();
+        for (int i = 0; i < 100; i++) {
+            Thread.sleep(50);
+            double now = MemoryProbe.anonymousRssMb();
+            if (Math.abs(now - last) < 1 && i >= 4) {
+                break;
+            }
+            last = now;
+        }
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        figures.put(prefix + "_rss", MemoryProbe.rssMb());
+        figures.put(prefix + "_anon", MemoryProbe.anonymousRssMb());
+        figures.put(prefix + "_live", heap.getUsed() / MIB);
+        figures.put(prefix + "_committed", heap.getCommitted() / MIB);
+        figures.put(prefix + "_records", (double) loader.shardSize());
     }
 }

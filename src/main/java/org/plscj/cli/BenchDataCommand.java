@@ -156,28 +156,30 @@ final class BenchDataCommand implements Callable<Integer> {
                 .figure("index_build_s", "open with no index: build all offset indexes", scale.index().buildSeconds(), "s")
                 .figure("index_cached_open_s", "open with the indexes cached", scale.index().cachedOpenSeconds(), "s");
         double worst = 0;
+        double target = 64 + 32.0 * records / mib;
         for (String order : new String[] {"per_rank", "global"}) {
             DataScaleBenchmark.Rss rss = order.equals("global") ? scale.global() : scale.perRank();
-            double openDelta = rss.openMb() - rss.emptyAfterMb();
-            double afterDelta = rss.afterMb() - rss.emptyAfterMb();
-            double target = 64 + 32.0 * records / mib;
-            worst = Math.max(worst, Math.max(openDelta, afterDelta));
-            report.section(String.format("loader RSS, %s order, rank 0 of 2 (one fresh JVM: %,d records after %,d)", order,
-                            rss.records(), rss.emptyRecords()))
-                    .figure(order + "_rss_empty_after_mb", "empty loader: RSS after " + PROBE_BATCHES + " batches", rss.emptyAfterMb(), "MiB")
-                    .figure(order + "_rss_open_mb", "RSS after opening", rss.openMb(), "MiB")
-                    .figure(order + "_rss_after_mb", "RSS after " + PROBE_BATCHES + " batches", rss.afterMb(), "MiB")
-                    .figure(order + "_loader_open_mb", "above the empty loader, after opening", openDelta, "MiB")
-                    .figure(order + "_loader_after_mb", "above the empty loader, after the batches", afterDelta, "MiB")
-                    .figure(order + "_rss_bytes_per_record", "that per record held (after the batches)",
-                            afterDelta * mib / rss.records(), "B")
-                    .figure(order + "_rss_target_mb", "target: 64 MiB + 32 B per data set record", target, "MiB")
-                    .figure(order + "_live_heap_above_empty_mb", "live heap (used after full GC) above the empty loader's",
-                            rss.liveHeapMb() - rss.emptyLiveHeapMb(), "MiB")
-                    .figure(order + "_live_heap_bytes_per_record", "that per record held",
-                            (rss.liveHeapMb() - rss.emptyLiveHeapMb()) * mib / rss.records(), "B");
+            BenchReport section = report.section(String.format(
+                    "loader memory, %s order, rank 0 of 2 (one fresh JVM: %,d records above %,d, both after %d batches)",
+                    order, rss.records(), (long) rss.get("empty_records"), PROBE_BATCHES));
+            for (String what : new String[] {"rss", "anon"}) {
+                String name = what.equals("rss") ? "RSS" : "anonymous RSS (no library code pages)";
+                double openDelta = rss.above("open", what);
+                double afterDelta = rss.above("after", what);
+                worst = Math.max(worst, Math.max(openDelta, afterDelta));
+                section.figure(order + "_" + what + "_empty_mb", "empty loader (warmed): " + name, rss.get("empty_" + what), "MiB")
+                        .figure(order + "_" + what + "_open_above_mb", name + " above it, after opening", openDelta, "MiB")
+                        .figure(order + "_" + what + "_after_above_mb", name + " above it, after the batches", afterDelta, "MiB")
+                        .figure(order + "_" + what + "_bytes_per_record", "that per record held", afterDelta * mib / rss.records(), "B");
+            }
+            section.figure(order + "_rss_target_mb", "target: 64 MiB + 32 B per data set record", target, "MiB")
+                    .figure(order + "_committed_heap_above_mb", "committed heap above the empty loader's", rss.above("after", "committed"), "MiB")
+                    .figure(order + "_live_heap_above_mb", "live heap (used after full GC) above the empty loader's",
+                            rss.above("after", "live"), "MiB")
+                    .figure(order + "_live_heap_bytes_per_record", "that per record held", rss.above("after", "live") * mib / rss.records(), "B");
         }
-        report.figure("loader_rss_mb", "loader RSS above empty, worst order and moment", worst, "MiB");
+        report.figure("loader_rss_mb", "loader RSS above empty, worst order, moment and measure", worst, "MiB")
+                .figure("loader_rss_target_mb", "target: 64 MiB + 32 B per data set record", target, "MiB");
     }
 
     private BenchReport describe(Dataset dataset, double generateS, int decodeThreads, DecodeResult decode, ShuffleResult shuffle) {

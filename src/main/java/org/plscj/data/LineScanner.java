@@ -29,7 +29,7 @@ final class LineScanner {
         void line(byte[] buf, int start, int end, long lineNo, long offset) throws IOException;
 
         /** A line of more than {@code limit} bytes; by default an error naming the file, line and byte offset. */
-        default void tooLong(String file, long lineNo, long offset, int limit) {
+        default void tooLong(String file, long lineNo, long offset, int limit) throws IOException {
             throw tooLongError(file, lineNo, offset, limit);
         }
     }

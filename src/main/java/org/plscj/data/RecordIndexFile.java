@@ -28,14 +28,17 @@ import org.plscj.io.AtomicFile;
  * such as RecordIO's {@code train.idx}); when either differs, or the index is malformed, it is rebuilt, never trusted.
  *
  * <p>Format (big-endian): the 8 bytes {@code PLSCIDX1}, then data size, data mtime (ns), auxiliary size,
- * auxiliary mtime (ns) as longs (0, 0 without an auxiliary file), then per record: offset (long), length (int),
- * label (int). The record count is the rest's length / 16.
+ * auxiliary mtime (ns) as longs (0, 0 without an auxiliary file), then per line or record: offset (long), length
+ * (int), label (int). A line skipped as bad (an index built under skip-bad) is an entry of length −1 whose label is
+ * the {@link BadReason}'s ordinal, so an index says which lines it left out and why; a strict build has none.
  */
 final class RecordIndexFile {
     static final String SUFFIX = ".idx";
     private static final byte[] MAGIC = "PLSCIDX1".getBytes(StandardCharsets.US_ASCII);
     private static final int HEADER_BYTES = MAGIC.length + 4 * Long.BYTES;
     static final int ENTRY_BYTES = Long.BYTES + 2 * Integer.BYTES;
+    /** The length of an entry marking a bad line. */
+    static final int BAD_LENGTH = -1;
     private static final int READ_BUFFER = 1 << 20;
 
     /** Receives the index's records in order. */
@@ -60,6 +63,11 @@ final class RecordIndexFile {
             out.writeLong(offset);
             out.writeInt(length);
             out.writeInt(label);
+        }
+
+        /** A bad line starting at {@code offset}, left out of the records. */
+        void addBad(long offset, BadReason reason) throws IOException {
+            add(offset, BAD_LENGTH, reason.ordinal());
         }
     }
 
@@ -118,12 +126,12 @@ final class RecordIndexFile {
         return cached;
     }
 
-    /** Records in the index. */
+    /** Entries in the index: its records and the bad lines it marks. */
     static long count(Path index) throws IOException {
         return (Files.size(index) - HEADER_BYTES) / ENTRY_BYTES;
     }
 
-    /** Streams the index's records to {@code visitor}, 1 MiB at a time. */
+    /** Streams the index's entries to {@code visitor}, 1 MiB at a time. */
     static void read(Path index, EntryVisitor visitor) throws IOException {
         try (FileChannel ch = FileChannel.open(index, StandardOpenOption.READ)) {
             ByteBuffer buf = ByteBuffer.allocate(READ_BUFFER - READ_BUFFER % ENTRY_BYTES);
@@ -195,7 +203,8 @@ final class RecordIndexFile {
         }
         boolean[] inside = {true};
         read(index, (offset, length, label) -> {
-            if (offset < 0 || length < 0 || label < 0 || offset + length > identity.size()) {
+            boolean bad = length == BAD_LENGTH && label < BadReason.values().length;
+            if (offset < 0 || (length < 0 && !bad) || label < 0 || offset + Math.max(0, length) > identity.size()) {
                 inside[0] = false;
             }
         });

@@ -66,7 +66,7 @@ public final class ShardLoader implements AutoCloseable {
     /** How to load: see the class comment. */
     public record Options(int rank, int worldSize, int batch, long seed, Augmentation augmentation,
             ImageDecoder decoder, int prefetch, int decodeThreads, boolean globalOrder, int maxLineBytes,
-            Path indexCacheDir) {
+            Path indexCacheDir, boolean skipBad) {
         public Options {
             if (worldSize <= 0 || rank < 0 || rank >= worldSize) {
                 throw new IllegalArgumentException("rank " + rank + " is not in a world of size " + worldSize);
@@ -90,29 +90,29 @@ public final class ShardLoader implements AutoCloseable {
         public static Options of(int rank, int worldSize, int batch, long seed, Augmentation augmentation,
                 ImageDecoder decoder) {
             return new Options(rank, worldSize, batch, seed, augmentation, decoder, DEFAULT_PREFETCH,
-                    DEFAULT_DECODE_THREADS, false, LineScanner.DEFAULT_MAX_LINE_BYTES, RecordIndexFile.defaultCacheDir());
+                    DEFAULT_DECODE_THREADS, false, LineScanner.DEFAULT_MAX_LINE_BYTES, RecordIndexFile.defaultCacheDir(), false);
         }
 
         public Options withPrefetch(int depth) {
             return new Options(rank, worldSize, batch, seed, augmentation, decoder, depth, decodeThreads, globalOrder,
-                    maxLineBytes, indexCacheDir);
+                    maxLineBytes, indexCacheDir, skipBad);
         }
 
         public Options withDecodeThreads(int threads) {
             return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, threads, globalOrder,
-                    maxLineBytes, indexCacheDir);
+                    maxLineBytes, indexCacheDir, skipBad);
         }
 
         /** See "Global order" in the class comment. */
         public Options withGlobalOrder(boolean global) {
             return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, global,
-                    maxLineBytes, indexCacheDir);
+                    maxLineBytes, indexCacheDir, skipBad);
         }
 
         /** A data line longer than {@code bytes} is an error (default 64 MiB), never read into memory whole. */
         public Options withMaxLineBytes(int bytes) {
             return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, globalOrder,
-                    bytes, indexCacheDir);
+                    bytes, indexCacheDir, skipBad);
         }
 
         /**
@@ -121,7 +121,16 @@ public final class ShardLoader implements AutoCloseable {
          */
         public Options withIndexCacheDir(Path dir) {
             return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, globalOrder,
-                    maxLineBytes, dir);
+                    maxLineBytes, dir, skipBad);
+        }
+
+        /**
+         * Bad data lines (no tab, bad base64 or label, too long) are left out and counted ({@link #badRecords})
+         * instead of failing the open; the records are then numbered without them.
+         */
+        public Options withSkipBad(boolean skip) {
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, globalOrder,
+                    maxLineBytes, indexCacheDir, skip);
         }
     }
 
@@ -140,6 +149,7 @@ public final class ShardLoader implements AutoCloseable {
 
     private final Options options;
     private final ShardRecords shard;
+    private final BadRecords bad;
     private final int batchesPerEpoch;
     // records one step consumes over all ranks it draws from, this rank's first place in them, the rank key of
     // the random streams: (batch, 0, rank) per rank; (batch·worldSize, rank·batch, GLOBAL) in global order
@@ -154,9 +164,10 @@ public final class ShardLoader implements AutoCloseable {
     private long nextSeq;
     private RuntimeException failure;
 
-    private ShardLoader(Options options, ShardRecords shard, int startEpoch, int startBatch) {
+    private ShardLoader(Options options, ShardRecords shard, BadRecords bad, int startEpoch, int startBatch) {
         this.options = options;
         this.shard = shard;
+        this.bad = bad;
         this.recordsPerStep = options.globalOrder() ? (long) options.batch() * options.worldSize() : options.batch();
         this.rankOffset = options.globalOrder() ? (long) options.rank() * options.batch() : 0;
         this.streamRank = options.globalOrder() ? GLOBAL_STREAM : options.rank();
@@ -195,11 +206,13 @@ public final class ShardLoader implements AutoCloseable {
      * (to resume: the batches are exactly those an uninterrupted run has from there).
      */
     public static ShardLoader open(Path dir, Options options, int startEpoch, int startBatch) throws IOException {
+        BadRecords bad = new BadRecords();
         ShardRecords records = options.globalOrder()
-                ? ShardRecords.open(dir, 0, 1, options.maxLineBytes(), options.indexCacheDir())
-                : ShardRecords.open(dir, options.rank(), options.worldSize(), options.maxLineBytes(), options.indexCacheDir());
+                ? ShardRecords.open(dir, 0, 1, options.maxLineBytes(), options.skipBad(), bad, options.indexCacheDir())
+                : ShardRecords.open(dir, options.rank(), options.worldSize(), options.maxLineBytes(), options.skipBad(), bad,
+                        options.indexCacheDir());
         try {
-            return new ShardLoader(options, records, startEpoch, startBatch);
+            return new ShardLoader(options, records, bad, startEpoch, startBatch);
         } catch (RuntimeException e) {
             records.close();
             throw e;
@@ -209,6 +222,11 @@ public final class ShardLoader implements AutoCloseable {
     /** The records of this rank. */
     public int shardSize() {
         return shard.size();
+    }
+
+    /** The bad lines left out under {@link Options#withSkipBad} (of the files this rank indexed); none otherwise. */
+    public BadRecords badRecords() {
+        return bad;
     }
 
     /** The largest label in this rank's records (to check a config's num_classes before training). */

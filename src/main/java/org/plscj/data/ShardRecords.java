@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.LongStream;
 
 /**
  * The records one loader visits, found again on demand: per record only its byte offset, byte length and
@@ -34,17 +35,20 @@ final class ShardRecords implements AutoCloseable {
     private final long stride;
     private final long phase;
     private final long[] firstRecord;
+    /** Per file, the line numbers of the bad lines left out (skip-bad), ascending; empty almost always. */
+    private final long[][] badLines;
     private final long[] offsets;
     private final int[] lengths;
     private final int[] labels;
 
-    private ShardRecords(List<Path> files, boolean recordIo, long stride, long phase, long[] firstRecord, long[] offsets,
-            int[] lengths, int[] labels) throws IOException {
+    private ShardRecords(List<Path> files, boolean recordIo, long stride, long phase, long[] firstRecord, long[][] badLines,
+            long[] offsets, int[] lengths, int[] labels) throws IOException {
         this.files = files;
         this.recordIo = recordIo;
         this.stride = stride;
         this.phase = phase;
         this.firstRecord = firstRecord;
+        this.badLines = badLines;
         this.offsets = offsets;
         this.lengths = lengths;
         this.labels = labels;
@@ -64,8 +68,12 @@ final class ShardRecords implements AutoCloseable {
     /**
      * The records of {@code rank} of {@code worldSize} in {@code dir} (a PLSC directory or an insightface
      * {@code train.rec} directory), building any missing or stale index (beside the data, else in {@code cacheDir}).
+     * With {@code skipBad} a bad line is left out and counted in {@code bad} (the records are then numbered without
+     * it); without, the first one is an error naming its file, line and byte offset — also when a cached index built
+     * under skip-bad marks it.
      */
-    static ShardRecords open(Path dir, int rank, int worldSize, int maxLineBytes, Path cacheDir) throws IOException {
+    static ShardRecords open(Path dir, int rank, int worldSize, int maxLineBytes, boolean skipBad, BadRecords bad,
+            Path cacheDir) throws IOException {
         Optional<Path> rec = RecordIo.recIn(dir);
         List<Path> files;
         List<Path> indexes = new ArrayList<>();
@@ -81,14 +89,16 @@ final class ShardRecords implements AutoCloseable {
             List<Path> all = PlscDataset.listedFiles(dir, i -> !wholeFile || i == rank);
             files = wholeFile ? List.of(all.get(rank)) : all;
             for (Path file : files) {
-                indexes.add(RecordIndexFile.ensure(file, null, cacheDir, sink -> indexLines(file, maxLineBytes, sink)));
+                indexes.add(RecordIndexFile.ensure(file, null, cacheDir, sink -> indexLines(file, maxLineBytes, skipBad, sink)));
             }
         }
         long[] firstRecord = new long[files.size()];
+        long[][] badLines = new long[files.size()][];
         long n = 0;
         for (int f = 0; f < files.size(); f++) {
             firstRecord[f] = n;
-            n += RecordIndexFile.count(indexes.get(f));
+            badLines[f] = badLines(files.get(f), indexes.get(f), skipBad, bad);
+            n += RecordIndexFile.count(indexes.get(f)) - badLines[f].length;
         }
         long stride = wholeFile ? 1 : worldSize;
         long phase = wholeFile ? 0 : rank;
@@ -102,6 +112,9 @@ final class ShardRecords implements AutoCloseable {
         long[] number = {0};
         for (Path index : indexes) {
             RecordIndexFile.read(index, (offset, length, label) -> {
+                if (length == RecordIndexFile.BAD_LENGTH) {
+                    return;
+                }
                 long k = number[0]++;
                 if (k % stride == phase && k / stride < keep) {
                     int i = (int) (k / stride);
@@ -111,15 +124,63 @@ final class ShardRecords implements AutoCloseable {
                 }
             });
         }
-        return new ShardRecords(files, rec.isPresent(), stride, phase, firstRecord, offsets, lengths, labels);
+        return new ShardRecords(files, rec.isPresent(), stride, phase, firstRecord, badLines, offsets, lengths, labels);
     }
 
-    /** Indexes a PLSC data file: per line the base64 image's offset and length and the label, all checked. */
-    private static void indexLines(Path file, int maxLineBytes, RecordIndexFile.Sink sink) throws IOException {
+    /**
+     * The line numbers (1-based, ascending) of the bad lines {@code index} marks, each counted in {@code bad}; without
+     * {@code skipBad} the first one is an error instead.
+     */
+    private static long[] badLines(Path file, Path index, boolean skipBad, BadRecords bad) throws IOException {
+        LongStream.Builder lines = LongStream.builder();
+        long[] lineNo = {0};
+        RecordIndexFile.read(index, (offset, length, label) -> {
+            lineNo[0]++;
+            if (length != RecordIndexFile.BAD_LENGTH) {
+                return;
+            }
+            PlscFormatException e = new PlscFormatException(file.toString(), lineNo[0], BadReason.values()[label],
+                    "byte offset " + offset);
+            if (!skipBad) {
+                throw e;
+            }
+            bad.add(e);
+            lines.add(lineNo[0]);
+        });
+        return lines.build().toArray();
+    }
+
+    /**
+     * Indexes a PLSC data file: per line the base64 image's offset and length and the label, all checked; a bad
+     * line fails, or with {@code skipBad} is marked in the index.
+     */
+    private static void indexLines(Path file, int maxLineBytes, boolean skipBad, RecordIndexFile.Sink sink) throws IOException {
         String name = file.toString();
-        LineScanner.scan(file, maxLineBytes, (buf, start, end, lineNo, offset) -> {
-            int tab = PlscRecord.checkedTab(buf, start, end, name, lineNo); // a bad image text fails now, not mid-training
-            sink.add(offset, tab - start, PlscRecord.label(buf, tab, end, name, lineNo, 0));
+        LineScanner.scan(file, maxLineBytes, new LineScanner.Visitor() {
+            @Override
+            public void line(byte[] buf, int start, int end, long lineNo, long offset) throws IOException {
+                int tab;
+                int label;
+                try {
+                    tab = PlscRecord.checkedTab(buf, start, end, name, lineNo); // a bad image text fails now, not mid-training
+                    label = PlscRecord.label(buf, tab, end, name, lineNo, 0);
+                } catch (PlscFormatException e) {
+                    if (!skipBad) {
+                        throw e;
+                    }
+                    sink.addBad(offset, e.reason());
+                    return;
+                }
+                sink.add(offset, tab - start, label);
+            }
+
+            @Override
+            public void tooLong(String fileName, long lineNo, long offset, int limit) throws IOException {
+                if (!skipBad) {
+                    throw LineScanner.tooLongError(fileName, lineNo, offset, limit);
+                }
+                sink.addBad(offset, BadReason.LINE_TOO_LONG);
+            }
         });
     }
 
@@ -154,7 +215,19 @@ final class ShardRecords implements AutoCloseable {
         if (recordIo) {
             return files.get(f) + " record at byte offset " + offsets[i];
         }
-        return files.get(f) + " line " + (i * stride + phase - firstRecord[f] + 1);
+        return files.get(f) + " line " + line(i, f);
+    }
+
+    /** The line of record {@code i} in its file {@code f}: its place among the file's records, past the bad lines before it. */
+    private long line(int i, int f) {
+        long line = i * stride + phase - firstRecord[f] + 1;
+        for (long skipped : badLines[f]) {
+            if (skipped > line) {
+                break;
+            }
+            line++;
+        }
+        return line;
     }
 
     /** The encoded image of record {@code i}, read from its file now. */
@@ -172,8 +245,7 @@ final class ShardRecords implements AutoCloseable {
                         + Files.size(files.get(f)) + " inside the record; was it changed after the loader opened it?");
             }
         }
-        long line = i * stride + phase - firstRecord[f] + 1;
-        return PlscRecord.decodeImage(text, 0, text.length, files.get(f).toString(), line);
+        return PlscRecord.decodeImage(text, 0, text.length, files.get(f).toString(), line(i, f));
     }
 
     private int file(int i) {

@@ -23,6 +23,15 @@ public final class MemoryProbe {
         return kilobytes(PROCESS, "VmRSS") / KB_PER_MB;
     }
 
+    /**
+     * The anonymous part of the resident set (RssAnon), in MiB: heaps, stacks, malloc'ed and direct buffers — what a
+     * component allocates — without the shared libraries' code pages (RssFile), which the kernel pages in and out as
+     * code runs (libtorch's are hundreds of MiB) and may evict at will.
+     */
+    public static double anonymousRssMb() {
+        return kilobytes(PROCESS, "RssAnon") / KB_PER_MB;
+    }
+
     /** Largest resident set size since the process started (VmHWM), in MiB. */
     public static double peakRssMb() {
         return kilobytes(PROCESS, "VmHWM") / KB_PER_MB;

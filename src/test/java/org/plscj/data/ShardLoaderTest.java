@@ -242,6 +242,45 @@ class ShardLoaderTest {
         }
     }
 
+    /** One file: a good record, a line without a tab, a 2,000-byte line (over the 1,000-byte limit), then an undecodable image, then good ones. */
+    private Path dataWithBadLines() throws IOException {
+        Path dir = tmp.resolve("skip");
+        try (PlscWriter w = PlscWriter.create(dir)) {
+            w.startFile("only");
+            w.write(png(0), 0);
+            w.writeLine("no tab on this line");
+            w.writeLine("A".repeat(2000) + "\t1");
+            w.write(new byte[] {1, 2, 3, 4, 5}, 2);
+            w.write(png(3), 3);
+        }
+        return dir;
+    }
+
+    @Test
+    void skipBadLeavesOutBadLinesCountsThemAndStillNamesLaterRecordsByTheirLine() throws Exception {
+        Path dir = dataWithBadLines();
+        ShardLoader.Options options = options(0, 1, 3).withMaxLineBytes(1000).withSkipBad(true);
+        try (ShardLoader loader = ShardLoader.open(dir, options)) {
+            assertEquals(3, loader.shardSize());
+            assertEquals(1, loader.badRecords().count(BadReason.NO_TAB));
+            assertEquals(1, loader.badRecords().count(BadReason.LINE_TOO_LONG));
+            assertTrue(loader.badRecords().report().contains(dir.resolve("only") + " line 2"), loader.badRecords().report());
+            // the undecodable image is the third record but the file's fourth line
+            PlscFormatException e = assertThrows(PlscFormatException.class, loader::next);
+            assertTrue(e.getMessage().contains(dir.resolve("only") + " line 4"), e.getMessage());
+        }
+    }
+
+    @Test
+    void withoutSkipBadACachedIndexThatLeftLinesOutIsRefusedNamingTheFirst() throws Exception {
+        Path dir = dataWithBadLines();
+        ShardLoader.open(dir, options(0, 1, 3).withMaxLineBytes(1000).withSkipBad(true)).close();
+        PlscFormatException e = assertThrows(PlscFormatException.class,
+                () -> ShardLoader.open(dir, options(0, 1, 3).withMaxLineBytes(1000)));
+        assertTrue(e.getMessage().contains(dir.resolve("only") + " line 2: " + BadReason.NO_TAB.description()), e.getMessage());
+        assertEquals(BadReason.NO_TAB, e.reason());
+    }
+
     @Test
     void closeEndsTheThreads() throws Exception {
         Path dir = dataset();
