@@ -89,7 +89,8 @@ public final class Embedder {
         } finally {
             backbone.train(wasTraining);
         }
-        return combine(gather(local, 2 * dim), count, dim);
+        // all ranks' blocks in rank order: (world · padded) rows of 2·dim floats
+        return combine(gatherRows(communicator, placement, local, 2 * dim), count, dim);
     }
 
     // Writes f(x) and f(mirror(x)) of images [first, first + batch) as rows of 2·dim floats from offset.
@@ -121,8 +122,11 @@ public final class Embedder {
     }
 
 
-    // All ranks' blocks in rank order, as one flat array of (world · padded) rows of 2·dim floats.
-    private float[] gather(float[] local, int width) {
+    /**
+     * Every rank's {@code local} rows of {@code width} floats (all ranks the same count), concatenated in rank
+     * order; one all-gather, through {@code placement}'s device (NCCL gathers only device tensors). A collective.
+     */
+    public static float[] gatherRows(Communicator communicator, Placement placement, float[] local, int width) {
         if (communicator.worldSize() == 1) {
             return local;
         }
