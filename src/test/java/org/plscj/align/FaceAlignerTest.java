@@ -3,45 +3,22 @@ package org.plscj.align;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.Test;
 import org.plscj.data.IdentityGenerator;
+import org.plscj.testing.LooseCrops;
 
 /** Warping onto the template recovers a face that was placed, rotated and scaled, in a larger picture. */
 class FaceAlignerTest {
-
-    /** {@code face} drawn into a black w×h canvas through {@code t} (template coordinates → canvas). */
-    static BufferedImage looseCrop(BufferedImage face, SimilarityTransform t, int w, int h) {
-        BufferedImage canvas = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(face, new AffineTransform(t.a(), t.b(), -t.b(), t.a(), t.tx(), t.ty()), null);
-        g.dispose();
-        return canvas;
-    }
-
-    /** The template's landmarks where {@code t} puts them. */
-    static double[] landmarksThrough(SimilarityTransform t) {
-        double[] out = new double[10];
-        for (int i = 0; i < 10; i += 2) {
-            double[] p = t.apply(FaceAligner.ARCFACE_DST[i], FaceAligner.ARCFACE_DST[i + 1]);
-            out[i] = p[0];
-            out[i + 1] = p[1];
-        }
-        return out;
-    }
 
     @Test
     void aFacePlacedByASimilarityIsWarpedBackOntoTheTemplate() {
         BufferedImage face = new IdentityGenerator(3).render(7, 0);
         // 25° rotation, 1.6 times larger, moved into a 260×240 crop
         SimilarityTransform placed = new SimilarityTransform(1.6 * Math.cos(0.44), 1.6 * Math.sin(0.44), 90, 30);
-        BufferedImage crop = looseCrop(face, placed, 260, 240);
+        BufferedImage crop = LooseCrops.place(face, placed, 260, 240);
 
-        int[] aligned = FaceAligner.align(crop, FaceAligner.toTemplate(landmarksThrough(placed)));
+        int[] aligned = FaceAligner.align(crop, FaceAligner.toTemplate(LooseCrops.landmarks(placed)));
 
         // two resamplings (up then down) blur edges: compare the inner 96×96 by mean absolute difference per channel
         double diff = 0;

@@ -1,5 +1,7 @@
 package org.plscj.eval.ijb;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -7,6 +9,7 @@ import org.plscj.comm.Communicator;
 import org.plscj.eval.Embedder;
 import org.plscj.eval.FaceModel;
 import org.plscj.eval.RankSlice;
+import org.plscj.serve.NpyWriter;
 import org.plscj.tensor.Placement;
 
 /**
@@ -40,7 +43,24 @@ public final class IjbEvaluation {
      * @param features per image, the feature after the flip sum and before any normalisation or weighting (null: skipped)
      * @param scores one per pair line, in its order (NaN: unscored)
      */
-    public record Result(IjbReport report, float[][] features, double[] scores) {}
+    public record Result(IjbReport report, float[][] features, double[] scores) {
+        /** The features as float32 [images, D] .npy in meta order, a skipped image's row NaN; atomic. */
+        public void writeFeatures(Path file, int dim) throws IOException {
+            float[] missing = new float[dim];
+            Arrays.fill(missing, Float.NaN);
+            try (NpyWriter npy = new NpyWriter(file, dim)) {
+                for (float[] f : features) {
+                    npy.write(f == null ? missing : f);
+                }
+                npy.commit();
+            }
+        }
+
+        /** The scores as float64 [pairs] .npy in pair-file order (eval_ijbc.py's {@code <target>.npy}), NaN unscored. */
+        public void writeScores(Path file) throws IOException {
+            NpyWriter.writeDoubles(file, scores);
+        }
+    }
 
     /**
      * Evaluates {@code model} on {@code meta}'s images and pairs.
