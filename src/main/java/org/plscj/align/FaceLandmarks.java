@@ -35,6 +35,19 @@ public record FaceLandmarks(String name, double[] points, double score) {
     }
 
     private static double number(String field, String where, String name) {
+        // why: files written from Python spell these nan and inf; they must reach the finiteness check, which names them
+        switch (field.toLowerCase(java.util.Locale.ROOT)) {
+            case "nan", "-nan" -> {
+                return Double.NaN;
+            }
+            case "inf", "+inf", "infinity" -> {
+                return Double.POSITIVE_INFINITY;
+            }
+            case "-inf", "-infinity" -> {
+                return Double.NEGATIVE_INFINITY;
+            }
+            default -> { }
+        }
         try {
             return Double.parseDouble(field);
         } catch (NumberFormatException e) {
