@@ -13,8 +13,10 @@ import org.plscj.eval.CheckpointEvaluation;
 import org.plscj.eval.CheckpointIdentification;
 import org.plscj.eval.EvaluationResult;
 import org.plscj.eval.ijb.FeatureModes;
+import org.plscj.export.BundleMeta;
 import org.plscj.eval.ijb.IjbEvaluation;
 import org.plscj.eval.ijb.IjbMeta;
+import org.plscj.eval.ijb.SklearnRoc;
 import org.plscj.serve.AnyModel;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
@@ -36,8 +38,8 @@ import picocli.CommandLine.Spec;
             "being identities): top-1, top-5, the CMC curve, and in the JSON the probes missed at rank 1, named by the",
             "gallery's labels.tsv when it has one.",
             "With --ijb: IJB-B/IJB-C template verification as insightface's eval_ijbc.py reports it (landmark alignment,",
-            "flip-sum, norm and faceness weighting, media and template pooling, TAR at FAR 1e-6 ... 1e-1); --model may",
-            "then also be a bundle or a bare .onnx file.",
+            "flip-sum, norm and faceness weighting, media and template pooling, TAR at FAR 1e-6 ... 1e-1).",
+            "--model may also be a bundle (plsc export / import) or a bare .onnx file, except with --identify.",
             "Under 'plsc launch --nproc N' the images are split among the N workers; worker 0 prints and writes.",
             "",
             "  plsc eval --ijb /data/IJB_release/IJBC --target IJBC --model glint360k_r100.onnx",
@@ -48,7 +50,7 @@ import picocli.CommandLine.Spec;
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH",
             description = {"A checkpoint directory (step-N or best, with meta.json) or a model_save_dir (its newest checkpoint);",
-                "with --ijb also a bundle (plsc export / plsc import) or a .onnx file."})
+                "except with --identify also a bundle (plsc export / plsc import) or a .onnx file."})
     Path model;
 
     @Option(names = "--ijb", paramLabel = "DIR",
@@ -75,7 +77,7 @@ final class EvalCommand implements Callable<Integer> {
     boolean skipBad;
 
     @Option(names = "--engine", defaultValue = "torch", paramLabel = "torch|onnx",
-            description = "With --ijb and a bundle: libtorch or onnxruntime on its backbone.onnx (default ${DEFAULT-VALUE}).")
+            description = "For a bundle: libtorch or onnxruntime on its backbone.onnx (default ${DEFAULT-VALUE}).")
     String engine;
 
     @Option(names = "--features-out", paramLabel = "FILE.npy",
@@ -106,11 +108,12 @@ final class EvalCommand implements Callable<Integer> {
     Path probes;
 
     @Option(names = "--json-out", paramLabel = "FILE",
-            description = "Where the JSON goes (default <checkpoint>/eval.json, with --identify <checkpoint>/identify.json).")
+            description = {"Where the JSON goes (default <checkpoint>/eval.json, with --identify <checkpoint>/identify.json,",
+                "with --ijb <model>/<target>.json, beside a .onnx file for one)."})
     Path jsonOut;
 
     @Option(names = "--roc-dir", paramLabel = "DIR",
-            description = "Where <target>-roc.png and <target>-roc.csv go (default: the JSON file's directory).")
+            description = "Where <target>-roc.png (log FAR axis) and <target>-roc.csv go, with --ijb also <target>-tar.csv (default: the JSON file's directory).")
     Path rocDir;
 
     @Mixin
@@ -132,6 +135,9 @@ final class EvalCommand implements Callable<Integer> {
             requireOption(dataDir, "--data-dir", "without --identify");
         }
         Map<String, Path> sets = identify ? Map.of() : CheckpointEvaluation.targetFiles(dataDir, targets);
+        if (!identify && (Files.isRegularFile(model) || Files.isRegularFile(model.resolve(BundleMeta.FILE)))) {
+            return verifyAnyModel(sets);
+        }
         Checkpoint checkpoint = CheckpointEvaluation.locate(model);
         try (Communicator comm = worker.connect()) {
             if (identify) {
@@ -151,6 +157,21 @@ final class EvalCommand implements Callable<Integer> {
             result.writeRocs(rocDir != null ? rocDir : json.toAbsolutePath().getParent());
             report(result.table(), json);
         }
+    }
+
+    // A bundle or a bare .onnx on the .bin sets: same metrics, through onnxruntime or the bundle's engine
+    private int verifyAnyModel(Map<String, Path> sets) throws Exception {
+        Native.load();
+        try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
+            EvaluationResult result = CheckpointEvaluation.evaluate(opened.engine(), opened.name(), model, sets, batch, comm);
+            if (comm.rank() == 0) {
+                Path json = jsonOut != null ? jsonOut : defaultDir().resolve("eval.json");
+                result.writeJson(json);
+                result.writeRocs(rocDir != null ? rocDir : json.toAbsolutePath().getParent());
+                report(result.table(), json);
+            }
+        }
+        return 0;
     }
 
     private void identify(Checkpoint checkpoint, Communicator comm) throws Exception {
@@ -178,7 +199,7 @@ final class EvalCommand implements Callable<Integer> {
                 result.report().writeJson(json);
                 result.report().writeTarCsv(rocs.resolve(stem + "-tar.csv"));
                 result.report().rocCurve().writeCsv(rocs.resolve(stem + "-roc.csv"));
-                result.report().rocCurve().writePng(rocs.resolve(stem + "-roc.png"));
+                result.report().rocCurve().writePng(rocs.resolve(stem + "-roc.png"), SklearnRoc.FAR_TARGETS, result.report().tar());
                 if (featuresOut != null) {
                     result.writeFeatures(featuresOut, opened.engine().embDim());
                 }

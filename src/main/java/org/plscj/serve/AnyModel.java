@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.plscj.checkpoint.Checkpoint;
+import org.plscj.checkpoint.CheckpointMeta;
 import org.plscj.eval.CheckpointEvaluation;
 import org.plscj.export.BundleMeta;
 import org.plscj.model.Backbone;
@@ -44,6 +45,13 @@ public final class AnyModel implements AutoCloseable {
         if (Files.isRegularFile(path.resolve(BundleMeta.FILE))) {
             ModelBundle bundle = ModelBundle.open(path);
             return new AnyModel(bundle.meta().modelName(), bundle.engine(engineKind), bundle.backbone());
+        }
+        if (!Files.isDirectory(path)) {
+            throw new IllegalArgumentException("model " + path + " does not exist");
+        }
+        if (!Files.isRegularFile(path.resolve(CheckpointMeta.FILE)) && !Files.isDirectory(path.resolve("checkpoints"))) {
+            throw new IllegalArgumentException(path + " is neither a bundle (no model.json) nor a checkpoint (no meta.json) nor a model_save_dir"
+                    + " (no checkpoints/); --model takes one of those or a .onnx file");
         }
         if (!engineKind.equals("torch")) {
             throw new IllegalArgumentException("--engine " + engineKind + " needs a bundle or a .onnx file; " + path

@@ -118,7 +118,7 @@ class EvalIjbCommandTest {
     @Test
     void anAbsentImageFailsNamingTheFileAndItsLandmarkLine(@TempDir Path out) throws Exception {
         Path broken = out.resolve("IJBC");
-        copyTree(ijb, broken);
+        IjbTestSet.copy(ijb, broken);
         Files.delete(broken.resolve("loose_crop/3.png"));
 
         Run run = plsc("eval", "--ijb", broken.toString(), "--model", bundle.toString(), "--json-out", out.resolve("x.json").toString());
@@ -132,18 +132,5 @@ class EvalIjbCommandTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("s.json").toFile());
         assertEquals(1, json.get("images_skipped").asInt());
         assertTrue(json.get("skipped").get(0).asText().contains("3.png"));
-    }
-
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (var files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
     }
 }

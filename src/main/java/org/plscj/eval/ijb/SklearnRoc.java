@@ -1,6 +1,7 @@
 package org.plscj.eval.ijb;
 
 import java.util.Arrays;
+import org.plscj.eval.RocCurve;
 
 /**
  * The ROC and TAR@FAR exactly as insightface's {@code recognition/arcface_torch/eval_ijbc.py} (Step 5) reports
@@ -23,7 +24,7 @@ import java.util.Arrays;
  */
 public record SklearnRoc(double[] fpr, double[] tpr, double[] thresholds) {
     /** eval_ijbc.py's {@code x_labels}: the FAR targets of its table. */
-    public static final double[] FAR_TARGETS = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1};
+    public static final double[] FAR_TARGETS = RocCurve.MARKED_FARS;
 
     /**
      * The ROC of {@code scores} against {@code positive} (NaN scores, pairs left unscored, are left out).

@@ -49,7 +49,7 @@ class IjbEvaluationTest {
     @Test
     void landmarksOfAnotherImageSpoilTheScores() throws Exception {
         Path shuffled = shared.resolve("shuffled");
-        copy(dir, shuffled);
+        IjbTestSet.copy(dir, shuffled);
         // every image gets the landmarks of the image 7 lines further down (same name kept)
         Path points = shuffled.resolve("meta/ijbc_name_5pts_score.txt");
         java.util.List<String> lines = Files.readAllLines(points);
@@ -98,7 +98,7 @@ class IjbEvaluationTest {
     @Test
     void anAbsentImageIsNamedWithItsLandmarkLine() throws Exception {
         Path broken = shared.resolve("absent");
-        copy(dir, broken);
+        IjbTestSet.copy(dir, broken);
         Files.delete(broken.resolve("loose_crop/5.png"));
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> evaluate(broken, FeatureModes.DEFAULT, false));
@@ -109,7 +109,7 @@ class IjbEvaluationTest {
     @Test
     void withSkipBadAnAbsentImageIsCountedAndATemplateWithoutImagesLeavesItsPairsUnscored() throws Exception {
         Path broken = shared.resolve("skipped");
-        copy(dir, broken);
+        IjbTestSet.copy(dir, broken);
         IjbMeta meta = IjbMeta.read(broken, "IJBC", false);
         int template = meta.templates()[0];
         int removed = 0;
@@ -132,19 +132,6 @@ class IjbEvaluationTest {
         for (int p = 0; p < meta.pairs(); p++) {
             boolean touches = meta.first()[p] == template || meta.second()[p] == template;
             assertEquals(touches, Double.isNaN(result.scores()[p]), "pair line " + (p + 1));
-        }
-    }
-
-    static void copy(Path from, Path to) throws Exception {
-        try (var files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
         }
     }
 }

@@ -70,6 +70,20 @@ public final class IjbTestSet {
         return images;
     }
 
+    /** A copy of a set (to break one of its files). */
+    public static void copy(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+    }
+
     public static int templateId(int t) {
         return 101 + 3 * t;
     }
