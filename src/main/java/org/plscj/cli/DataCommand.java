@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
             "",
             "  plsc data convert --from-folders ROOT --out DIR",
             "  plsc data stats DIR --num-classes 1000",
-            "  plsc data shuffle-split DIR --nranks 8 --seed 1 --out DIR.split"
+            "  plsc data shuffle-split DIR --nranks 8 --seed 1 --out DIR.split",
+            "  plsc data align --landmarks faces.txt --images raw --out aligned"
         },
-        subcommands = {DataConvertCommand.class, DataShuffleSplitCommand.class, DataStatsCommand.class})
+        subcommands = {DataAlignCommand.class, DataConvertCommand.class, DataShuffleSplitCommand.class, DataStatsCommand.class})
 public final class DataCommand {}

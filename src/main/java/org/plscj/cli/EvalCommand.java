@@ -2,7 +2,9 @@ package org.plscj.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.plscj.checkpoint.Checkpoint;
@@ -10,6 +12,13 @@ import org.plscj.comm.Communicator;
 import org.plscj.eval.CheckpointEvaluation;
 import org.plscj.eval.CheckpointIdentification;
 import org.plscj.eval.EvaluationResult;
+import org.plscj.eval.ijb.FeatureModes;
+import org.plscj.export.BundleMeta;
+import org.plscj.eval.ijb.IjbEvaluation;
+import org.plscj.eval.ijb.IjbMeta;
+import org.plscj.eval.ijb.SklearnRoc;
+import org.plscj.serve.AnyModel;
+import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,16 +37,55 @@ import picocli.CommandLine.Spec;
             "With --identify: 1:N identification instead, probes against a gallery (both PLSC data directories, labels",
             "being identities): top-1, top-5, the CMC curve, and in the JSON the probes missed at rank 1, named by the",
             "gallery's labels.tsv when it has one.",
+            "With --ijb: IJB-B/IJB-C template verification as insightface's eval_ijbc.py reports it (landmark alignment,",
+            "flip-sum, norm and faceness weighting, media and template pooling, TAR at FAR 1e-6 ... 1e-1).",
+            "--model may also be a bundle (plsc export / import) or a bare .onnx file, except with --identify.",
             "Under 'plsc launch --nproc N' the images are split among the N workers; worker 0 prints and writes.",
             "",
+            "  plsc eval --ijb /data/IJB_release/IJBC --target IJBC --model glint360k_r100.onnx",
             "  plsc eval --model saved_model --targets lfw,cfp_fp --data-dir val",
             "  plsc eval --model saved_model/checkpoints/step-00001200 --targets lfw --data-dir val --json-out lfw.json",
             "  plsc eval --model saved_model/best --identify --gallery gallery_dir --probes probe_dir"
         })
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "A checkpoint directory (step-N or best, with meta.json) or a model_save_dir (its newest checkpoint).")
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = {"A checkpoint directory (step-N or best, with meta.json) or a model_save_dir (its newest checkpoint);",
+                "except with --identify also a bundle (plsc export / plsc import) or a .onnx file."})
     Path model;
+
+    @Option(names = "--ijb", paramLabel = "DIR",
+            description = "IJB-B/C as insightface releases it: DIR/meta/<target>_{face_tid_mid,name_5pts_score,template_pair_label}.txt, DIR/loose_crop/.")
+    Path ijb;
+
+    @Option(names = "--target", defaultValue = "IJBC", paramLabel = "IJBC|IJBB", description = "With --ijb: which set (default ${DEFAULT-VALUE}).")
+    String ijbTarget;
+
+    @Option(names = "--flip-test", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --ijb: an image's feature is f(x) + f(mirror(x)) (eval_ijbc.py's use_flip_test; default on).")
+    boolean flipTest;
+
+    @Option(names = "--norm-score", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --ijb: keep the feature norm as a weight (use_norm_score; default on); off: L2-normalise each image first.")
+    boolean normScore;
+
+    @Option(names = "--detector-score", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --ijb: weight each image by the landmark file's faceness score (use_detector_score; default on).")
+    boolean detectorScore;
+
+    @Option(names = "--skip-bad",
+            description = "With --ijb: count and report bad images (absent, undecodable, bad landmark line) and bad pair lines instead of failing.")
+    boolean skipBad;
+
+    @Option(names = "--engine", defaultValue = "torch", paramLabel = "torch|onnx",
+            description = "For a bundle: libtorch or onnxruntime on its backbone.onnx (default ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--features-out", paramLabel = "FILE.npy",
+            description = "With --ijb: per-image features after the flip sum, before any normalisation or weighting, float32 [images, D] in meta order.")
+    Path featuresOut;
+
+    @Option(names = "--scores-out", paramLabel = "FILE.npy", description = "With --ijb: one float64 score per pair line, in its order (NaN: unscored).")
+    Path scoresOut;
 
     @Option(names = "--targets", split = ",", paramLabel = "NAME",
             description = "Verification sets by name: NAME is <data-dir>/NAME.bin (required without --identify).")
@@ -60,11 +108,12 @@ final class EvalCommand implements Callable<Integer> {
     Path probes;
 
     @Option(names = "--json-out", paramLabel = "FILE",
-            description = "Where the JSON goes (default <checkpoint>/eval.json, with --identify <checkpoint>/identify.json).")
+            description = {"Where the JSON goes (default <checkpoint>/eval.json, with --identify <checkpoint>/identify.json,",
+                "with --ijb <model>/<target>.json, beside a .onnx file for one)."})
     Path jsonOut;
 
     @Option(names = "--roc-dir", paramLabel = "DIR",
-            description = "Where <target>-roc.png and <target>-roc.csv go (default: the JSON file's directory).")
+            description = "Where <target>-roc.png (log FAR axis) and <target>-roc.csv go, with --ijb also <target>-tar.csv (default: the JSON file's directory).")
     Path rocDir;
 
     @Mixin
@@ -75,6 +124,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (ijb != null) {
+            return ijb();
+        }
         if (identify) {
             requireOption(gallery, "--gallery", "with --identify");
             requireOption(probes, "--probes", "with --identify");
@@ -83,6 +135,9 @@ final class EvalCommand implements Callable<Integer> {
             requireOption(dataDir, "--data-dir", "without --identify");
         }
         Map<String, Path> sets = identify ? Map.of() : CheckpointEvaluation.targetFiles(dataDir, targets);
+        if (!identify && (Files.isRegularFile(model) || Files.isRegularFile(model.resolve(BundleMeta.FILE)))) {
+            return verifyAnyModel(sets);
+        }
         Checkpoint checkpoint = CheckpointEvaluation.locate(model);
         try (Communicator comm = worker.connect()) {
             if (identify) {
@@ -104,6 +159,21 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
+    // A bundle or a bare .onnx on the .bin sets: same metrics, through onnxruntime or the bundle's engine
+    private int verifyAnyModel(Map<String, Path> sets) throws Exception {
+        Native.load();
+        try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
+            EvaluationResult result = CheckpointEvaluation.evaluate(opened.engine(), opened.name(), model, sets, batch, comm);
+            if (comm.rank() == 0) {
+                Path json = jsonOut != null ? jsonOut : defaultDir().resolve("eval.json");
+                result.writeJson(json);
+                result.writeRocs(rocDir != null ? rocDir : json.toAbsolutePath().getParent());
+                report(result.table(), json);
+            }
+        }
+        return 0;
+    }
+
     private void identify(Checkpoint checkpoint, Communicator comm) throws Exception {
         CheckpointIdentification.Report result = CheckpointIdentification.identify(checkpoint, gallery, probes, batch, comm);
         if (comm.rank() == 0) {
@@ -111,6 +181,40 @@ final class EvalCommand implements Callable<Integer> {
             CheckpointIdentification.writeJson(json, checkpoint, result);
             report(CheckpointIdentification.summary(result.result()), json);
         }
+    }
+
+    private int ijb() throws Exception {
+        if (batch <= 0) {
+            throw new ParameterException(spec.commandLine(), "--batch must be positive, got " + batch);
+        }
+        IjbMeta meta = IjbMeta.read(ijb, ijbTarget, skipBad);
+        FeatureModes modes = new FeatureModes(flipTest, normScore, detectorScore);
+        Native.load();
+        try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
+            IjbEvaluation.Result result = IjbEvaluation.evaluate(meta, opened.engine(), opened.name(), modes, batch, skipBad, comm);
+            if (comm.rank() == 0) {
+                String stem = meta.target().toLowerCase(Locale.ROOT);
+                Path json = jsonOut != null ? jsonOut : defaultDir().resolve(stem + ".json");
+                Path rocs = rocDir != null ? rocDir : json.toAbsolutePath().getParent();
+                result.report().writeJson(json);
+                result.report().writeTarCsv(rocs.resolve(stem + "-tar.csv"));
+                result.report().rocCurve().writeCsv(rocs.resolve(stem + "-roc.csv"));
+                result.report().rocCurve().writePng(rocs.resolve(stem + "-roc.png"), SklearnRoc.FAR_TARGETS, result.report().tar());
+                if (featuresOut != null) {
+                    result.writeFeatures(featuresOut, opened.engine().embDim());
+                }
+                if (scoresOut != null) {
+                    result.writeScores(scoresOut);
+                }
+                report(result.report().table(), json);
+            }
+        }
+        return 0;
+    }
+
+    // A checkpoint or bundle directory holds its results; beside a .onnx file, its directory
+    private Path defaultDir() {
+        return Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
     }
 
     private void report(String text, Path json) {

@@ -3,7 +3,7 @@ package org.plscj.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.plscj.serve.EmbeddingEngine;
-import org.plscj.serve.ModelBundle;
+import org.plscj.serve.AnyModel;
 import org.plscj.serve.Predictor;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
             "writes a float32 .npy matrix [images, emb_dim] (numpy.load reads it)."
         })
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "A bundle from 'plsc export' or 'plsc import'.")
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "A bundle from 'plsc export' or 'plsc import', a bare .onnx file, or a checkpoint directory.")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "A PLSC data directory or an image folder.")
@@ -30,7 +31,7 @@ final class PredictCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--engine", defaultValue = "torch", paramLabel = "torch|onnx",
-            description = "libtorch or onnxruntime on the bundle's backbone.onnx (default ${DEFAULT-VALUE}).")
+            description = "For a bundle: libtorch or onnxruntime on its backbone.onnx (default ${DEFAULT-VALUE}); a .onnx file runs on onnx.")
     String engine;
 
     @Option(names = "--batch", defaultValue = "64", description = "Images per batch (default ${DEFAULT-VALUE}).")
@@ -45,8 +46,8 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Native.load();
-        ModelBundle bundle = ModelBundle.open(model);
-        try (EmbeddingEngine e = bundle.engine(engine)) {
+        try (AnyModel opened = AnyModel.open(model, engine)) {
+            EmbeddingEngine e = opened.engine();
             long n = new Predictor(e, batch, normalize).run(data, out);
             spec.commandLine().getOut().printf("wrote %s: %d x %d float32%n", out, n, e.embDim());
         }

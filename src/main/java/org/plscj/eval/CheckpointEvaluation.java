@@ -104,12 +104,28 @@ public final class CheckpointEvaluation {
     public static EvaluationResult evaluate(Checkpoint checkpoint, Map<String, Path> targets, int batchSize, Communicator comm)
             throws IOException {
         try (Backbone backbone = loadBackbone(checkpoint)) {
-            VerificationEvaluator evaluator = new VerificationEvaluator(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm));
-            List<VerificationReport> reports = new ArrayList<>();
-            for (Map.Entry<String, Path> target : targets.entrySet()) {
-                reports.add(evaluator.evaluate(target.getKey(), target.getValue(), VerificationSet.read(target.getValue())));
-            }
+            List<VerificationReport> reports = reports(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm), targets);
             return new EvaluationResult(checkpoint.directory(), checkpoint.meta().modelName(), checkpoint.meta().step(), reports);
         }
+    }
+
+    /**
+     * Scores any model ({@code plsc eval --model} a bundle or a .onnx file) on every target, as {@link #evaluate}; the
+     * result has no training step ({@link EvaluationResult#NO_STEP}).
+     *
+     * @param source the model's file or directory, named in the result
+     */
+    public static EvaluationResult evaluate(FaceModel model, String modelName, Path source, Map<String, Path> targets, int batchSize,
+            Communicator comm) throws IOException {
+        return new EvaluationResult(source, modelName, EvaluationResult.NO_STEP, reports(new Embedder(model, batchSize, comm), targets));
+    }
+
+    private static List<VerificationReport> reports(Embedder embedder, Map<String, Path> targets) throws IOException {
+        VerificationEvaluator evaluator = new VerificationEvaluator(embedder);
+        List<VerificationReport> reports = new ArrayList<>();
+        for (Map.Entry<String, Path> target : targets.entrySet()) {
+            reports.add(evaluator.evaluate(target.getKey(), target.getValue(), VerificationSet.read(target.getValue())));
+        }
+        return reports;
     }
 }

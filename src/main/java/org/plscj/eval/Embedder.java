@@ -30,7 +30,8 @@ import org.plscj.tensor.Tensors;
  * <p>Native memory: one {@link org.plscj.tensor.Scoped scope} per batch; everything returned lives in Java arrays.
  */
 public final class Embedder {
-    private final Backbone backbone;
+    private final Backbone backbone; // null when embedding through a FaceModel
+    private final FaceModel model; // null when embedding through a backbone
     private final int batchSize;
     private final Placement placement;
     private final Communicator communicator;
@@ -44,8 +45,24 @@ public final class Embedder {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
         this.backbone = backbone;
+        this.model = null;
         this.batchSize = batchSize;
         this.placement = placement;
+        this.communicator = communicator;
+    }
+
+    /**
+     * Embeds through any {@link FaceModel} (an ONNX file, a bundle's engine) on the CPU: the mirror is made on the
+     * decoded pixels, which is what the backbone path's flip of the batch does.
+     */
+    public Embedder(FaceModel model, int batchSize, Communicator communicator) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        this.backbone = null;
+        this.model = model;
+        this.batchSize = batchSize;
+        this.placement = Placement.CPU_FLOAT;
         this.communicator = communicator;
     }
 
@@ -76,20 +93,25 @@ public final class Embedder {
         }
         Native.load();
         RankSlice slice = new RankSlice(count, communicator.worldSize(), communicator.rank());
-        int dim = backbone.embDim();
+        int dim = backbone != null ? backbone.embDim() : model.embDim();
         // per slot: f(x) in columns [0, dim), f(mirror(x)) in [dim, 2·dim); padding slots stay 0
         float[] local = new float[Math.multiplyExact(slice.padded(), 2 * dim)];
-        boolean wasTraining = backbone.is_training();
-        backbone.eval();
+        boolean wasTraining = backbone != null && backbone.is_training();
+        if (backbone != null) {
+            backbone.eval();
+        }
         try {
             for (int done = 0; done < slice.size(); done += batchSize) {
                 int batch = Math.min(batchSize, slice.size() - done);
                 embedBatch(source, slice.start() + done, batch, local, done * 2 * dim);
             }
         } finally {
-            backbone.train(wasTraining);
+            if (backbone != null) {
+                backbone.train(wasTraining);
+            }
         }
-        return combine(gather(local, 2 * dim), count, dim);
+        // all ranks' blocks in rank order: (world · padded) rows of 2·dim floats
+        return combine(gatherRows(communicator, placement, local, 2 * dim), count, dim);
     }
 
     // Writes f(x) and f(mirror(x)) of images [first, first + batch) as rows of 2·dim floats from offset.
@@ -98,6 +120,10 @@ public final class Embedder {
         float[] pixels = new float[batch * sample];
         for (int i = 0; i < batch; i++) {
             source.decodeInto(first + i, pixels, i * sample);
+        }
+        if (model != null) {
+            embedThroughModel(pixels, batch, first, out, offset);
+            return;
         }
         Scoped.run(() -> {
             try (NoGradGuard noGrad = new NoGradGuard()) {
@@ -108,6 +134,32 @@ public final class Embedder {
                 Tensors.copyInto(torch.cat(new TensorVector(plain, mirrored), 1), out, offset);
             }
         });
+    }
+
+    private void embedThroughModel(float[] pixels, int batch, int first, float[] out, int offset) {
+        int dim = model.embDim();
+        float[][] plain = model.embed(pixels, batch);
+        float[][] mirrored = model.embed(mirror(pixels, batch), batch);
+        for (int i = 0; i < batch; i++) {
+            if (plain[i].length != dim || mirrored[i].length != dim) {
+                throw new IllegalStateException("the model returned " + plain[i].length + " values for image " + (first + i)
+                        + ", expected " + dim);
+            }
+            System.arraycopy(plain[i], 0, out, offset + i * 2 * dim, dim);
+            System.arraycopy(mirrored[i], 0, out, offset + i * 2 * dim + dim, dim);
+        }
+    }
+
+    // Each image's rows reversed, as torch.flip(images, 3) on [batch, 3, H, W]
+    private static float[] mirror(float[] pixels, int batch) {
+        int side = ImageDecoder.PLSC_SIZE;
+        float[] out = new float[pixels.length];
+        for (int row = 0; row < batch * ImageDecoder.CHANNELS * side; row++) {
+            for (int x = 0; x < side; x++) {
+                out[row * side + x] = pixels[row * side + side - 1 - x];
+            }
+        }
+        return out;
     }
 
     private Tensor checkShape(Tensor output, int batch, int first) {
@@ -121,8 +173,11 @@ public final class Embedder {
     }
 
 
-    // All ranks' blocks in rank order, as one flat array of (world · padded) rows of 2·dim floats.
-    private float[] gather(float[] local, int width) {
+    /**
+     * Every rank's {@code local} rows of {@code width} floats (all ranks the same count), concatenated in rank
+     * order; one all-gather, through {@code placement}'s device (NCCL gathers only device tensors). A collective.
+     */
+    public static float[] gatherRows(Communicator communicator, Placement placement, float[] local, int width) {
         if (communicator.worldSize() == 1) {
             return local;
         }

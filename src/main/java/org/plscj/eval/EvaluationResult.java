@@ -12,14 +12,16 @@ import org.plscj.io.AtomicFile;
  * What {@code plsc eval} found for one checkpoint: a report per target, shown as a table and saved as
  * JSON and per-target ROC files.
  *
- * @param checkpoint the checkpoint directory evaluated
+ * @param checkpoint the checkpoint directory evaluated (or the bundle or .onnx file)
  * @param modelName  its backbone
- * @param step       the training step it was saved at
+ * @param step       the training step it was saved at ({@link #NO_STEP} for a bundle or .onnx file)
  * @param reports    one per target, in the order asked
  */
 public record EvaluationResult(Path checkpoint, String modelName, long step, List<VerificationReport> reports) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String ROW = "%-12s %-19s %-29s %-10s %s%n";
+    /** The step of a model that is not a checkpoint: left out of the table and the JSON. */
+    public static final long NO_STEP = -1;
 
     public EvaluationResult {
         reports = List.copyOf(reports);
@@ -28,7 +30,8 @@ public record EvaluationResult(Path checkpoint, String modelName, long step, Lis
     /** A header and one row per target: accuracy ± std, VAL ± std @ FAR, XNorm, mean best threshold. */
     public String table() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%s step %d (%s)%n", modelName, step, checkpoint));
+        out.append(step == NO_STEP ? String.format("%s (%s)%n", modelName, checkpoint)
+                : String.format("%s step %d (%s)%n", modelName, step, checkpoint));
         out.append(String.format(ROW, "target", "accuracy", "VAL@FAR=" + VerificationMetrics.FAR_TARGET, "XNorm", "threshold"));
         for (VerificationReport r : reports) {
             out.append(String.format(ROW, r.target(), String.format("%.5f ± %.5f", r.accuracy(), r.accuracyStd()),
@@ -43,7 +46,9 @@ public record EvaluationResult(Path checkpoint, String modelName, long step, Lis
         ObjectNode root = JSON.createObjectNode();
         root.put("checkpoint", checkpoint.toString());
         root.put("model_name", modelName);
-        root.put("step", step);
+        if (step != NO_STEP) {
+            root.put("step", step);
+        }
         ObjectNode targets = root.putObject("targets");
         for (VerificationReport r : reports) {
             targets.putObject(r.target()).put("accuracy", r.accuracy()).put("accuracy_std", r.accuracyStd())

@@ -14,9 +14,9 @@ package org.plscj.eval;
  * @param worldSize ranks sharing them
  * @param rank this rank
  */
-record RankSlice(int count, int worldSize, int rank) {
+public record RankSlice(int count, int worldSize, int rank) {
 
-    RankSlice {
+    public RankSlice {
         if (count < 0 || worldSize < 1 || rank < 0 || rank >= worldSize) {
             throw new IllegalArgumentException("cannot split " + count + " images over rank " + rank + " of "
                     + worldSize + " (need count >= 0, worldSize >= 1, 0 <= rank < worldSize)");
@@ -24,17 +24,17 @@ record RankSlice(int count, int worldSize, int rank) {
     }
 
     /** Slots every rank fills, padding included: ⌈count / worldSize⌉. */
-    int padded() {
+    public int padded() {
         return (count + worldSize - 1) / worldSize;
     }
 
     /** Index of this rank's first image (may be past the end when the rank holds only padding). */
-    int start() {
+    public int start() {
         return rank * padded();
     }
 
     /** Real images this rank embeds: at most {@link #padded()}, possibly 0. */
-    int size() {
+    public int size() {
         return Math.max(0, Math.min(padded(), count - start()));
     }
 }

@@ -1,12 +1,12 @@
 package org.plscj.serve;
 
-/** Computes embeddings of preprocessed images; one caller at a time (the batcher's thread). */
-public interface EmbeddingEngine extends AutoCloseable {
-    int embDim();
+import org.plscj.eval.FaceModel;
 
-    /** Embeddings [n][embDim] of {@code n} images packed as [n, 3, 112, 112] floats, normalised as the loader does. */
-    float[][] embed(float[] images, int n);
-
+/**
+ * Computes embeddings of preprocessed images; one caller at a time (the batcher's thread). Evaluation runs it as a
+ * {@link FaceModel}, whose {@code embed} contract it shares.
+ */
+public interface EmbeddingEngine extends FaceModel, AutoCloseable {
     @Override
     default void close() {}
 }

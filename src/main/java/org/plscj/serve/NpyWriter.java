@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import org.plscj.io.AtomicFile;
 
 /**
  * Streams a float32 matrix [rows, cols] into a NumPy {@code .npy} file (format 1.0, little-endian
@@ -32,7 +33,7 @@ public final class NpyWriter implements AutoCloseable {
         this.tmp = file.resolveSibling(file.getFileName() + ".tmp");
         this.cols = cols;
         channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-        channel.write(header(0));
+        channel.write(header("<f4", "(0, " + cols + ")"));
     }
 
     /** Appends one row of {@code cols} values. */
@@ -54,7 +55,7 @@ public final class NpyWriter implements AutoCloseable {
 
     /** Writes the final header and renames the file into place. */
     public void commit() throws IOException {
-        channel.write(header(rows), 0);
+        channel.write(header("<f4", "(" + rows + ", " + cols + ")"), 0);
         channel.force(true);
         channel.close();
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -70,8 +71,26 @@ public final class NpyWriter implements AutoCloseable {
         }
     }
 
-    private ByteBuffer header(long n) {
-        StringBuilder dict = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': (" + n + ", " + cols + "), }");
+    /**
+     * Writes {@code values} as a float64 vector ({@code <f8}, shape (n,), as {@code np.save} of a float64 array),
+     * atomically.
+     */
+    public static void writeDoubles(Path file, double[] values) throws IOException {
+        AtomicFile.write(file, out -> {
+            ByteBuffer h = header("<f8", "(" + values.length + ",)");
+            out.write(h.array(), 0, h.limit());
+            ByteBuffer b = ByteBuffer.allocate(8 * 4096).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < values.length; i += 4096) {
+                b.clear();
+                int n = Math.min(4096, values.length - i);
+                b.asDoubleBuffer().put(values, i, n);
+                out.write(b.array(), 0, 8 * n);
+            }
+        });
+    }
+
+    private static ByteBuffer header(String descr, String shape) {
+        StringBuilder dict = new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }");
         while (dict.length() < PREAMBLE - MAGIC.length - 2 - 1) {
             dict.append(' ');
         }

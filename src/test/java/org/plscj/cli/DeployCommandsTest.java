@@ -52,6 +52,18 @@ class DeployCommandsTest {
                 "--engine", "onnx", "--normalize"), err.toString());
         assertTrue(out.toString().contains("3 x " + TestBundles.EMB_DIM), out.toString());
         assertEquals(128 + 3L * 4 * TestBundles.EMB_DIM, Files.size(npy));
+
+        Path fromOnnx = root.resolve("o.npy");
+        assertEquals(0, run("predict", "--model", bundle.resolve(BundleMeta.ONNX).toString(), "--data", images.toString(), "--out",
+                fromOnnx.toString(), "--normalize"), err.toString());
+        assertEquals(Files.size(npy), Files.size(fromOnnx), "a bare .onnx file embeds like its bundle");
+        Path fromCheckpoint = root.resolve("c.npy");
+        assertEquals(0, run("predict", "--model", checkpoint.toString(), "--data", images.toString(), "--out", fromCheckpoint.toString()),
+                err.toString());
+        assertEquals(Files.size(npy), Files.size(fromCheckpoint), "so does the checkpoint the bundle was exported from");
+        assertEquals(2, run("predict", "--model", images.toString(), "--data", images.toString(), "--out", fromCheckpoint.toString()));
+        assertTrue(err.toString().contains(images + " is neither a bundle (no model.json) nor a checkpoint (no meta.json) nor a model_save_dir"),
+                err.toString());
     }
 
     private static String sha256(Path file) throws Exception {

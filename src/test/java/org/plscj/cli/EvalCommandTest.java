@@ -165,6 +165,34 @@ class EvalCommandTest {
     }
 
     @Test
+    void aBundleAndItsBareOnnxFileScoreTheSetsAsTheirCheckpoint(@TempDir Path dir) throws Exception {
+        // TinyRun's backbone has no ONNX export: an untrained exportable TinyFaceNet checkpoint on TinyRun's set
+        Path checkpoint = org.plscj.serve.TestBundles.checkpoint(dir.resolve("run"), 10);
+        Path bundle = dir.resolve("bundle");
+        org.plscj.export.BundleWriter.fromCheckpoint(checkpoint, bundle, org.plscj.export.CentresPrecision.NONE, null);
+
+        Run fromCheckpoint = eval("--model", checkpoint.toString(), "--targets", TinyRun.TARGET, "--data-dir", data.toString(),
+                "--json-out", dir.resolve("checkpoint.json").toString());
+        Run torch = eval("--model", bundle.toString(), "--targets", TinyRun.TARGET, "--data-dir", data.toString());
+        Run onnx = eval("--model", bundle.resolve(org.plscj.export.BundleMeta.ONNX).toString(), "--targets", TinyRun.TARGET,
+                "--data-dir", data.toString(), "--json-out", dir.resolve("onnx.json").toString());
+
+        assertEquals(0, fromCheckpoint.exit(), fromCheckpoint.err());
+        double expected = new ObjectMapper().readTree(dir.resolve("checkpoint.json").toFile()).path("targets").path(TinyRun.TARGET)
+                .path("accuracy").doubleValue();
+        assertEquals(0, torch.exit(), torch.err());
+        assertEquals(expected, new ObjectMapper().readTree(bundle.resolve("eval.json").toFile()).path("targets").path(TinyRun.TARGET)
+                .path("accuracy").doubleValue(), "the same weights through the bundle's engine: the same accuracy");
+        assertEquals(0, onnx.exit(), onnx.err());
+        JsonNode written = new ObjectMapper().readTree(dir.resolve("onnx.json").toFile());
+        // onnxruntime's float32 kernels differ from libtorch's in the last bits: a pair at the threshold may flip,
+        // and one pair moves the accuracy by 1/pairs (well under 0.02 here)
+        assertEquals(expected, written.path("targets").path(TinyRun.TARGET).path("accuracy").doubleValue(), 0.02);
+        assertTrue(written.path("step").isMissingNode(), "a bundle or .onnx has no training step");
+        assertTrue(Files.isRegularFile(dir.resolve(TinyRun.TARGET + "-roc.png")));
+    }
+
+    @Test
     void eachModeNamesTheOptionItLacks() {
         Run identify = eval("--model", saved.toString(), "--identify", "--probes", data.toString());
         assertEquals(CommandLine.ExitCode.USAGE, identify.exit());

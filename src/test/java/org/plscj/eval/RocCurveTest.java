@@ -57,6 +57,26 @@ class RocCurveTest {
     }
 
     @Test
+    void theTprAtAFarIsTheLargestTprOfThePointsAtOrBelowIt() {
+        RocCurve roc = new RocCurve("t", new double[] {3, 2, 1, 0}, new double[] {0.2, 0.5, 0.6, 1}, new double[] {0, 0.001, 0.01, 1});
+
+        assertEquals(0.2, roc.tprAtFpr(1e-4));
+        assertEquals(0.5, roc.tprAtFpr(1e-3));
+        assertEquals(0.6, roc.tprAtFpr(0.5));
+    }
+
+    @Test
+    void aLogScalePlotWithMarkedPointsRendersEvenWithFprZeroPoints() throws Exception {
+        Path png = dir.resolve("ijbc-roc.png");
+        RocCurve roc = new RocCurve("ijbc", new double[] {Double.POSITIVE_INFINITY, 0.9, 0.5, 0.1}, new double[] {0, 0.7, 0.9, 1},
+                new double[] {0, 0, 1e-4, 1});
+
+        roc.writePng(png, RocCurve.MARKED_FARS, new double[] {0.7, 0.7, 0.9, 0.9, 0.9, 0.9});
+
+        assertEquals(640, ImageIO.read(png.toFile()).getWidth());
+    }
+
+    @Test
     void rejectsArraysOfDifferentLengths() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new RocCurve("lfw", new double[3], new double[3], new double[2]));
