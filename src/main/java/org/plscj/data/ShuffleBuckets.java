@@ -27,7 +27,8 @@ interface ShuffleBuckets extends Closeable {
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException(bucket + " holds " + size + " bytes, more than one array: lower --memory-mb");
         }
-        return reuse.length >= size ? reuse : new byte[(int) size];
+        // an eighth more, so the next, slightly larger bucket does not allocate (and zero) another array
+        return reuse.length >= size ? reuse : new byte[(int) Math.min(Integer.MAX_VALUE - 8, size + size / 8)];
     }
 
     /** Closes every file, then empties the list; the first failure is thrown after all were tried. */

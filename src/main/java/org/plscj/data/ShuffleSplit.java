@@ -50,6 +50,7 @@ public final class ShuffleSplit {
     private static final int MEMORY_FACTOR = 2;
     private static final int WRITE_BUFFER_MIN = 8 << 10;
     private static final int WRITE_BUFFER_MAX = 256 << 10;
+    private static final String FORCING = "forcing the output to disk";
 
     /**
      * @param nranks         output files N
@@ -251,7 +252,7 @@ public final class ShuffleSplit {
                     }
                 }
                 if (forcing.isDone()) {
-                    join(forcing);
+                    join(forcing, FORCING);
                     for (SyncedFile part : parts) {
                         part.flush();
                     }
@@ -267,7 +268,7 @@ public final class ShuffleSplit {
                 byte[] line = padPool.get(j % padPool.size());
                 parts.get((int) (written++ % nranks)).writeLine(line, 0, line.length);
             }
-            join(forcing);
+            join(forcing, FORCING);
         } finally {
             forcer.shutdown();
             awaitQuietly(forcer);
@@ -278,13 +279,13 @@ public final class ShuffleSplit {
         PlscWriter.writeFileList(outDir, names);
     }
 
-    /** Waits for a background force; its failure is this thread's. */
-    private static void join(Future<?> future) throws IOException {
+    /** Waits for background work ({@code doing} names it if this thread is interrupted); its failure is this thread's. */
+    static void join(Future<?> future, String doing) throws IOException {
         try {
             future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while forcing the output to disk");
+            throw new InterruptedIOException("interrupted while " + doing);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
