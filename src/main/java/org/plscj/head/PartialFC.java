@@ -63,6 +63,16 @@ public final class PartialFC implements AutoCloseable {
      * optionally their momentum and, for softmax, the bias and its momentum (null = zeros).
      */
     public PartialFC(HeadConfig config, Communicator comm, Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum) {
+        this(config, comm, weight, momentum, bias, biasMomentum, null, null);
+    }
+
+    /**
+     * As above, with AdamW's second moments of W and (softmax) of the bias (null = zeros; ignored under SGD). Under
+     * AdamW {@code momentum} is AdamW's first moment, and the bias correction counts this head's steps
+     * ({@link #startAtStep} on resume).
+     */
+    public PartialFC(HeadConfig config, Communicator comm, Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum,
+            Tensor secondMoment, Tensor biasSecondMoment) {
         Native.load();
         this.config = config;
         this.comm = comm;
@@ -76,7 +86,7 @@ public final class PartialFC implements AutoCloseable {
                 throw new IllegalArgumentException("rank " + comm.rank() + " owns " + shard.size() + " classes of dimension "
                         + config.embDim() + " but was given a weight of shape " + Arrays.toString(shape));
             }
-            return ShardWeights.of(weight, momentum, bias, biasMomentum, config);
+            return ShardWeights.of(weight, momentum, bias, biasMomentum, secondMoment, biasSecondMoment, config);
         });
         this.sampler = config.sampleRatio() < 1 ? new PartialFcSampler(config.sampleRatio(), config.seed(), comm.rank()) : null;
         this.kernel = new BlockedSoftmaxStep(config, comm);
@@ -161,7 +171,7 @@ public final class PartialFC implements AutoCloseable {
         Arrays.sort(order, Comparator.comparingLong(k -> cols[k]));
         long[] sortedRows = Arrays.stream(order).mapToLong(k -> ownedRows[k]).toArray();
         long[] sortedCols = Arrays.stream(order).mapToLong(k -> cols[k]).toArray();
-        return kernel.run(input, target, sortedRows, sortedCols, lr, profile);
+        return kernel.run(input, target, sortedRows, sortedCols, lr, steps, profile);
     }
 
     private long checkShapes(Tensor x, Tensor y) {

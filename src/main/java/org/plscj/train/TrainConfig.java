@@ -35,7 +35,7 @@ import org.plscj.head.Margin;
  * @param trainBatchSize       images per worker per step
  * @param testBatchSize        images per batch when evaluating
  * @param lr                   learning rate for a global batch of 1024 (see {@link LrSchedule#batchFactor})
- * @param lrScheduler          piecewise or cosine
+ * @param lrScheduler          piecewise, cosine or poly (arcface_torch's PolynomialLRWarmup, see {@link LrSchedule})
  * @param lrSteps              piecewise boundaries, in steps, increasing
  * @param lrDecayFactor        piecewise factor per boundary passed
  * @param warmupEpochs         linear warm-up length in epochs (may be fractional)
@@ -137,10 +137,15 @@ public record TrainConfig(
         int maxSkippedSteps,
         double clipGradNorm,
         String elasticBatch,
-        double bucketCapMb) {
+        double bucketCapMb,
+        String optimizer,
+        double lrPower) {
 
-    /** The two schedules PLSC knows. */
-    public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
+    /** PLSC's two schedules and arcface_torch's polynomial one. */
+    public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");
+
+    /** The optimizers of the backbone and the head (optimizer). */
+    public static final List<String> OPTIMIZERS = List.of("sgd", "adamw");
 
     /** How the loader orders the records (data_order). */
     public static final List<String> DATA_ORDERS = List.of("per_rank", "global");
@@ -198,6 +203,12 @@ public record TrainConfig(
             throw new ConfigException("bucket_cap_mb", "bucket_cap_mb must be a finite number ≥ 0 (0 = one all-reduce after backward), got "
                     + bucketCapMb);
         }
+        if (!OPTIMIZERS.contains(optimizer)) {
+            throw new ConfigException("optimizer", "optimizer must be one of " + OPTIMIZERS + ", got " + optimizer);
+        }
+        if (!(lrPower > 0) || Double.isInfinite(lrPower)) {
+            throw new ConfigException("lr_power", "lr_power must be a finite number > 0, got " + lrPower);
+        }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -226,7 +237,7 @@ public record TrainConfig(
     /** The head this config trains: its classes, margins, Partial FC ratio, seed, logits memory and SGD settings. */
     public HeadConfig head() {
         return HeadConfig.of(numClasses, embDim, lossType).withMargin(margin()).withSampleRatio(sampleRatio).withSeed(seed)
-                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay);
+                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay).withAdamW(optimizer.equals("adamw"));
     }
 
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */
@@ -292,7 +303,7 @@ public record TrainConfig(
             throw new ConfigException("lr", "lr must be a positive number, got " + lr);
         }
         if (!LR_SCHEDULERS.contains(scheduler)) {
-            throw new ConfigException("lr_scheduler", "lr_scheduler must be piecewise or cosine, got '" + scheduler + "'");
+            throw new ConfigException("lr_scheduler", "lr_scheduler must be one of " + LR_SCHEDULERS + ", got '" + scheduler + "'");
         }
         if (!(decay > 0)) {
             throw new ConfigException("lr_decay_factor", "lr_decay_factor must be positive, got " + decay);

@@ -14,7 +14,7 @@ import org.plscj.train.StepPhases.Phase;
 /**
  * One training step on every worker, the data flow of PLSC:
  * x = backbone(images) → head (model parallel: all-gather, partial logits, distributed softmax, shard update)
- * → ∂L/∂x → backbone backward → Σ_workers ∇θ → ‖∇θ‖ checked (and clipped) → SGD update of θ. The gradient sum is
+ * → ∂L/∂x → backbone backward → Σ_workers ∇θ → ‖∇θ‖ checked (and clipped) → SGD or AdamW update of θ. The gradient sum is
  * either one coalesced all-reduce after backward, or bucketed ({@link GradientBuckets}): each bucket's all-reduce
  * starts during backward as soon as its gradients are there, and the update waits only for the last ones.
  * Call it inside the caller's per-step scope ({@link org.plscj.tensor.Scoped}).
@@ -29,7 +29,7 @@ public final class TrainStep {
 
     private final Backbone backbone;
     private final PartialFC head;
-    private final BackboneSgd sgd;
+    private final BackboneOptimizer optimizer;
     private final Communicator comm;
     private final boolean bf16Autocast;
     private final double clipGradNorm;
@@ -41,16 +41,16 @@ public final class TrainStep {
      * @param bf16Autocast run the backbone's forward under CPU autocast to bfloat16 (fp32 master weights; the head
      *                     always computes in fp32)
      */
-    public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast) {
-        this(backbone, head, sgd, comm, bf16Autocast, 0);
+    public TrainStep(Backbone backbone, PartialFC head, BackboneOptimizer optimizer, Communicator comm, boolean bf16Autocast) {
+        this(backbone, head, optimizer, comm, bf16Autocast, 0);
     }
 
     /**
      * @param clipGradNorm clip the backbone's global gradient to this L2 norm (torch's clip_grad_norm_); 0 = off.
      *                     The head is excluded: its shard update is exact and its own (PLSC's no_clip_list: ['dist'])
      */
-    public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast, double clipGradNorm) {
-        this(backbone, head, sgd, comm, bf16Autocast, clipGradNorm, 0);
+    public TrainStep(Backbone backbone, PartialFC head, BackboneOptimizer optimizer, Communicator comm, boolean bf16Autocast, double clipGradNorm) {
+        this(backbone, head, optimizer, comm, bf16Autocast, clipGradNorm, 0);
     }
 
     /**
@@ -58,7 +58,7 @@ public final class TrainStep {
      *                    bucket_cap_mb, DDP's bucket_cap_mb), overlapped with backward; 0 = one coalesced all-reduce
      *                    after backward. The sums are the same either way
      */
-    public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast, double clipGradNorm,
+    public TrainStep(Backbone backbone, PartialFC head, BackboneOptimizer optimizer, Communicator comm, boolean bf16Autocast, double clipGradNorm,
             double bucketCapMb) {
         if (!(bucketCapMb >= 0) || Double.isInfinite(bucketCapMb)) {
             throw new IllegalArgumentException("bucket_cap_mb must be a finite number ≥ 0 (0 = one all-reduce after backward), got " + bucketCapMb);
@@ -67,7 +67,7 @@ public final class TrainStep {
                 ? new GradientBuckets(backbone, comm, Math.max(1, Math.round(bucketCapMb * (1 << 20)))) : null;
         this.backbone = backbone;
         this.head = head;
-        this.sgd = sgd;
+        this.optimizer = optimizer;
         this.comm = comm;
         this.bf16Autocast = bf16Autocast;
         this.clipGradNorm = clipGradNorm;
@@ -101,15 +101,15 @@ public final class TrainStep {
         }
         t = phases.lap(Phase.ALL_REDUCE, t);
         // every worker holds the same summed gradient now, so each computes the same global norm
-        double norm = GradientNorm.of(sgd.parameters());
+        double norm = GradientNorm.of(optimizer.parameters());
         if (!Double.isFinite(norm)) {
-            String bad = GradientNorm.firstNonFinite(sgd.parameters());
+            String bad = GradientNorm.firstNonFinite(optimizer.parameters());
             throw new NonFiniteException(bad == null ? "the backbone's gradient norm" : "the gradient of " + bad);
         }
         if (clipGradNorm > 0) {
-            GradientNorm.clip(sgd.parameters(), norm, clipGradNorm);
+            GradientNorm.clip(optimizer.parameters(), norm, clipGradNorm);
         }
-        sgd.step(lr);
+        optimizer.step(lr);
         phases.lap(Phase.UPDATE, t);
         phases.countStep();
         return new Result(result.loss(), result.accuracy(), norm);
@@ -146,7 +146,7 @@ public final class TrainStep {
         return head;
     }
 
-    public BackboneSgd optimizer() {
-        return sgd;
+    public BackboneOptimizer optimizer() {
+        return optimizer;
     }
 }

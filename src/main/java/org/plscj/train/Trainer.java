@@ -50,7 +50,7 @@ public final class Trainer implements AutoCloseable {
     private final PrintStream out;
     private final Backbone backbone;
     private final PartialFC head;
-    private final BackboneSgd sgd;
+    private final BackboneOptimizer sgd;
     private final TrainStep step;
     private final ShardLoader loader;
     private final LrSchedule schedule;
@@ -135,14 +135,15 @@ public final class Trainer implements AutoCloseable {
                 ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
                 this.head = Scoped.compute(() -> {
                     Checkpoint.HeadState h = savedHead(c, shard, data);
-                    return new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
+                    return new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum(), h.secondMoment(),
+                            h.biasSecondMoment());
                 });
                 head.startAtStep(firstStep);
             } else {
                 this.head = new PartialFC(headConfig, comm);
             }
             GradientSync.broadcastFromRankZero(backbone, comm);
-            this.sgd = new BackboneSgd(backbone, this.config.momentum(), this.config.weightDecay());
+            this.sgd = BackboneOptimizer.of(this.config, backbone);
             start.restoreOptimizer(sgd, comm);
             if (start.checkpoint().isPresent() && comm.rank() == 0) {
                 out.printf("plsc train: resumed from %s in %.1f s%n", start.checkpoint().get().directory(),
@@ -283,7 +284,7 @@ public final class Trainer implements AutoCloseable {
         }
         ValidationListener validated = new ValidationListener(validation, backbone, config.testPeriod(), out);
         CheckpointListener checkpoints = new CheckpointListener(storage, config.saveSteps(), validated, best, this::requireFiniteWeights,
-                e -> new Snapshot(e.step(), e.epoch(), e.lr(), TrainConfigLoader.toYaml(config), runId, backbone, sgd.momentum(), head,
+                e -> new Snapshot(e.step(), e.epoch(), e.lr(), TrainConfigLoader.toYaml(config), runId, backbone, sgd.state(), head,
                         labels), log, out, comm.rank());
         List<StepListener> listeners = new ArrayList<>(List.of(validated));
         if (log != null) {
@@ -342,7 +343,7 @@ public final class Trainer implements AutoCloseable {
      */
     private void requireFiniteWeights(long step) {
         boolean finite = sgd.parameters().values().stream().allMatch(Tensors::allFinite)
-                && sgd.momentum().values().stream().allMatch(Tensors::allFinite)
+                && sgd.state().values().stream().allMatch(Tensors::allFinite)
                 && head.weights().allFinite()
                 && Scoped.compute(() -> Arrays.stream(backbone.buffers(true).get()).allMatch(b -> !b.is_floating_point() || Tensors.allFinite(b)));
         long worst = reduceMax(finite ? 0 : comm.rank() + 1);
