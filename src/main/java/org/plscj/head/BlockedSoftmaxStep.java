@@ -75,12 +75,14 @@ final class BlockedSoftmaxStep implements AutoCloseable {
      * @param ownedRows rows i whose target lies in this shard, ordered by target column
      * @param ownedCols their target columns t_i in [0, n), ascending
      * @param update    the 1-based number of this update (AdamW's bias correction)
+     * @param sum       null: update the shard now; else add this micro-batch's gradient (scaled) to it, the shard unchanged
      */
-    Outcome run(Tensor input, ShardTensors shard, long[] ownedRows, long[] ownedCols, double lr, long update, StepProfile profile) {
+    Outcome run(Tensor input, ShardTensors shard, long[] ownedRows, long[] ownedCols, double lr, long update, Accumulator sum,
+            StepProfile profile) {
         long n = shard.weight().size(0);
         long rows = input.size(0);
         logits = ensure(logits, rows * (config.recomputeLogits() ? Math.min(n, config.effectiveBlockRows()) : n), config.placement());
-        Pass pass = new Pass(input, shard, ownedRows, ownedCols, lr, update, profile);
+        Pass pass = new Pass(input, shard, ownedRows, ownedCols, lr, update, sum, profile);
         pass.forward();
         Outcome outcome = pass.globalSoftmax();
         // why here: the loss is all-reduced, so every worker stops alike, and nothing is updated yet
@@ -97,6 +99,9 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         private final ShardTensors shard;
         private final double lr;
         private final long update;
+        private final Accumulator sum;
+        /** s/N, times 1/K for a micro-batch of K: ∂(mean loss)/∂z's factor. */
+        private final double gradFactor;
         private final StepProfile profile;
         private final Placement at = config.placement();
         private final long batch;
@@ -115,11 +120,14 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         private Tensor targetGrad;
         private long t = System.nanoTime();
 
-        Pass(Tensor input, ShardTensors shard, long[] ownedRows, long[] ownedCols, double lr, long update, StepProfile profile) {
+        Pass(Tensor input, ShardTensors shard, long[] ownedRows, long[] ownedCols, double lr, long update, Accumulator sum,
+                StepProfile profile) {
             this.input = input;
             this.shard = shard;
             this.lr = lr;
             this.update = update;
+            this.sum = sum;
+            this.gradFactor = scale / input.size(0) * (sum == null ? 1 : sum.scale());
             this.profile = profile;
             this.batch = input.size(0);
             this.columnScale = normalised ? shard.inverseNorms().mul(scalar(scale)) : null;
@@ -205,13 +213,13 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             double correct = sums.select(0, 2).sum().item_double();
             // ∂loss/∂z = (p − onehot)/N with p = e^(z − M)/denom; for margin losses the target gets ·ψ'(cos)
             targetGrad = targetLogit.sub(ownedMax).exp_().div_(denom.index_select(0, ownedRows)).sub_(scalar(1))
-                    .mul_(scalar(scale / batch));
+                    .mul_(scalar(gradFactor));
             if (normalised) {
                 targetGrad.mul_(targetSlope);
             }
             // p_ij·s/N = e^(z_ij − M_i) · s/(N·denom_i) = e^(z_ij − shift_i), shift_i = M_i − log(s/(N·denom_i)),
             // so a block's gradient is one subtraction and one exp
-            gradShift = col(globalMax.sub(denom.reciprocal().mul_(scalar(scale / batch)).log_()));
+            gradShift = col(globalMax.sub(denom.reciprocal().mul_(scalar(gradFactor)).log_()));
             return new Outcome(loss, correct, Tensors.zeros(at, batch, config.embDim()));
         }
 
@@ -258,6 +266,14 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             t = profile.lap(Phase.SOFTMAX, t);
             // why transposed: dxᵀ += w_bᵀ·Gᵀ runs ~30% faster through OpenBLAS here than dx += G·w_b
             inputGrad.t().addmm_(wb.t(), g.t());
+            if (sum != null) {
+                rows(sum.weightGrad(), bl.lo(), bl.len()).add_(blockGradient(g, radial, wb));
+                if (!normalised) {
+                    sum.biasGrad().narrow(0, bl.lo(), bl.len()).add_(colSum(g));
+                }
+                t = profile.lap(Phase.BACKWARD_GEMMS, t);
+                return;
+            }
             if (adamW != null) {
                 adamWUpdate(g, radial, wb, vb, bl);
                 return;
@@ -285,10 +301,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
          */
         private void adamWUpdate(Tensor g, Tensor radial, Tensor wb, Tensor mb, Block bl) {
             double decay = config.weightDecay();
-            Tensor grad = g.t().mm(input);
-            if (normalised) {
-                grad.addcmul_(wb, col(radial.neg()));
-            }
+            Tensor grad = blockGradient(g, radial, wb);
             t = profile.lap(Phase.BACKWARD_GEMMS, t);
             adamW.apply(wb, grad, mb, rows(shard.secondMoment(), bl.lo(), bl.len()), lr, decay, update);
             if (normalised) {
@@ -298,6 +311,15 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                         shard.biasSecondMoment().narrow(0, bl.lo(), bl.len()), lr, decay, update);
             }
             t = profile.lap(Phase.UPDATE, t);
+        }
+
+        /** ∂L/∂w of a block: G'ᵀx − r·w (margin losses, G' = G/‖w‖) or Gᵀx (softmax), [len, D]. */
+        private Tensor blockGradient(Tensor g, Tensor radial, Tensor wb) {
+            Tensor grad = g.t().mm(input);
+            if (normalised) {
+                grad.addcmul_(wb, col(radial.neg()));
+            }
+            return grad;
         }
 
         /** The [N, len] logits of a block: its slice of the stored buffer, or the one recompute buffer. */
@@ -314,6 +336,45 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             } else {
                 z.add_(row(shard.bias().narrow(0, bl.lo(), bl.len())));
             }
+        }
+    }
+
+    /**
+     * The update of a gradient summed over micro-batches ({@code sum}), block by block: SGD (v ← μv + g + λw,
+     * w ← w − lr·v, the fused step's rule) or AdamW, then 1/‖w‖ refreshed (margin losses).
+     */
+    void applySum(ShardTensors shard, Accumulator sum, double lr, long update) {
+        double mu = config.momentum();
+        double decay = config.weightDecay();
+        long n = shard.weight().size(0);
+        int blockRows = config.effectiveBlockRows();
+        for (long lo = 0; lo < n; lo += blockRows) {
+            long len = Math.min(blockRows, n - lo);
+            long from = lo;
+            Scoped.run(() -> {
+                Tensor wb = rows(shard.weight(), from, len);
+                Tensor mb = rows(shard.momentum(), from, len);
+                Tensor gb = rows(sum.weightGrad(), from, len);
+                if (adamW != null) {
+                    adamW.apply(wb, gb, mb, rows(shard.secondMoment(), from, len), lr, decay, update);
+                } else {
+                    mb.mul_(scalar(mu)).add_(gb).add_(wb, scalar(decay));
+                    wb.add_(mb, scalar(-lr));
+                }
+                if (normalised) {
+                    shard.inverseNorms().narrow(0, from, len).copy_(rowNorms(wb).reciprocal_());
+                    return;
+                }
+                Tensor bb = shard.bias().narrow(0, from, len);
+                Tensor vbb = shard.biasMomentum().narrow(0, from, len);
+                Tensor gbb = sum.biasGrad().narrow(0, from, len);
+                if (adamW != null) {
+                    adamW.apply(bb, gbb, vbb, shard.biasSecondMoment().narrow(0, from, len), lr, decay, update);
+                } else {
+                    vbb.mul_(scalar(mu)).add_(gbb).add_(bb, scalar(decay));
+                    bb.add_(vbb, scalar(-lr));
+                }
+            });
         }
     }
 

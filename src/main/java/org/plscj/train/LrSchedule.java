@@ -44,7 +44,8 @@ public record LrSchedule(double lr, double batchFactor, String scheduler, List<L
     /** The schedule of {@code c} on {@code worldSize} workers. */
     public static LrSchedule of(TrainConfig c, int worldSize, long stepsPerEpoch, long totalSteps) {
         long warmup = (long) Math.floor(c.warmupEpochs() * stepsPerEpoch);
-        return new LrSchedule(c.lr(), batchFactor(c.trainBatchSize(), worldSize), c.lrScheduler(),
+        // why × gradient_acc: an update averages over that many micro-batches, so its batch is that much larger
+        return new LrSchedule(c.lr(), batchFactor(c.trainBatchSize() * c.gradientAcc(), worldSize), c.lrScheduler(),
                 c.lrSteps(), c.lrDecayFactor(), warmup, totalSteps, c.lrPower());
     }
 

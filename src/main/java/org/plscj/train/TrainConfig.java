@@ -89,6 +89,11 @@ import org.plscj.head.Margin;
  *                             all-reduced during the backward pass as soon as its gradients are ready (PyTorch DDP's
  *                             bucket_cap_mb, default 25); 0 = one all-reduce of the whole gradient after backward. The
  *                             sums are the same either way
+ * @param optimizer            {@code sgd} (PLSC's Momentum with L2 decay, as torch.optim.SGD) or {@code adamw} (torch.optim.AdamW,
+ *                             decoupled weight decay, β = (0.9, 0.999), ε = 1e-8), for the backbone and the head alike
+ * @param lrPower              lr_scheduler poly's exponent (arcface_torch's PolynomialLRWarmup power, 1.0 in its train_v2.py)
+ * @param gradientAcc          micro-batches of train_batch_size per update (arcface_torch's gradient_acc): a step is one update
+ *                             on gradientAcc × train_batch_size images per worker, lr scaled by that global batch
  */
 public record TrainConfig(
         String modelName,
@@ -139,7 +144,8 @@ public record TrainConfig(
         String elasticBatch,
         double bucketCapMb,
         String optimizer,
-        double lrPower) {
+        double lrPower,
+        int gradientAcc) {
 
     /** PLSC's two schedules and arcface_torch's polynomial one. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");
@@ -208,6 +214,10 @@ public record TrainConfig(
         }
         if (!(lrPower > 0) || Double.isInfinite(lrPower)) {
             throw new ConfigException("lr_power", "lr_power must be a finite number > 0, got " + lrPower);
+        }
+        if (gradientAcc < 1) {
+            throw new ConfigException("gradient_acc", "gradient_acc must be an integer >= 1 (micro-batches per update; 1 = none), got "
+                    + gradientAcc);
         }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }

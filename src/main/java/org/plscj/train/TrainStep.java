@@ -1,14 +1,17 @@
 package org.plscj.train;
 
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.comm.Communicator;
+import org.plscj.head.GradientAccumulation;
 import org.plscj.head.HeadResult;
 import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
+import org.plscj.tensor.Scoped;
 import org.plscj.train.StepPhases.Phase;
 
 /**
@@ -93,6 +96,53 @@ public final class TrainStep {
         x.backward(result.embeddingGrad(), new org.bytedeco.pytorch.BoolOptional(), false,
                 new org.bytedeco.pytorch.TensorArrayRefOptional());
         t = phases.lap(Phase.BACKWARD, t);
+        return updateBackbone(round, lr, t, result.loss(), result.accuracy());
+    }
+
+    /**
+     * One update over K micro-batches (gradient_acc K = images.size()): each micro-batch's forward, head and backward in a
+     * scope of its own (its activations are freed before the next one's forward), the backbone's gradients adding up
+     * over them and summed over workers once, after the last backward (its buckets, if any, armed for that backward
+     * only, as DDP's no_sync); the head's shard updated once ({@link GradientAccumulation}). For a backbone without
+     * BatchNorm this is exactly one step on the K-times larger batch. The loss and accuracy are the micro-batches' means.
+     *
+     * @throws NonFiniteException as {@link #run(Tensor, Tensor, double, long)}
+     */
+    public Result run(List<Tensor> images, List<Tensor> labels, double lr, long since) {
+        if (images.size() == 1) {
+            return run(images.get(0), labels.get(0), lr, since);
+        }
+        backbone.train(true);
+        backbone.zero_grad(true);
+        GradientAccumulation update = head.accumulate(labels);
+        long[] clock = {since};
+        double[] lossAndAccuracy = new double[2];
+        GradientBuckets.Round[] round = new GradientBuckets.Round[1];
+        for (int k = 0; k < images.size(); k++) {
+            int micro = k;
+            Scoped.run(() -> {
+                Tensor x = forward(images.get(micro));
+                clock[0] = phases.lap(Phase.FORWARD, clock[0]);
+                HeadResult result = update.micro(x, labels.get(micro));
+                clock[0] = phases.lap(Phase.HEAD, clock[0]);
+                lossAndAccuracy[0] += result.loss() / images.size();
+                lossAndAccuracy[1] += result.accuracy() / images.size();
+                if (micro == images.size() - 1 && buckets != null) {
+                    round[0] = buckets.start();
+                }
+                x.backward(result.embeddingGrad(), new org.bytedeco.pytorch.BoolOptional(), false,
+                        new org.bytedeco.pytorch.TensorArrayRefOptional());
+                clock[0] = phases.lap(Phase.BACKWARD, clock[0]);
+            });
+        }
+        update.update(lr);
+        long t = phases.lap(Phase.HEAD, clock[0]);
+        return updateBackbone(round[0], lr, t, lossAndAccuracy[0], lossAndAccuracy[1]);
+    }
+
+    /** Σ_workers ∇θ (the buckets' round, or one coalesced all-reduce), the norm checked and clipped, the update. */
+    private Result updateBackbone(GradientBuckets.Round round, double lr, long since, double loss, double accuracy) {
+        long t = since;
         // with buckets, ALL_REDUCE is only the communication backward did not hide
         if (round != null) {
             round.finish();
@@ -112,7 +162,7 @@ public final class TrainStep {
         optimizer.step(lr);
         phases.lap(Phase.UPDATE, t);
         phases.countStep();
-        return new Result(result.loss(), result.accuracy(), norm);
+        return new Result(loss, accuracy, norm);
     }
 
     private Tensor forward(Tensor images) {

@@ -237,16 +237,18 @@ public final class Trainer implements AutoCloseable {
         if (firstStep == 0) {
             return opened;
         }
-        // resuming: this worker's stream continues where an uninterrupted run would be
+        // resuming: this worker's stream continues where an uninterrupted run would be (gradient_acc batches a step)
         int perEpoch = opened.batchesPerEpoch();
         opened.close();
-        return ShardLoader.open(data, options, (int) (firstStep / perEpoch), (int) (firstStep % perEpoch));
+        long batchesDone = firstStep * config.gradientAcc();
+        return ShardLoader.open(data, options, (int) (batchesDone / perEpoch), (int) (batchesDone % perEpoch));
     }
 
     private long agreedStepsPerEpoch() {
         // why the minimum: with one data file per worker the files may differ in length; an epoch of the
         // schedule is then the shortest worker's pass (each worker's loader simply runs on)
-        return -reduceMax(-loader.batchesPerEpoch());
+        // a step takes gradient_acc batches; at least one step an epoch
+        return Math.max(1, -reduceMax(-loader.batchesPerEpoch()) / config.gradientAcc());
     }
 
     private long reduceMax(long value) {
@@ -354,7 +356,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private long globalBatch() {
-        return (long) config.trainBatchSize() * comm.worldSize();
+        return (long) config.trainBatchSize() * config.gradientAcc() * comm.worldSize();
     }
 
     /** One step in its own scope; the result keeps only numbers. */
@@ -364,9 +366,13 @@ public final class Trainer implements AutoCloseable {
                 buffersBeforeStep.save();
             }
             long t = System.nanoTime();
-            ShardLoader.Batch batch = loader.next();
-            Tensor images = BatchTensor.of(batch.images(), config.trainBatchSize(), ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE);
-            Tensor labels = Tensors.longs(Placement.CPU_FLOAT, batch.labels());
+            List<Tensor> images = new ArrayList<>();
+            List<Tensor> labels = new ArrayList<>();
+            for (int k = 0; k < config.gradientAcc(); k++) {
+                ShardLoader.Batch batch = loader.next();
+                images.add(BatchTensor.of(batch.images(), config.trainBatchSize(), ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE));
+                labels.add(Tensors.longs(Placement.CPU_FLOAT, batch.labels()));
+            }
             t = step.phases().lap(Phase.DATA, t);
             return step.run(images, labels, lr, t);
         });
