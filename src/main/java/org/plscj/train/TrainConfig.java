@@ -94,6 +94,11 @@ import org.plscj.head.Margin;
  * @param lrPower              lr_scheduler poly's exponent (arcface_torch's PolynomialLRWarmup power, 1.0 in its train_v2.py)
  * @param gradientAcc          micro-batches of train_batch_size per update (arcface_torch's gradient_acc): a step is one update
  *                             on gradientAcc × train_batch_size images per worker, lr scaled by that global batch
+ * @param pretrainedModel      PLSC's pretrained_model: a run that starts without a checkpoint takes its backbone from this
+ *                             checkpoint directory (any class and worker count) or PyTorch state_dict (arcface_torch's
+ *                             backbone.pth, paired as plsc import pairs it); the head starts fresh; null = none
+ * @param freezeBackboneSteps  the first this-many steps train the head only (the backbone and its optimizer state untouched)
+ * @param backboneLrScale      the backbone's lr is the schedule's times this (fine-tuning: below 1); the head's is the schedule's
  */
 public record TrainConfig(
         String modelName,
@@ -145,7 +150,10 @@ public record TrainConfig(
         double bucketCapMb,
         String optimizer,
         double lrPower,
-        int gradientAcc) {
+        int gradientAcc,
+        String pretrainedModel,
+        long freezeBackboneSteps,
+        double backboneLrScale) {
 
     /** PLSC's two schedules and arcface_torch's polynomial one. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");
@@ -214,6 +222,13 @@ public record TrainConfig(
         }
         if (!(lrPower > 0) || Double.isInfinite(lrPower)) {
             throw new ConfigException("lr_power", "lr_power must be a finite number > 0, got " + lrPower);
+        }
+        requireNonNegative("freeze_backbone_steps", freezeBackboneSteps);
+        if (!(backboneLrScale >= 0) || Double.isInfinite(backboneLrScale)) {
+            throw new ConfigException("backbone_lr_scale", "backbone_lr_scale must be a finite number >= 0, got " + backboneLrScale);
+        }
+        if (pretrainedModel != null && pretrainedModel.isBlank()) {
+            throw new ConfigException("pretrained_model", "pretrained_model must name a checkpoint directory or a state_dict file, got ''");
         }
         if (gradientAcc < 1) {
             throw new ConfigException("gradient_acc", "gradient_acc must be an integer >= 1 (micro-batches per update; 1 = none), got "

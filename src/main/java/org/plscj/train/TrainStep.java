@@ -84,6 +84,10 @@ public final class TrainStep {
      *                            gradient was non-finite: the head's own update used a finite loss and finite embeddings)
      */
     public Result run(Tensor images, Tensor labels, double lr, long since) {
+        return runBatch(images, labels, lr, lr, since);
+    }
+
+    private Result runBatch(Tensor images, Tensor labels, double lr, double backboneLr, long since) {
         backbone.train(true);
         backbone.zero_grad(true);
         long t = since;
@@ -96,7 +100,7 @@ public final class TrainStep {
         x.backward(result.embeddingGrad(), new org.bytedeco.pytorch.BoolOptional(), false,
                 new org.bytedeco.pytorch.TensorArrayRefOptional());
         t = phases.lap(Phase.BACKWARD, t);
-        return updateBackbone(round, lr, t, result.loss(), result.accuracy());
+        return updateBackbone(round, backboneLr, t, result.loss(), result.accuracy());
     }
 
     /**
@@ -109,8 +113,17 @@ public final class TrainStep {
      * @throws NonFiniteException as {@link #run(Tensor, Tensor, double, long)}
      */
     public Result run(List<Tensor> images, List<Tensor> labels, double lr, long since) {
+        return run(images, labels, lr, lr, since);
+    }
+
+    /**
+     * As {@link #run(List, List, double, long)} with the backbone's own learning rate (backbone_lr_scale,
+     * freeze_backbone_steps): 0 leaves the backbone and its optimizer's state untouched (its gradient is still computed
+     * and its norm reported), the head alone is trained.
+     */
+    public Result run(List<Tensor> images, List<Tensor> labels, double lr, double backboneLr, long since) {
         if (images.size() == 1) {
-            return run(images.get(0), labels.get(0), lr, since);
+            return runBatch(images.get(0), labels.get(0), lr, backboneLr, since);
         }
         backbone.train(true);
         backbone.zero_grad(true);
@@ -137,7 +150,7 @@ public final class TrainStep {
         }
         update.update(lr);
         long t = phases.lap(Phase.HEAD, clock[0]);
-        return updateBackbone(round[0], lr, t, lossAndAccuracy[0], lossAndAccuracy[1]);
+        return updateBackbone(round[0], backboneLr, t, lossAndAccuracy[0], lossAndAccuracy[1]);
     }
 
     /** Σ_workers ∇θ (the buckets' round, or one coalesced all-reduce), the norm checked and clipped, the update. */
@@ -159,7 +172,9 @@ public final class TrainStep {
         if (clipGradNorm > 0) {
             GradientNorm.clip(optimizer.parameters(), norm, clipGradNorm);
         }
-        optimizer.step(lr);
+        if (lr > 0) {
+            optimizer.step(lr);
+        }
         phases.lap(Phase.UPDATE, t);
         phases.countStep();
         return new Result(loss, accuracy, norm);

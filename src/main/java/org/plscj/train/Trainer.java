@@ -130,6 +130,9 @@ public final class Trainer implements AutoCloseable {
                     : BestCheckpoint.open(this.config.localModelSaveDir(), this.config.bestTarget(),
                             start.continuesRun() ? firstStep : 0);
             start.restoreBackbone(backbone, this.config, comm.rank());
+            if (start.checkpoint().isEmpty() && this.config.pretrainedModel() != null) {
+                PretrainedBackbone.load(this.config, backbone, comm);
+            }
             if (start.checkpoint().isPresent()) {
                 Checkpoint c = start.checkpoint().get();
                 ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
@@ -302,7 +305,7 @@ public final class Trainer implements AutoCloseable {
             long done = s + 1;
             TrainStep.Result result;
             try {
-                result = trainOneStep(lr);
+                result = trainOneStep(s, lr);
                 skippedInARow = 0;
             } catch (NonFiniteException e) {
                 skippedInARow++;
@@ -360,7 +363,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** One step in its own scope; the result keeps only numbers. */
-    private TrainStep.Result trainOneStep(double lr) throws InterruptedException {
+    private TrainStep.Result trainOneStep(long stepsDone, double lr) throws InterruptedException {
         return Scoped.compute(() -> {
             if (buffersBeforeStep != null) {
                 buffersBeforeStep.save();
@@ -374,7 +377,8 @@ public final class Trainer implements AutoCloseable {
                 labels.add(Tensors.longs(Placement.CPU_FLOAT, batch.labels()));
             }
             t = step.phases().lap(Phase.DATA, t);
-            return step.run(images, labels, lr, t);
+            double backboneLr = stepsDone < config.freezeBackboneSteps() ? 0 : lr * config.backboneLrScale();
+            return step.run(images, labels, lr, backboneLr, t);
         });
     }
 
