@@ -37,8 +37,18 @@ public final class Checkpoint {
         this.meta = meta;
     }
 
-    /** One worker's rows of the classifier with their optimizer state; bias fields are null for margin losses. */
-    public record HeadState(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum) {}
+    /**
+     * One worker's rows of the classifier with their optimizer state; bias fields are null for margin losses, second
+     * moments null unless the head was trained with AdamW (whose first moment is then {@code momentum}).
+     */
+    public record HeadState(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum, Tensor secondMoment,
+            Tensor biasSecondMoment) {
+
+        /** SGD's state: no second moments. */
+        public HeadState(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum) {
+            this(weight, momentum, bias, biasMomentum, null, null);
+        }
+    }
 
     /** Whether one file of a checkpoint matches the manifest's checksum. */
     public enum FileState { OK, BAD, MISSING, UNREADABLE }
@@ -255,7 +265,7 @@ public final class Checkpoint {
         }
     }
 
-    /** The backbone optimizer's momentum by parameter name. */
+    /** The backbone optimizer's saved state by key (SGD: momentum by parameter name; AdamW: see train.BackboneAdamW). */
     public Map<String, Tensor> momentum() {
         Path file = dir.resolve(CheckpointLayout.OPTIMIZER);
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -311,7 +321,9 @@ public final class Checkpoint {
         Tensor zeroRows = Tensors.zeros(Placement.CPU_FLOAT, end - firstNew, meta.embDim());
         Tensor zeros = Tensors.zeros(Placement.CPU_FLOAT, end - firstNew);
         return new HeadState(append(old.weight(), fresh), append(old.momentum(), zeroRows),
-                old.bias() == null ? null : append(old.bias(), zeros), old.biasMomentum() == null ? null : append(old.biasMomentum(), zeros));
+                old.bias() == null ? null : append(old.bias(), zeros), old.biasMomentum() == null ? null : append(old.biasMomentum(), zeros),
+                old.secondMoment() == null ? null : append(old.secondMoment(), zeroRows),
+                old.biasSecondMoment() == null ? null : append(old.biasSecondMoment(), zeros));
     }
 
     private static Tensor append(Tensor head, Tensor tail) {
@@ -320,8 +332,11 @@ public final class Checkpoint {
 
     /** Global classes [start, end) of the saved head, joined from the old shards that hold them; all null when empty. */
     private HeadState cut(long start, long end) {
-        String[] names = {"weight", "momentum", "bias", "bias_momentum"};
-        List<List<Tensor>> pieces = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        String[] names = {"weight", "momentum", "bias", "bias_momentum", "exp_avg_sq", "bias_exp_avg_sq"};
+        List<List<Tensor>> pieces = new ArrayList<>();
+        for (int k = 0; k < names.length; k++) {
+            pieces.add(new ArrayList<>());
+        }
         for (int q = 0; q < meta.worldSize(); q++) {
             ClassShard old = ClassShard.of(meta.numClasses(), meta.worldSize(), q);
             long from = Math.max(start, old.start());
@@ -343,7 +358,7 @@ public final class Checkpoint {
         for (int k = 0; k < names.length; k++) {
             joined[k] = pieces.get(k).isEmpty() ? null : Tensors.cat0(pieces.get(k).toArray(new Tensor[0]));
         }
-        return new HeadState(joined[0], joined[1], joined[2], joined[3]);
+        return new HeadState(joined[0], joined[1], joined[2], joined[3], joined[4], joined[5]);
     }
 
     /** Remembers the generator state (or its absence: null) that head shard {@code name} holds. */

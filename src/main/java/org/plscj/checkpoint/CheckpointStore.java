@@ -189,7 +189,7 @@ public final class CheckpointStore {
             Scoped.run(() -> {
                 ShardWeights w = s.head().weights();
                 Map<String, Object> entries = headEntries(s.head().shard(),
-                        new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum()));
+                        new Checkpoint.HeadState(w.weight(), w.momentum(), w.bias(), w.biasMomentum(), w.secondMoment(), w.biasSecondMoment()));
                 // why: dropout draws from this worker's CPU generator; restoring it makes a resumed run continue exactly
                 entries.put(Checkpoint.RNG_STATE, torch.getDefaultCPUGenerator().get_state());
                 Map<String, Map<String, Object>> files = new LinkedHashMap<>();
@@ -331,7 +331,10 @@ public final class CheckpointStore {
         return out;
     }
 
-    /** A head shard file's entries: its rows, their optimizer state (bias only for softmax) and its class range. */
+    /**
+     * A head shard file's entries: its rows, their optimizer state (bias only for softmax; under AdamW "momentum" is the
+     * first moment and "exp_avg_sq" the second) and its class range.
+     */
     static Map<String, Object> headEntries(ClassShard shard, Checkpoint.HeadState h) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("weight", h.weight());
@@ -339,6 +342,12 @@ public final class CheckpointStore {
         if (h.bias() != null) {
             out.put("bias", h.bias());
             out.put("bias_momentum", h.biasMomentum());
+        }
+        if (h.secondMoment() != null) {
+            out.put("exp_avg_sq", h.secondMoment());
+        }
+        if (h.biasSecondMoment() != null) {
+            out.put("bias_exp_avg_sq", h.biasSecondMoment());
         }
         out.put("class_start", shard.start());
         out.put("class_count", shard.size());

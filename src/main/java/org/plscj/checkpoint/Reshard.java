@@ -12,7 +12,7 @@ import org.plscj.tensor.Scoped;
 /**
  * {@code plsc reshard}: rewrites a checkpoint saved by N workers for M workers, offline, in one process.
  * Each new {@code head-rank-r-of-M.pt} is cut from the old shards that overlap its class range (W, momentum,
- * bias, bias momentum), every other file is copied (the backbone, optimizer state and
+ * bias, bias momentum, and AdamW's second moments), every other file is copied (the backbone, optimizer state and
  * {@code labels.tsv}), and the result is published with the same protocol as a
  * training save (a {@code .partial} directory, checksums recomputed, the manifest last, one rename), so the
  * target is complete or absent. A 1-worker run then loads it exactly as it loads the original, which the

@@ -9,7 +9,7 @@ import org.plscj.model.Backbone;
 /**
  * What one worker contributes to a checkpoint at a step boundary (live objects, read during the save).
  *
- * @param momentum   the backbone optimizer's momentum by parameter name (saved by rank 0)
+ * @param momentum   the backbone optimizer's state by key (SGD: momentum by parameter name; AdamW: its moments and step), saved by rank 0
  * @param configYaml the resolved config, stored in the manifest
  * @param runId      the run's id, stored in the manifest
  * @param labels     the classes' names, saved by rank 0 as {@code labels.tsv}; null when the data has none

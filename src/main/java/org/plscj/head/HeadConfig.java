@@ -19,6 +19,8 @@ import org.plscj.tensor.Placement;
  * @param recomputeLogits keep no [N, n] logits buffer: the backward pass recomputes each block's
  *                    logits (one more GEMM per step, N·n·4 bytes less memory: the largest class counts)
  * @param placement   device and precision of the shard
+ * @param adamW       update the shard with torch.optim.AdamW ({@link org.plscj.optim.AdamWUpdate}: momentum is then unused,
+ *                    weightDecay is decoupled) instead of SGD with momentum and L2 decay
  */
 public record HeadConfig(
         long numClasses,
@@ -31,7 +33,8 @@ public record HeadConfig(
         long seed,
         int blockRows,
         boolean recomputeLogits,
-        Placement placement) {
+        Placement placement,
+        boolean adamW) {
 
     public HeadConfig {
         if (numClasses < 1) {
@@ -56,7 +59,7 @@ public record HeadConfig(
 
     /** PLSC defaults for the given size and loss. */
     public static HeadConfig of(long numClasses, int embDim, LossType lossType) {
-        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT);
+        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT, false);
     }
 
     public HeadConfig withMargin(Margin m) {
@@ -90,12 +93,17 @@ public record HeadConfig(
         });
     }
 
+    /** The shard's optimizer: torch.optim.AdamW (true) or SGD with momentum (false, PLSC's). */
+    public HeadConfig withAdamW(boolean adam) {
+        return edit(b -> b.adamW = adam);
+    }
+
     /** This config with {@code change} applied (and checked again by the constructor). */
     private HeadConfig edit(Consumer<Draft> change) {
         Draft d = new Draft(this);
         change.accept(d);
         return new HeadConfig(d.numClasses, d.embDim, d.lossType, d.margin, d.sampleRatio, d.momentum, d.weightDecay, d.seed,
-                d.blockRows, d.recomputeLogits, d.placement);
+                d.blockRows, d.recomputeLogits, d.placement, d.adamW);
     }
 
     /** A mutable copy, so that each wither names only what it changes. */
@@ -111,6 +119,7 @@ public record HeadConfig(
         int blockRows;
         boolean recomputeLogits;
         Placement placement;
+        boolean adamW;
 
         Draft(HeadConfig c) {
             numClasses = c.numClasses;
@@ -124,6 +133,7 @@ public record HeadConfig(
             blockRows = c.blockRows;
             recomputeLogits = c.recomputeLogits;
             placement = c.placement;
+            adamW = c.adamW;
         }
     }
 

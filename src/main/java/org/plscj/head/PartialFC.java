@@ -7,8 +7,11 @@ import static org.plscj.tensor.Tensors.rowNorms;
 import static org.plscj.tensor.Tensors.rows;
 import static org.plscj.tensor.Tensors.toLongArray;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
+import java.util.function.BiFunction;
 import java.util.stream.IntStream;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.comm.Communicator;
@@ -63,6 +66,16 @@ public final class PartialFC implements AutoCloseable {
      * optionally their momentum and, for softmax, the bias and its momentum (null = zeros).
      */
     public PartialFC(HeadConfig config, Communicator comm, Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum) {
+        this(config, comm, weight, momentum, bias, biasMomentum, null, null);
+    }
+
+    /**
+     * As above, with AdamW's second moments of W and (softmax) of the bias (null = zeros; ignored under SGD). Under
+     * AdamW {@code momentum} is AdamW's first moment, and the bias correction counts this head's steps
+     * ({@link #startAtStep} on resume).
+     */
+    public PartialFC(HeadConfig config, Communicator comm, Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum,
+            Tensor secondMoment, Tensor biasSecondMoment) {
         Native.load();
         this.config = config;
         this.comm = comm;
@@ -76,7 +89,7 @@ public final class PartialFC implements AutoCloseable {
                 throw new IllegalArgumentException("rank " + comm.rank() + " owns " + shard.size() + " classes of dimension "
                         + config.embDim() + " but was given a weight of shape " + Arrays.toString(shape));
             }
-            return ShardWeights.of(weight, momentum, bias, biasMomentum, config);
+            return ShardWeights.of(weight, momentum, bias, biasMomentum, secondMoment, biasSecondMoment, config);
         });
         this.sampler = config.sampleRatio() < 1 ? new PartialFcSampler(config.sampleRatio(), config.seed(), comm.rank()) : null;
         this.kernel = new BlockedSoftmaxStep(config, comm);
@@ -94,12 +107,69 @@ public final class PartialFC implements AutoCloseable {
      *                             an uninterrupted run)
      */
     public HeadResult step(Tensor embeddings, Tensor labels, double lr) {
+        // why count first: a step that fails on non-finite values is skipped, yet Partial FC's samples are drawn
+        // from (seed, rank, step) and must stay aligned with the trainer's step number
+        steps++;
+        return forwardBackward(embeddings, labels, (input, allLabels) -> runShard(input, allLabels, lr));
+    }
+
+    /**
+     * Begins one update over K micro-batches (gradient_acc), K = {@code microLabels.size()}, each worker passing the labels
+     * of its K micro-batches: Partial FC draws the update's one sample from the positives of all of them, as one step
+     * with the K-times larger batch would. Then {@link GradientAccumulation#micro} per micro-batch, in order, and
+     * {@link GradientAccumulation#update} once: the shard then moves as one step on all K·B·W rows would move it.
+     * Counts one step. Holds a gradient the size of the (sampled) shard until the update.
+     */
+    public GradientAccumulation accumulate(List<Tensor> microLabels) {
+        steps++;
+        ShardTensors whole = weights.tensors();
+        if (sampler == null) {
+            lastSampled = null;
+            return new GradientAccumulation(this, whole, null, null, microLabels.size());
+        }
+        List<Long> owned = new ArrayList<>();
+        for (Tensor labels : microLabels) {
+            long[] all = toLongArray(comm.allGather(labels.to(config.placement().longs(), false, false, null).contiguous()));
+            checkLabels(all, all.length / comm.worldSize());
+            for (long label : all) {
+                if (shard.owns(label)) {
+                    owned.add(label - shard.start());
+                }
+            }
+        }
+        long[] sampled = sampler.sample(owned.stream().mapToLong(Long::longValue).toArray(), shard.size(), steps - 1);
+        lastSampled = Arrays.stream(sampled).map(c -> c + shard.start()).toArray();
+        Tensor index = longs(config.placement(), sampled);
+        return new GradientAccumulation(this, whole.select(index), index, sampled, microLabels.size());
+    }
+
+    /** One micro-batch of an update: forward, global softmax and backward on {@code target}, its gradient added to {@code sum}. */
+    HeadResult micro(Tensor embeddings, Tensor labels, ShardTensors target, long[] sampled, Accumulator sum) {
+        return forwardBackward(embeddings, labels, (input, allLabels) -> {
+            int[] ownedRows = IntStream.range(0, allLabels.length).filter(i -> shard.owns(allLabels[i])).toArray();
+            long[] cols = Arrays.stream(ownedRows).mapToLong(i -> allLabels[i] - shard.start()).toArray();
+            if (sampled != null) {
+                for (int k = 0; k < cols.length; k++) {
+                    cols[k] = Arrays.binarySearch(sampled, cols[k]);
+                }
+            }
+            return runSorted(input, ownedRows, cols, target, 0, sum);
+        });
+    }
+
+    /** The update of a summed gradient on {@code target}, written back into the shard's rows {@code index} (null = target is the shard). */
+    void applySum(ShardTensors target, Tensor index, Accumulator sum, double lr) {
+        kernel.applySum(target, sum, lr, steps);
+        if (index != null) {
+            weights.tensors().put(index, target);
+        }
+    }
+
+    /** Gathers, checks and normalises the embeddings, runs {@code shardStep} and returns this worker's rows' gradient. */
+    private HeadResult forwardBackward(Tensor embeddings, Tensor labels, BiFunction<Tensor, long[], BlockedSoftmaxStep.Outcome> shardStep) {
         // why an array: the block's plain results besides the one tensor (its gradient) that outlives it
         double[] lossAndAccuracy = new double[2];
         Tensor grad = Scoped.keep(() -> {
-            // why count first: a step that fails on non-finite values is skipped, yet Partial FC's samples are drawn
-            // from (seed, rank, step) and must stay aligned with the trainer's step number
-            steps++;
             long t = System.nanoTime();
             Placement at = config.placement();
             Tensor x = embeddings.detach().to(at.floats(), false, false, null).contiguous();
@@ -118,7 +188,7 @@ public final class PartialFC implements AutoCloseable {
             // x̂_i = x_i / ‖x_i‖ for margin losses
             Tensor input = norms == null ? gathered : gathered.div(col(norms));
             t = profile.lap(Phase.OTHER, t);
-            BlockedSoftmaxStep.Outcome outcome = runShard(input, allLabels, lr);
+            BlockedSoftmaxStep.Outcome outcome = shardStep.apply(input, allLabels);
             t = System.nanoTime();
             Tensor inputGrad = comm.reduceScatter(outcome.inputGrad());
             t = profile.lap(Phase.COMMUNICATION, t);
@@ -142,7 +212,7 @@ public final class PartialFC implements AutoCloseable {
         ShardTensors whole = weights.tensors();
         if (sampler == null) {
             lastSampled = null;
-            return runSorted(input, ownedRows, cols, whole, lr);
+            return runSorted(input, ownedRows, cols, whole, lr, null);
         }
         long[] sampled = sampler.sample(cols, shard.size(), steps - 1);
         lastSampled = Arrays.stream(sampled).map(c -> c + shard.start()).toArray();
@@ -151,17 +221,17 @@ public final class PartialFC implements AutoCloseable {
         }
         Tensor index = longs(config.placement(), sampled);
         ShardTensors subset = whole.select(index);
-        BlockedSoftmaxStep.Outcome outcome = runSorted(input, ownedRows, cols, subset, lr);
+        BlockedSoftmaxStep.Outcome outcome = runSorted(input, ownedRows, cols, subset, lr, null);
         whole.put(index, subset);
         return outcome;
     }
 
-    private BlockedSoftmaxStep.Outcome runSorted(Tensor input, int[] ownedRows, long[] cols, ShardTensors target, double lr) {
+    private BlockedSoftmaxStep.Outcome runSorted(Tensor input, int[] ownedRows, long[] cols, ShardTensors target, double lr, Accumulator sum) {
         Integer[] order = IntStream.range(0, ownedRows.length).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.comparingLong(k -> cols[k]));
         long[] sortedRows = Arrays.stream(order).mapToLong(k -> ownedRows[k]).toArray();
         long[] sortedCols = Arrays.stream(order).mapToLong(k -> cols[k]).toArray();
-        return kernel.run(input, target, sortedRows, sortedCols, lr, profile);
+        return kernel.run(input, target, sortedRows, sortedCols, lr, steps, sum, profile);
     }
 
     private long checkShapes(Tensor x, Tensor y) {

@@ -14,7 +14,8 @@ import org.plscj.tensor.Tensors;
  * One worker's slice of the classifier and its optimizer state, long-lived across steps:
  * the class centres W_r [n_r, D] and their momentum; for margin losses the cached 1/‖w_j‖
  * (kept current by the update, so no step re-reads W just to normalise it); for softmax the
- * bias and its momentum. All tensors are held (Scoped.hold) beyond any step's scope.
+ * bias and its momentum. Under AdamW the momentum is AdamW's first moment and a second moment of the same
+ * shape sits beside it (one more n_r·D floats; null under SGD). All tensors are held (Scoped.hold) beyond any step's scope.
  */
 public final class ShardWeights implements AutoCloseable {
     /** Classes per initialisation chunk: W's initial values depend on the class id, not the world size. */
@@ -25,13 +26,18 @@ public final class ShardWeights implements AutoCloseable {
     final Tensor inverseNorms;
     final Tensor bias;
     final Tensor biasMomentum;
+    final Tensor secondMoment;
+    final Tensor biasSecondMoment;
 
-    private ShardWeights(Tensor weight, Tensor momentum, Tensor inverseNorms, Tensor bias, Tensor biasMomentum) {
+    private ShardWeights(Tensor weight, Tensor momentum, Tensor inverseNorms, Tensor bias, Tensor biasMomentum, Tensor secondMoment,
+            Tensor biasSecondMoment) {
         this.weight = Scoped.hold(weight);
         this.momentum = Scoped.hold(momentum);
         this.inverseNorms = Scoped.hold(inverseNorms);
         this.bias = Scoped.hold(bias);
         this.biasMomentum = Scoped.hold(biasMomentum);
+        this.secondMoment = Scoped.hold(secondMoment);
+        this.biasSecondMoment = Scoped.hold(biasSecondMoment);
     }
 
     /**
@@ -42,7 +48,7 @@ public final class ShardWeights implements AutoCloseable {
     static ShardWeights initial(ClassShard shard, HeadConfig config) {
         Tensor w = initialRows(shard.numClasses(), config.embDim(), config.seed(), shard.start(), shard.size())
                 .to(config.placement().floats(), false, false, null);
-        return create(w, Tensors.zeros(config.placement(), shard.size(), config.embDim()), null, null, config);
+        return create(w, Tensors.zeros(config.placement(), shard.size(), config.embDim()), null, null, null, null, config);
     }
 
     /**
@@ -75,33 +81,41 @@ public final class ShardWeights implements AutoCloseable {
     }
 
     /**
-     * Shard state from given tensors (copied): W [n, D], momentum [n, D] (null = zeros), and for
-     * softmax the bias [n] and its momentum (null = zeros).
+     * Shard state from given tensors (copied): W [n, D], momentum [n, D] (null = zeros), for
+     * softmax the bias [n] and its momentum (null = zeros), and under AdamW the second moments (null = zeros).
      */
-    static ShardWeights of(Tensor w, Tensor momentum, Tensor bias, Tensor biasMomentum, HeadConfig config) {
+    static ShardWeights of(Tensor w, Tensor momentum, Tensor bias, Tensor biasMomentum, Tensor secondMoment, Tensor biasSecondMoment,
+            HeadConfig config) {
         Placement at = config.placement();
-        return create(copy(w, at), momentum == null ? null : copy(momentum, at), bias == null ? null : copy(bias, at),
-                biasMomentum == null ? null : copy(biasMomentum, at), config);
+        return create(copy(w, at), copyOrNull(momentum, at), copyOrNull(bias, at), copyOrNull(biasMomentum, at),
+                copyOrNull(secondMoment, at), copyOrNull(biasSecondMoment, at), config);
+    }
+
+    private static Tensor copyOrNull(Tensor t, Placement at) {
+        return t == null ? null : copy(t, at);
     }
 
     private static Tensor copy(Tensor t, Placement at) {
         return t.to(at.floats(), false, true, null).contiguous();
     }
 
-    /** Takes ownership of the given tensors; null momentum or bias start at zero. */
-    private static ShardWeights create(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum, HeadConfig config) {
+    /** Takes ownership of the given tensors; null momentum, bias or (under AdamW) second moments start at zero. */
+    private static ShardWeights create(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum, Tensor secondMoment,
+            Tensor biasSecondMoment, HeadConfig config) {
         Placement at = config.placement();
         Tensor mom = momentum != null ? momentum : Tensors.zeros(at, weight.size(0), weight.size(1));
+        Tensor second = !config.adamW() ? null : secondMoment != null ? secondMoment : Tensors.zeros(at, weight.size(0), weight.size(1));
         if (!config.lossType().normalised()) {
+            Tensor biasSecond = !config.adamW() ? null : biasSecondMoment != null ? biasSecondMoment : Tensors.zeros(at, weight.size(0));
             return new ShardWeights(weight, mom, null, bias != null ? bias : Tensors.zeros(at, weight.size(0)),
-                    biasMomentum != null ? biasMomentum : Tensors.zeros(at, weight.size(0)));
+                    biasMomentum != null ? biasMomentum : Tensors.zeros(at, weight.size(0)), second, biasSecond);
         }
-        return new ShardWeights(weight, mom, rowNorms(weight).reciprocal(), null, null);
+        return new ShardWeights(weight, mom, rowNorms(weight).reciprocal(), null, null, second, null);
     }
 
     /** The live tensors, for the step to update in place. */
     ShardTensors tensors() {
-        return new ShardTensors(weight, momentum, inverseNorms, bias, biasMomentum);
+        return new ShardTensors(weight, momentum, inverseNorms, bias, biasMomentum, secondMoment, biasSecondMoment);
     }
 
     public Tensor weight() {
@@ -121,9 +135,19 @@ public final class ShardWeights implements AutoCloseable {
         return biasMomentum;
     }
 
+    /** AdamW's second moment of W (null under SGD). */
+    public Tensor secondMoment() {
+        return secondMoment;
+    }
+
+    /** AdamW's second moment of the bias (softmax under AdamW only; null otherwise). */
+    public Tensor biasSecondMoment() {
+        return biasSecondMoment;
+    }
+
     /** No NaN or Inf in the shard's weights, bias or their momentum (a check before they are saved). */
     public boolean allFinite() {
-        for (Tensor t : new Tensor[] {weight, momentum, bias, biasMomentum}) {
+        for (Tensor t : new Tensor[] {weight, momentum, bias, biasMomentum, secondMoment, biasSecondMoment}) {
             if (t != null && !Tensors.allFinite(t)) {
                 return false;
             }
@@ -133,7 +157,7 @@ public final class ShardWeights implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {weight, momentum, inverseNorms, bias, biasMomentum}) {
+        for (Tensor t : new Tensor[] {weight, momentum, inverseNorms, bias, biasMomentum, secondMoment, biasSecondMoment}) {
             Scoped.release(t);
         }
     }

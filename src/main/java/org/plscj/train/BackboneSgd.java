@@ -1,16 +1,12 @@
 package org.plscj.train;
 
 import static org.plscj.tensor.Tensors.scalar;
-import static org.plscj.tensor.Tensors.shape;
 
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.StringTensorDict;
-import org.bytedeco.pytorch.StringTensorDictItem;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.plscj.tensor.Scoped;
@@ -21,8 +17,8 @@ import org.plscj.tensor.Scoped;
  * so a checkpoint stores them as a plain {@code name → tensor} dict that PyTorch users can read.
  * Parameters that do not require a gradient (e.g. IResNet's fixed feature-BN scale) are left alone.
  */
-public final class BackboneSgd implements AutoCloseable {
-    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+public final class BackboneSgd implements BackboneOptimizer {
+    private final Map<String, Tensor> parameters;
     private final Map<String, Tensor> momentum = new LinkedHashMap<>();
     private final double mu;
     private final double weightDecay;
@@ -30,20 +26,12 @@ public final class BackboneSgd implements AutoCloseable {
     public BackboneSgd(Module backbone, double momentum, double weightDecay) {
         this.mu = momentum;
         this.weightDecay = weightDecay;
-        StringTensorDict named = backbone.named_parameters(true);
-        for (long i = 0; i < named.size(); i++) {
-            StringTensorDictItem item = named.get(i);
-            if (item.value().requires_grad()) {
-                String name = item.key().getString();
-                // why a handle of its own: value() points INTO the temporary dict (a SIGSEGV under glibc malloc)
-                Tensor p = Scoped.holdHandle(item.value());
-                parameters.put(name, p);
-                this.momentum.put(name, Scoped.hold(torch.zeros_like(p)));
-            }
-        }
+        this.parameters = OptimizerTensors.trainable(backbone);
+        parameters.forEach((name, p) -> this.momentum.put(name, Scoped.hold(torch.zeros_like(p))));
     }
 
     /** g ← ∇p + λ·p;  v ← μ·v + g;  p ← p − lr·v   (torch.optim.SGD, v₀ = 0 gives its v₁ = g) */
+    @Override
     public void step(double lr) {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
@@ -60,7 +48,7 @@ public final class BackboneSgd implements AutoCloseable {
         }
     }
 
-    /** The trainable parameters by name (live tensors). */
+    @Override
     public Map<String, Tensor> parameters() {
         return Collections.unmodifiableMap(parameters);
     }
@@ -70,28 +58,24 @@ public final class BackboneSgd implements AutoCloseable {
         return Collections.unmodifiableMap(momentum);
     }
 
+    /** The momentum buffers, keyed by parameter name as before AdamW existed, so older checkpoints load unchanged. */
+    @Override
+    public Map<String, Tensor> state() {
+        return momentum();
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> saved) {
+        loadMomentum(saved);
+    }
+
     /** Replaces the momentum buffers with saved ones; every trainable parameter must have one of its shape. */
     public void loadMomentum(Map<String, Tensor> saved) {
-        for (Map.Entry<String, Tensor> e : momentum.entrySet()) {
-            Tensor s = saved.get(e.getKey());
-            if (s == null) {
-                throw new IllegalArgumentException("the saved optimizer state has no momentum for parameter '" + e.getKey() + "'");
-            }
-            if (!Arrays.equals(shape(s), shape(e.getValue()))) {
-                throw new IllegalArgumentException("the saved momentum of '" + e.getKey() + "' has shape "
-                        + Arrays.toString(shape(s)) + ", the parameter " + Arrays.toString(shape(e.getValue())));
-            }
-            try (NoGradGuard noGrad = new NoGradGuard()) {
-                e.getValue().copy_(s);
-            }
-        }
+        OptimizerTensors.load(momentum, saved, name -> "momentum for parameter '" + name + "'", name -> "momentum of '" + name + "'");
     }
 
     @Override
     public void close() {
-        parameters.values().forEach(Scoped::release);
-        momentum.values().forEach(Scoped::release);
-        parameters.clear();
-        momentum.clear();
+        OptimizerTensors.release(parameters, momentum);
     }
 }

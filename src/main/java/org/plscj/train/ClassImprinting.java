@@ -58,7 +58,7 @@ final class ClassImprinting {
                 Tensors.rows(weight, c - shard.start(), 1).copy_(Tensors.doubles(normalised(sum), 1, sum.length));
             }
         }
-        return new HeadState(weight, grown.momentum(), grown.bias(), grown.biasMomentum());
+        return new HeadState(weight, grown.momentum(), grown.bias(), grown.biasMomentum(), grown.secondMoment(), grown.biasSecondMoment());
     }
 
     private static double[] add(double[] sum, double[] v) {

@@ -75,13 +75,13 @@ final class ResumePoint {
         });
     }
 
-    /** Every worker takes rank 0's saved momentum, and its own random state (dropout continues exactly). */
-    void restoreOptimizer(BackboneSgd sgd, Communicator comm) {
+    /** Every worker takes rank 0's saved optimizer state, and its own random state (dropout continues exactly). */
+    void restoreOptimizer(BackboneOptimizer sgd, Communicator comm) {
         checkpoint.ifPresent(c -> Scoped.run(() -> {
             if (comm.rank() == 0) {
-                sgd.loadMomentum(c.momentum());
+                sgd.loadState(c.momentum());
             }
-            GradientSync.broadcastFromRankZero(sgd.momentum().values(), comm);
+            GradientSync.broadcastFromRankZero(sgd.state().values(), comm);
             c.rngState(comm.rank(), comm.worldSize()).ifPresent(torch.getDefaultCPUGenerator()::set_state);
         }));
     }

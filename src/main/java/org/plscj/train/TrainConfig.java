@@ -35,7 +35,7 @@ import org.plscj.head.Margin;
  * @param trainBatchSize       images per worker per step
  * @param testBatchSize        images per batch when evaluating
  * @param lr                   learning rate for a global batch of 1024 (see {@link LrSchedule#batchFactor})
- * @param lrScheduler          piecewise or cosine
+ * @param lrScheduler          piecewise, cosine or poly (arcface_torch's PolynomialLRWarmup, see {@link LrSchedule})
  * @param lrSteps              piecewise boundaries, in steps, increasing
  * @param lrDecayFactor        piecewise factor per boundary passed
  * @param warmupEpochs         linear warm-up length in epochs (may be fractional)
@@ -89,6 +89,16 @@ import org.plscj.head.Margin;
  *                             all-reduced during the backward pass as soon as its gradients are ready (PyTorch DDP's
  *                             bucket_cap_mb, default 25); 0 = one all-reduce of the whole gradient after backward. The
  *                             sums are the same either way
+ * @param optimizer            {@code sgd} (PLSC's Momentum with L2 decay, as torch.optim.SGD) or {@code adamw} (torch.optim.AdamW,
+ *                             decoupled weight decay, β = (0.9, 0.999), ε = 1e-8), for the backbone and the head alike
+ * @param lrPower              lr_scheduler poly's exponent (arcface_torch's PolynomialLRWarmup power, 1.0 in its train_v2.py)
+ * @param gradientAcc          micro-batches of train_batch_size per update (arcface_torch's gradient_acc): a step is one update
+ *                             on gradientAcc × train_batch_size images per worker, lr scaled by that global batch
+ * @param pretrainedModel      PLSC's pretrained_model: a run that starts without a checkpoint takes its backbone from this
+ *                             checkpoint directory (any class and worker count) or PyTorch state_dict (arcface_torch's
+ *                             backbone.pth, paired as plsc import pairs it); the head starts fresh; null = none
+ * @param freezeBackboneSteps  the first this-many steps train the head only (the backbone and its optimizer state untouched)
+ * @param backboneLrScale      the backbone's lr is the schedule's times this (fine-tuning: below 1); the head's is the schedule's
  */
 public record TrainConfig(
         String modelName,
@@ -137,10 +147,19 @@ public record TrainConfig(
         int maxSkippedSteps,
         double clipGradNorm,
         String elasticBatch,
-        double bucketCapMb) {
+        double bucketCapMb,
+        String optimizer,
+        double lrPower,
+        int gradientAcc,
+        String pretrainedModel,
+        long freezeBackboneSteps,
+        double backboneLrScale) {
 
-    /** The two schedules PLSC knows. */
-    public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
+    /** PLSC's two schedules and arcface_torch's polynomial one. */
+    public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");
+
+    /** The optimizers of the backbone and the head (optimizer). */
+    public static final List<String> OPTIMIZERS = List.of("sgd", "adamw");
 
     /** How the loader orders the records (data_order). */
     public static final List<String> DATA_ORDERS = List.of("per_rank", "global");
@@ -198,6 +217,23 @@ public record TrainConfig(
             throw new ConfigException("bucket_cap_mb", "bucket_cap_mb must be a finite number ≥ 0 (0 = one all-reduce after backward), got "
                     + bucketCapMb);
         }
+        if (!OPTIMIZERS.contains(optimizer)) {
+            throw new ConfigException("optimizer", "optimizer must be one of " + OPTIMIZERS + ", got " + optimizer);
+        }
+        if (!(lrPower > 0) || Double.isInfinite(lrPower)) {
+            throw new ConfigException("lr_power", "lr_power must be a finite number > 0, got " + lrPower);
+        }
+        requireNonNegative("freeze_backbone_steps", freezeBackboneSteps);
+        if (!(backboneLrScale >= 0) || Double.isInfinite(backboneLrScale)) {
+            throw new ConfigException("backbone_lr_scale", "backbone_lr_scale must be a finite number >= 0, got " + backboneLrScale);
+        }
+        if (pretrainedModel != null && pretrainedModel.isBlank()) {
+            throw new ConfigException("pretrained_model", "pretrained_model must name a checkpoint directory or a state_dict file, got ''");
+        }
+        if (gradientAcc < 1) {
+            throw new ConfigException("gradient_acc", "gradient_acc must be an integer >= 1 (micro-batches per update; 1 = none), got "
+                    + gradientAcc);
+        }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -226,7 +262,7 @@ public record TrainConfig(
     /** The head this config trains: its classes, margins, Partial FC ratio, seed, logits memory and SGD settings. */
     public HeadConfig head() {
         return HeadConfig.of(numClasses, embDim, lossType).withMargin(margin()).withSampleRatio(sampleRatio).withSeed(seed)
-                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay);
+                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay).withAdamW(optimizer.equals("adamw"));
     }
 
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */
@@ -292,7 +328,7 @@ public record TrainConfig(
             throw new ConfigException("lr", "lr must be a positive number, got " + lr);
         }
         if (!LR_SCHEDULERS.contains(scheduler)) {
-            throw new ConfigException("lr_scheduler", "lr_scheduler must be piecewise or cosine, got '" + scheduler + "'");
+            throw new ConfigException("lr_scheduler", "lr_scheduler must be one of " + LR_SCHEDULERS + ", got '" + scheduler + "'");
         }
         if (!(decay > 0)) {
             throw new ConfigException("lr_decay_factor", "lr_decay_factor must be positive, got " + decay);

@@ -1,20 +1,23 @@
 package org.plscj.train;
 
+import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.comm.Communicator;
+import org.plscj.head.GradientAccumulation;
 import org.plscj.head.HeadResult;
 import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
+import org.plscj.tensor.Scoped;
 import org.plscj.train.StepPhases.Phase;
 
 /**
  * One training step on every worker, the data flow of PLSC:
  * x = backbone(images) → head (model parallel: all-gather, partial logits, distributed softmax, shard update)
- * → ∂L/∂x → backbone backward → Σ_workers ∇θ → ‖∇θ‖ checked (and clipped) → SGD update of θ. The gradient sum is
+ * → ∂L/∂x → backbone backward → Σ_workers ∇θ → ‖∇θ‖ checked (and clipped) → SGD or AdamW update of θ. The gradient sum is
  * either one coalesced all-reduce after backward, or bucketed ({@link GradientBuckets}): each bucket's all-reduce
  * starts during backward as soon as its gradients are there, and the update waits only for the last ones.
  * Call it inside the caller's per-step scope ({@link org.plscj.tensor.Scoped}).
@@ -29,7 +32,7 @@ public final class TrainStep {
 
     private final Backbone backbone;
     private final PartialFC head;
-    private final BackboneSgd sgd;
+    private final BackboneOptimizer optimizer;
     private final Communicator comm;
     private final boolean bf16Autocast;
     private final double clipGradNorm;
@@ -41,16 +44,16 @@ public final class TrainStep {
      * @param bf16Autocast run the backbone's forward under CPU autocast to bfloat16 (fp32 master weights; the head
      *                     always computes in fp32)
      */
-    public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast) {
-        this(backbone, head, sgd, comm, bf16Autocast, 0);
+    public TrainStep(Backbone backbone, PartialFC head, BackboneOptimizer optimizer, Communicator comm, boolean bf16Autocast) {
+        this(backbone, head, optimizer, comm, bf16Autocast, 0);
     }
 
     /**
      * @param clipGradNorm clip the backbone's global gradient to this L2 norm (torch's clip_grad_norm_); 0 = off.
      *                     The head is excluded: its shard update is exact and its own (PLSC's no_clip_list: ['dist'])
      */
-    public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast, double clipGradNorm) {
-        this(backbone, head, sgd, comm, bf16Autocast, clipGradNorm, 0);
+    public TrainStep(Backbone backbone, PartialFC head, BackboneOptimizer optimizer, Communicator comm, boolean bf16Autocast, double clipGradNorm) {
+        this(backbone, head, optimizer, comm, bf16Autocast, clipGradNorm, 0);
     }
 
     /**
@@ -58,7 +61,7 @@ public final class TrainStep {
      *                    bucket_cap_mb, DDP's bucket_cap_mb), overlapped with backward; 0 = one coalesced all-reduce
      *                    after backward. The sums are the same either way
      */
-    public TrainStep(Backbone backbone, PartialFC head, BackboneSgd sgd, Communicator comm, boolean bf16Autocast, double clipGradNorm,
+    public TrainStep(Backbone backbone, PartialFC head, BackboneOptimizer optimizer, Communicator comm, boolean bf16Autocast, double clipGradNorm,
             double bucketCapMb) {
         if (!(bucketCapMb >= 0) || Double.isInfinite(bucketCapMb)) {
             throw new IllegalArgumentException("bucket_cap_mb must be a finite number ≥ 0 (0 = one all-reduce after backward), got " + bucketCapMb);
@@ -67,7 +70,7 @@ public final class TrainStep {
                 ? new GradientBuckets(backbone, comm, Math.max(1, Math.round(bucketCapMb * (1 << 20)))) : null;
         this.backbone = backbone;
         this.head = head;
-        this.sgd = sgd;
+        this.optimizer = optimizer;
         this.comm = comm;
         this.bf16Autocast = bf16Autocast;
         this.clipGradNorm = clipGradNorm;
@@ -81,6 +84,10 @@ public final class TrainStep {
      *                            gradient was non-finite: the head's own update used a finite loss and finite embeddings)
      */
     public Result run(Tensor images, Tensor labels, double lr, long since) {
+        return runBatch(images, labels, lr, lr, since);
+    }
+
+    private Result runBatch(Tensor images, Tensor labels, double lr, double backboneLr, long since) {
         backbone.train(true);
         backbone.zero_grad(true);
         long t = since;
@@ -93,6 +100,62 @@ public final class TrainStep {
         x.backward(result.embeddingGrad(), new org.bytedeco.pytorch.BoolOptional(), false,
                 new org.bytedeco.pytorch.TensorArrayRefOptional());
         t = phases.lap(Phase.BACKWARD, t);
+        return updateBackbone(round, backboneLr, t, result.loss(), result.accuracy());
+    }
+
+    /**
+     * One update over K micro-batches (gradient_acc K = images.size()): each micro-batch's forward, head and backward in a
+     * scope of its own (its activations are freed before the next one's forward), the backbone's gradients adding up
+     * over them and summed over workers once, after the last backward (its buckets, if any, armed for that backward
+     * only, as DDP's no_sync); the head's shard updated once ({@link GradientAccumulation}). For a backbone without
+     * BatchNorm this is exactly one step on the K-times larger batch. The loss and accuracy are the micro-batches' means.
+     *
+     * @throws NonFiniteException as {@link #run(Tensor, Tensor, double, long)}
+     */
+    public Result run(List<Tensor> images, List<Tensor> labels, double lr, long since) {
+        return run(images, labels, lr, lr, since);
+    }
+
+    /**
+     * As {@link #run(List, List, double, long)} with the backbone's own learning rate (backbone_lr_scale,
+     * freeze_backbone_steps): 0 leaves the backbone and its optimizer's state untouched (its gradient is still computed
+     * and its norm reported), the head alone is trained.
+     */
+    public Result run(List<Tensor> images, List<Tensor> labels, double lr, double backboneLr, long since) {
+        if (images.size() == 1) {
+            return runBatch(images.get(0), labels.get(0), lr, backboneLr, since);
+        }
+        backbone.train(true);
+        backbone.zero_grad(true);
+        GradientAccumulation update = head.accumulate(labels);
+        long[] clock = {since};
+        double[] lossAndAccuracy = new double[2];
+        GradientBuckets.Round[] round = new GradientBuckets.Round[1];
+        for (int k = 0; k < images.size(); k++) {
+            int micro = k;
+            Scoped.run(() -> {
+                Tensor x = forward(images.get(micro));
+                clock[0] = phases.lap(Phase.FORWARD, clock[0]);
+                HeadResult result = update.micro(x, labels.get(micro));
+                clock[0] = phases.lap(Phase.HEAD, clock[0]);
+                lossAndAccuracy[0] += result.loss() / images.size();
+                lossAndAccuracy[1] += result.accuracy() / images.size();
+                if (micro == images.size() - 1 && buckets != null) {
+                    round[0] = buckets.start();
+                }
+                x.backward(result.embeddingGrad(), new org.bytedeco.pytorch.BoolOptional(), false,
+                        new org.bytedeco.pytorch.TensorArrayRefOptional());
+                clock[0] = phases.lap(Phase.BACKWARD, clock[0]);
+            });
+        }
+        update.update(lr);
+        long t = phases.lap(Phase.HEAD, clock[0]);
+        return updateBackbone(round[0], backboneLr, t, lossAndAccuracy[0], lossAndAccuracy[1]);
+    }
+
+    /** Σ_workers ∇θ (the buckets' round, or one coalesced all-reduce), the norm checked and clipped, the update. */
+    private Result updateBackbone(GradientBuckets.Round round, double lr, long since, double loss, double accuracy) {
+        long t = since;
         // with buckets, ALL_REDUCE is only the communication backward did not hide
         if (round != null) {
             round.finish();
@@ -101,18 +164,20 @@ public final class TrainStep {
         }
         t = phases.lap(Phase.ALL_REDUCE, t);
         // every worker holds the same summed gradient now, so each computes the same global norm
-        double norm = GradientNorm.of(sgd.parameters());
+        double norm = GradientNorm.of(optimizer.parameters());
         if (!Double.isFinite(norm)) {
-            String bad = GradientNorm.firstNonFinite(sgd.parameters());
+            String bad = GradientNorm.firstNonFinite(optimizer.parameters());
             throw new NonFiniteException(bad == null ? "the backbone's gradient norm" : "the gradient of " + bad);
         }
         if (clipGradNorm > 0) {
-            GradientNorm.clip(sgd.parameters(), norm, clipGradNorm);
+            GradientNorm.clip(optimizer.parameters(), norm, clipGradNorm);
         }
-        sgd.step(lr);
+        if (lr > 0) {
+            optimizer.step(lr);
+        }
         phases.lap(Phase.UPDATE, t);
         phases.countStep();
-        return new Result(result.loss(), result.accuracy(), norm);
+        return new Result(loss, accuracy, norm);
     }
 
     private Tensor forward(Tensor images) {
@@ -146,7 +211,7 @@ public final class TrainStep {
         return head;
     }
 
-    public BackboneSgd optimizer() {
-        return sgd;
+    public BackboneOptimizer optimizer() {
+        return optimizer;
     }
 }

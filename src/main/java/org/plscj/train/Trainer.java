@@ -50,7 +50,7 @@ public final class Trainer implements AutoCloseable {
     private final PrintStream out;
     private final Backbone backbone;
     private final PartialFC head;
-    private final BackboneSgd sgd;
+    private final BackboneOptimizer sgd;
     private final TrainStep step;
     private final ShardLoader loader;
     private final LrSchedule schedule;
@@ -130,19 +130,23 @@ public final class Trainer implements AutoCloseable {
                     : BestCheckpoint.open(this.config.localModelSaveDir(), this.config.bestTarget(),
                             start.continuesRun() ? firstStep : 0);
             start.restoreBackbone(backbone, this.config, comm.rank());
+            if (start.checkpoint().isEmpty() && this.config.pretrainedModel() != null) {
+                PretrainedBackbone.load(this.config, backbone, comm);
+            }
             if (start.checkpoint().isPresent()) {
                 Checkpoint c = start.checkpoint().get();
                 ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
                 this.head = Scoped.compute(() -> {
                     Checkpoint.HeadState h = savedHead(c, shard, data);
-                    return new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum());
+                    return new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum(), h.secondMoment(),
+                            h.biasSecondMoment());
                 });
                 head.startAtStep(firstStep);
             } else {
                 this.head = new PartialFC(headConfig, comm);
             }
             GradientSync.broadcastFromRankZero(backbone, comm);
-            this.sgd = new BackboneSgd(backbone, this.config.momentum(), this.config.weightDecay());
+            this.sgd = BackboneOptimizer.of(this.config, backbone);
             start.restoreOptimizer(sgd, comm);
             if (start.checkpoint().isPresent() && comm.rank() == 0) {
                 out.printf("plsc train: resumed from %s in %.1f s%n", start.checkpoint().get().directory(),
@@ -236,16 +240,18 @@ public final class Trainer implements AutoCloseable {
         if (firstStep == 0) {
             return opened;
         }
-        // resuming: this worker's stream continues where an uninterrupted run would be
+        // resuming: this worker's stream continues where an uninterrupted run would be (gradient_acc batches a step)
         int perEpoch = opened.batchesPerEpoch();
         opened.close();
-        return ShardLoader.open(data, options, (int) (firstStep / perEpoch), (int) (firstStep % perEpoch));
+        long batchesDone = firstStep * config.gradientAcc();
+        return ShardLoader.open(data, options, (int) (batchesDone / perEpoch), (int) (batchesDone % perEpoch));
     }
 
     private long agreedStepsPerEpoch() {
         // why the minimum: with one data file per worker the files may differ in length; an epoch of the
         // schedule is then the shortest worker's pass (each worker's loader simply runs on)
-        return -reduceMax(-loader.batchesPerEpoch());
+        // a step takes gradient_acc batches; at least one step an epoch
+        return Math.max(1, -reduceMax(-loader.batchesPerEpoch()) / config.gradientAcc());
     }
 
     private long reduceMax(long value) {
@@ -283,7 +289,7 @@ public final class Trainer implements AutoCloseable {
         }
         ValidationListener validated = new ValidationListener(validation, backbone, config.testPeriod(), out);
         CheckpointListener checkpoints = new CheckpointListener(storage, config.saveSteps(), validated, best, this::requireFiniteWeights,
-                e -> new Snapshot(e.step(), e.epoch(), e.lr(), TrainConfigLoader.toYaml(config), runId, backbone, sgd.momentum(), head,
+                e -> new Snapshot(e.step(), e.epoch(), e.lr(), TrainConfigLoader.toYaml(config), runId, backbone, sgd.state(), head,
                         labels), log, out, comm.rank());
         List<StepListener> listeners = new ArrayList<>(List.of(validated));
         if (log != null) {
@@ -299,7 +305,7 @@ public final class Trainer implements AutoCloseable {
             long done = s + 1;
             TrainStep.Result result;
             try {
-                result = trainOneStep(lr);
+                result = trainOneStep(s, lr);
                 skippedInARow = 0;
             } catch (NonFiniteException e) {
                 skippedInARow++;
@@ -342,7 +348,7 @@ public final class Trainer implements AutoCloseable {
      */
     private void requireFiniteWeights(long step) {
         boolean finite = sgd.parameters().values().stream().allMatch(Tensors::allFinite)
-                && sgd.momentum().values().stream().allMatch(Tensors::allFinite)
+                && sgd.state().values().stream().allMatch(Tensors::allFinite)
                 && head.weights().allFinite()
                 && Scoped.compute(() -> Arrays.stream(backbone.buffers(true).get()).allMatch(b -> !b.is_floating_point() || Tensors.allFinite(b)));
         long worst = reduceMax(finite ? 0 : comm.rank() + 1);
@@ -353,21 +359,26 @@ public final class Trainer implements AutoCloseable {
     }
 
     private long globalBatch() {
-        return (long) config.trainBatchSize() * comm.worldSize();
+        return (long) config.trainBatchSize() * config.gradientAcc() * comm.worldSize();
     }
 
     /** One step in its own scope; the result keeps only numbers. */
-    private TrainStep.Result trainOneStep(double lr) throws InterruptedException {
+    private TrainStep.Result trainOneStep(long stepsDone, double lr) throws InterruptedException {
         return Scoped.compute(() -> {
             if (buffersBeforeStep != null) {
                 buffersBeforeStep.save();
             }
             long t = System.nanoTime();
-            ShardLoader.Batch batch = loader.next();
-            Tensor images = BatchTensor.of(batch.images(), config.trainBatchSize(), ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE);
-            Tensor labels = Tensors.longs(Placement.CPU_FLOAT, batch.labels());
+            List<Tensor> images = new ArrayList<>();
+            List<Tensor> labels = new ArrayList<>();
+            for (int k = 0; k < config.gradientAcc(); k++) {
+                ShardLoader.Batch batch = loader.next();
+                images.add(BatchTensor.of(batch.images(), config.trainBatchSize(), ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE));
+                labels.add(Tensors.longs(Placement.CPU_FLOAT, batch.labels()));
+            }
             t = step.phases().lap(Phase.DATA, t);
-            return step.run(images, labels, lr, t);
+            double backboneLr = stepsDone < config.freezeBackboneSteps() ? 0 : lr * config.backboneLrScale();
+            return step.run(images, labels, lr, backboneLr, t);
         });
     }
 

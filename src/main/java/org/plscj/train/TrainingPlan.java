@@ -14,7 +14,7 @@ import org.plscj.tensor.Tensors;
 /**
  * {@code plsc plan}: the memory one worker needs for a config, before the head is allocated.
  * Head terms are arithmetic (as {@link MemoryPlan}); the backbone's parameters are counted from the built
- * network (θ, ∇θ and momentum: 3 × 4 bytes each), and its activations from its layer shapes: autograd keeps every value
+ * network (θ, ∇θ and momentum: 3 × 4 bytes each; 4 × 4 under AdamW), and its activations from its layer shapes: autograd keeps every value
  * of the forward pass until backward reaches it ({@link ForwardCost#valueElements}), and backward adds their gradients,
  * so {@value #ACTIVATION_COPIES} × 4 bytes per value and image. Measured (peak RSS growth per image between steps at
  * batch 8 and 16, fp32): 1.37× the values' bytes for r50, 1.4× for MobileFaceNet; 2.0–2.4× for the toy TinyFaceNet,
@@ -23,9 +23,9 @@ import org.plscj.tensor.Tensors;
  *
  * @param classesPerWorker n_r of the largest shard
  * @param weightBytes      W_r [n_r, D] fp32
- * @param momentumBytes    its momentum
+ * @param momentumBytes    its momentum (and AdamW's second moment)
  * @param logitsBytes      the step's [N, r·n_r] logits buffer (0 when recomputed)
- * @param backboneBytes    backbone parameters, gradients and momentum
+ * @param backboneBytes    backbone parameters, gradients and momentum (AdamW: both moments)
  * @param activationBytes  backbone activations at train_batch_size
  * @param localWorkers     workers sharing this machine's memory
  * @param head             the class-count limit for this machine's available memory
@@ -78,17 +78,18 @@ public record TrainingPlan(long classesPerWorker, long weightBytes, long momentu
 
     private static TrainingPlan plan(TrainConfig config, int worldSize, int localWorkers, Backbone net, long activationsPerImage) {
         HeadConfig head = HeadConfig.of(config.numClasses(), config.embDim(), config.lossType()).withSampleRatio(config.sampleRatio())
-                .withRecomputedLogits(config.recomputeLogits());
+                .withRecomputedLogits(config.recomputeLogits()).withAdamW(config.optimizer().equals("adamw"));
         long n = ClassShard.of(config.numClasses(), worldSize, 0).size();
         long rows = (long) config.trainBatchSize() * worldSize;
         long w = n * config.embDim() * 4L;
         long logits = config.recomputeLogits() ? 0 : (long) Math.ceil(rows * config.sampleRatio() * n) * 4L;
         long available = MemoryProbe.availableBytes();
-        long backbone = Backbones.parameterCount(net) * 4L * 3;
+        // θ, ∇θ and SGD's momentum, or AdamW's two moments
+        long backbone = Backbones.parameterCount(net) * 4L * (head.adamW() ? 4 : 3);
         long activations = activationsPerImage * config.trainBatchSize();
         long otherBytes = backbone + activations;
         MemoryPlan fit = MemoryPlan.of(head, rows, worldSize, localWorkers, Math.max(0, available - otherBytes * localWorkers));
-        return new TrainingPlan(n, w, w, logits, backbone, activations, localWorkers, fit);
+        return new TrainingPlan(n, w, head.adamW() ? 2 * w : w, logits, backbone, activations, localWorkers, fit);
     }
 
     /**

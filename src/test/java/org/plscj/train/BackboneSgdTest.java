@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.LinearImpl;
-import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.SGD;
 import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
@@ -22,30 +20,15 @@ class BackboneSgdTest {
         Native.load();
     }
 
-    private static final class TwoLayers extends Module {
-        final LinearImpl first;
-        final LinearImpl second;
-
-        TwoLayers() {
-            first = register_module("first", new LinearImpl(6, 5));
-            second = register_module("second", new LinearImpl(5, 3));
-        }
-
-        Tensor forward(Tensor x) {
-            return second.forward(first.forward(x).tanh());
-        }
-    }
-
-    private static TwoLayers net(long seed) {
-        torch.manual_seed(seed);
-        return new TwoLayers();
+    private static TwoLayerNet net(long seed) {
+        return TwoLayerNet.seeded(seed);
     }
 
     @Test
     void matchesLibtorchSgdWithMomentumAndWeightDecayOverSeveralSteps() {
         try (PointerScope scope = new PointerScope()) {
-            TwoLayers ours = net(7);
-            TwoLayers reference = net(7);
+            TwoLayerNet ours = net(7);
+            TwoLayerNet reference = net(7);
             BackboneSgd sgd = new BackboneSgd(ours, 0.9, 5e-4);
             SGDOptions options = new SGDOptions(0.1);
             options.momentum().put(0.9);

@@ -10,7 +10,7 @@ class LrScheduleTest {
     private static final double EPS = 1e-12;
 
     private static LrSchedule piecewise(long warmup) {
-        return new LrSchedule(0.1, 1.0, false, List.of(100L, 200L), 0.1, warmup, 300);
+        return new LrSchedule(0.1, 1.0, "piecewise", List.of(100L, 200L), 0.1, warmup, 300, 1.0);
     }
 
     @Test
@@ -56,7 +56,7 @@ class LrScheduleTest {
 
     @Test
     void cosineFromBaseAfterWarmupToZeroAtTheEnd() {
-        LrSchedule s = new LrSchedule(0.2, 0.5, true, List.of(), 0.1, 100, 1100);
+        LrSchedule s = new LrSchedule(0.2, 0.5, "cosine", List.of(), 0.1, 100, 1100, 1.0);
         assertEquals(0.1 * 50 / 100, s.at(49), EPS);
         assertEquals(0.1, s.at(100), EPS);
         assertEquals(0.05, s.at(600), EPS);
@@ -71,5 +71,37 @@ class LrScheduleTest {
         LrSchedule s = LrSchedule.of(c, 8, 10, 1000);
         assertEquals(0.1, s.at(0), EPS);
         assertEquals(0.0, s.at(999), 1e-6);
+    }
+
+    @Test
+    void polyFallsFromBaseAfterWarmupAsArcfaceTorchsPolynomialLrWarmup() {
+        // arcface_torch's closed form: base·(1 − (min(total, step) − w)/(total − w))^power
+        LrSchedule linear = new LrSchedule(0.2, 0.5, "poly", List.of(), 0.1, 100, 1100, 1.0);
+        assertEquals(0.1 * 50 / 100, linear.at(49), EPS);
+        assertEquals(0.1, linear.at(100), EPS);
+        assertEquals(0.1 * 0.75, linear.at(350), EPS);
+        assertEquals(0.1 * 0.5, linear.at(600), EPS);
+        assertEquals(0.0, linear.at(1100), EPS);
+        assertEquals(0.0, linear.at(5000), EPS);
+        LrSchedule squared = new LrSchedule(0.2, 0.5, "poly", List.of(), 0.1, 100, 1100, 2.0);
+        assertEquals(0.1 * 0.75 * 0.75, squared.at(350), EPS);
+    }
+
+    @Test
+    void polyAndItsPowerFromConfig() {
+        TrainConfig c = TrainConfigLoader.override(TrainConfig.defaults(), List.of("lr_scheduler=poly", "lr_power=3"));
+        LrSchedule s = LrSchedule.of(c, 8, 10, 1000);
+        assertEquals(0.1, s.at(0), EPS);
+        assertEquals(0.1 * Math.pow(0.5, 3), s.at(500), EPS);
+    }
+
+    @Test
+    void anUnknownSchedulerOrABadPowerIsRefusedNamingTheKey() {
+        ConfigException name = assertThrows(ConfigException.class,
+                () -> TrainConfigLoader.override(TrainConfig.defaults(), List.of("lr_scheduler=polynomial")));
+        assertEquals("lr_scheduler", name.key());
+        ConfigException power = assertThrows(ConfigException.class,
+                () -> TrainConfigLoader.override(TrainConfig.defaults(), List.of("lr_power=0")));
+        assertEquals("lr_power", power.key());
     }
 }

@@ -81,7 +81,9 @@ class TrainConfigTest {
     @Test
     void validationNamesTheKey() {
         assertRejected("train_batch_size must be positive, got 0", "train_batch_size=0");
-        assertRejected("lr_scheduler must be piecewise or cosine, got 'step'", "lr_scheduler=step");
+        assertRejected("lr_scheduler must be one of [piecewise, cosine, poly], got 'step'", "lr_scheduler=step");
+        assertRejected("optimizer must be one of [sgd, adamw], got adam", "optimizer=adam");
+        assertRejected("lr_power must be a finite number > 0, got -1.0", "lr_power=-1");
         assertRejected("lr_steps must be non-negative and increasing, got [2000, 1000]", "lr_steps=[2000,1000]");
         assertRejected("sample_ratio must be in (0, 1], got 1.5", "sample_ratio=1.5");
         assertRejected("sample_ratio must be in (0, 1], got 0.0", "sample_ratio=0");
