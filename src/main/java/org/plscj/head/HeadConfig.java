@@ -19,6 +19,7 @@ import org.plscj.tensor.Placement;
  * @param recomputeLogits keep no [N, n] logits buffer: the backward pass recomputes each block's
  *                    logits (one more GEMM per step, N·n·4 bytes less memory: the largest class counts)
  * @param placement   device and precision of the shard
+ * @param marginGradient how the target's margin logit passes its gradient back (PLSC's exact derivative by default)
  */
 public record HeadConfig(
         long numClasses,
@@ -31,7 +32,8 @@ public record HeadConfig(
         long seed,
         int blockRows,
         boolean recomputeLogits,
-        Placement placement) {
+        Placement placement,
+        MarginGradient marginGradient) {
 
     public HeadConfig {
         if (numClasses < 1) {
@@ -49,6 +51,9 @@ public record HeadConfig(
         if (!(weightDecay >= 0)) {
             throw new HeadConfigException("weight_decay", "weight_decay must be >= 0, got " + weightDecay);
         }
+        if (marginGradient == null) {
+            throw new HeadConfigException("margin_gradient", "margin_gradient must be one of " + MarginGradient.keys());
+        }
         if (blockRows < 0) {
             throw new HeadConfigException("block_rows", "block rows must be >= 0 (0 = automatic), got " + blockRows);
         }
@@ -56,7 +61,8 @@ public record HeadConfig(
 
     /** PLSC defaults for the given size and loss. */
     public static HeadConfig of(long numClasses, int embDim, LossType lossType) {
-        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT);
+        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT,
+                MarginGradient.EXACT);
     }
 
     public HeadConfig withMargin(Margin m) {
@@ -83,6 +89,10 @@ public record HeadConfig(
         return edit(b -> b.placement = p);
     }
 
+    public HeadConfig withMarginGradient(MarginGradient g) {
+        return edit(b -> b.marginGradient = g);
+    }
+
     public HeadConfig withOptimizer(double mom, double wd) {
         return edit(b -> {
             b.momentum = mom;
@@ -95,7 +105,7 @@ public record HeadConfig(
         Draft d = new Draft(this);
         change.accept(d);
         return new HeadConfig(d.numClasses, d.embDim, d.lossType, d.margin, d.sampleRatio, d.momentum, d.weightDecay, d.seed,
-                d.blockRows, d.recomputeLogits, d.placement);
+                d.blockRows, d.recomputeLogits, d.placement, d.marginGradient);
     }
 
     /** A mutable copy, so that each wither names only what it changes. */
@@ -111,6 +121,7 @@ public record HeadConfig(
         int blockRows;
         boolean recomputeLogits;
         Placement placement;
+        MarginGradient marginGradient;
 
         Draft(HeadConfig c) {
             numClasses = c.numClasses;
@@ -124,6 +135,7 @@ public record HeadConfig(
             blockRows = c.blockRows;
             recomputeLogits = c.recomputeLogits;
             placement = c.placement;
+            marginGradient = c.marginGradient;
         }
     }
 

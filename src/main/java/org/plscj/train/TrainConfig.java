@@ -11,6 +11,7 @@ import org.plscj.head.HeadConfig;
 import org.plscj.head.HeadConfigException;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
+import org.plscj.head.MarginGradient;
 
 /**
  * The whole training configuration, with PLSC v1's names and defaults. In YAML every component is
@@ -89,6 +90,8 @@ import org.plscj.head.Margin;
  *                             all-reduced during the backward pass as soon as its gradients are ready (PyTorch DDP's
  *                             bucket_cap_mb, default 25); 0 = one all-reduce of the whole gradient after backward. The
  *                             sums are the same either way
+ * @param marginGradient       {@code exact} (PLSC: the margin's true derivative) or {@code straight_through} (arcface_torch:
+ *                             the target logit's gradient passes the margin unchanged), see {@link MarginGradient}
  */
 public record TrainConfig(
         String modelName,
@@ -137,7 +140,8 @@ public record TrainConfig(
         int maxSkippedSteps,
         double clipGradNorm,
         String elasticBatch,
-        double bucketCapMb) {
+        double bucketCapMb,
+        String marginGradient) {
 
     /** The two schedules PLSC knows. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine");
@@ -198,6 +202,10 @@ public record TrainConfig(
             throw new ConfigException("bucket_cap_mb", "bucket_cap_mb must be a finite number ≥ 0 (0 = one all-reduce after backward), got "
                     + bucketCapMb);
         }
+        if (MarginGradient.of(marginGradient) == null) {
+            throw new ConfigException("margin_gradient", "margin_gradient must be one of " + MarginGradient.keys() + ", got "
+                    + marginGradient);
+        }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -226,7 +234,8 @@ public record TrainConfig(
     /** The head this config trains: its classes, margins, Partial FC ratio, seed, logits memory and SGD settings. */
     public HeadConfig head() {
         return HeadConfig.of(numClasses, embDim, lossType).withMargin(margin()).withSampleRatio(sampleRatio).withSeed(seed)
-                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay);
+                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay)
+                .withMarginGradient(MarginGradient.of(marginGradient));
     }
 
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */

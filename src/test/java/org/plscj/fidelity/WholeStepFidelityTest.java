@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.plscj.comm.Communicator;
 import org.plscj.comm.LocalLauncher;
 import org.plscj.tensor.Native;
@@ -23,7 +25,8 @@ import org.plscj.testing.Jvm;
 
 /**
  * PLSC-J's whole training step equals PyTorch's (issue 19): FidelityNet (every layer kind of the built-in backbones)
- * and the arcface head start from the same values as make_whole_step.py's PyTorch twin, train on the same five
+ * and the arcface head (PLSC's exact margin gradient, and arcface_torch's straight-through one) start from the same
+ * values as make_whole_step.py's PyTorch twin, train on the same five
  * batches with the same SGD, and after every step every parameter, every BatchNorm running statistic, the head and
  * the loss agree. In float64, so anything beyond summation order (≈ 1e-15 relative per op, grown by five steps of
  * BatchNorm and the s = 16 softmax to well under 1e-12) would be a real difference. Skips without Debian's torch.
@@ -37,9 +40,10 @@ class WholeStepFidelityTest {
     @TempDir
     Path dir;
 
-    @Test
-    void oneWorkerMatchesPyTorchParameterForParameterAfterEachOfFiveSteps() throws Exception {
-        Path fixture = pytorchFixture(1);
+    @ParameterizedTest(name = "margin_gradient {0}")
+    @ValueSource(strings = {"exact", "straight_through"})
+    void oneWorkerMatchesPyTorchParameterForParameterAfterEachOfFiveSteps(String marginGradient) throws Exception {
+        Path fixture = pytorchFixture(1, marginGradient);
         Native.load();
         Map<String, WholeStepReplay.Worst> worst;
         try (Communicator comm = Communicator.single()) {
@@ -51,7 +55,7 @@ class WholeStepFidelityTest {
 
     @Test
     void twoWorkersMatchDdpWithPerWorkerBatchNormAndSummedGradients() throws Exception {
-        Path fixture = pytorchFixture(2);
+        Path fixture = pytorchFixture(2, "exact");
         Path out = dir.resolve("replay.json");
         int port = LocalLauncher.freePort();
         List<Jvm.Running> workers = new ArrayList<>();
@@ -72,15 +76,15 @@ class WholeStepFidelityTest {
         }
     }
 
-    /** Runs the PyTorch side for {@code workers} ranks; skips the test when Debian's torch is not installed. */
-    private Path pytorchFixture(int workers) throws IOException, InterruptedException {
+    /** Runs the PyTorch side for {@code workers} ranks and margin_gradient; skips the test when Debian's torch is not installed. */
+    private Path pytorchFixture(int workers, String marginGradient) throws IOException, InterruptedException {
         Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no /usr/bin/python3");
         Process probe = new ProcessBuilder(PYTHON.toString(), "-c", "import torch").redirectErrorStream(true).start();
         probe.getInputStream().readAllBytes();
         Assumptions.assumeTrue(probe.waitFor() == 0, "/usr/bin/python3 has no torch");
-        Path fixture = dir.resolve("whole_step_" + workers + ".pt");
+        Path fixture = dir.resolve("whole_step_" + workers + "_" + marginGradient + ".pt");
         Process p = new ProcessBuilder(PYTHON.toString(), SCRIPT.toString(), fixture.toString(), "--workers",
-                String.valueOf(workers)).redirectErrorStream(true).start();
+                String.valueOf(workers), "--margin-gradient", marginGradient).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, SCRIPT + " failed:\n" + output);
         return fixture;

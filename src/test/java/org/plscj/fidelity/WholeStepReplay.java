@@ -18,6 +18,7 @@ import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
+import org.plscj.head.MarginGradient;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
 import org.plscj.model.FidelityNet;
@@ -83,7 +84,8 @@ public final class WholeStepReplay {
         load(buffers, (List<Object>) fx.get("buffers_r" + comm.rank()), null, "buffer");
         HeadConfig config = HeadConfig.of(classes, emb, LossType.ARCFACE)
                 .withMargin(new Margin(1, (Double) fx.get("margin"), 0, (Double) fx.get("scale")))
-                .withPlacement(DOUBLE).withOptimizer(0.9, 5e-4);
+                .withPlacement(DOUBLE).withOptimizer(0.9, 5e-4)
+                .withMarginGradient(MarginGradient.of((String) fx.get("margin_gradient")));
         ClassShard shard = ClassShard.of(classes, comm.worldSize(), comm.rank());
         try (PartialFC head = new PartialFC(config, comm, w.narrow(0, shard.start(), shard.size()), null, null, null);
                 BackboneSgd sgd = new BackboneSgd(net, 0.9, 5e-4)) {
