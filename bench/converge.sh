@@ -9,7 +9,7 @@
 # global batch 128, fp32>` into OUT/ours-<W>w-s<seed>, and bench/torch_converge.py into OUT/torch-<W>w-s<seed>.json;
 # each run holds /tmp/plsc-heavy.lock alone (the machine is shared). Then bench/converge_table.py OUT prints the
 # curves (loss of the last batch every 50 steps, mean and range over the seeds) and the held-out accuracy.
-# Runs already complete in OUT are kept. PyTorch side: TORCH_ARGS (e.g. "--margin-grad exact").
+# Runs already complete in OUT are kept. PyTorch side: TORCH_ARGS (e.g. "--margin-gradient exact"; plsc train keys after --, e.g. margin_gradient=straight_through).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data=$1; out=$2; seeds=${3:-7 8 9}; workers=${4:-1 2}

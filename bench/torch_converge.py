@@ -2,7 +2,7 @@
 """PyTorch peer of `plsc demo`'s training (issue 19): the demo's recipe on the demo's data, in plain PyTorch,
 printing the loss of the last batch every --log-period steps and the held-out verification accuracy.
 
-  /usr/bin/python3 bench/torch_converge.py --data plsc-demo/data --seed 7 [--workers 2] [--margin-grad exact]
+  /usr/bin/python3 bench/torch_converge.py --data plsc-demo/data --seed 7 [--workers 2] [--margin-gradient exact]
 
 The recipe (DemoCommand.trainArguments): TinyFaceNet (bench/torch_backbones.py, the same init rule), embedding 128,
 arcface m = 0.3, s = 32 on normalised embeddings and centres W [C, 128] ~ N(0, 0.01), one torch.optim.SGD (momentum
@@ -10,11 +10,12 @@ arcface m = 0.3, s = 32 on normalised embeddings and centres W [C, 128] ~ N(0, 0
 at step 225, 300 steps, each epoch a fresh permutation of the records, random horizontal mirror (p = 0.5), pixels
 (x - 127.5)/128 (org.plscj.data.ImageDecoder).
 
---margin-grad: `straight` = arcface_torch's CombinedMarginLoss (arccos/cos under no_grad: d logit/d cos = s on the
+--margin-gradient (plsc train's margin_gradient): `straight_through` (default) = arcface_torch's CombinedMarginLoss (arccos/cos under no_grad: d logit/d cos = s on the
 target); `exact` = autograd through cos(acos(t) + m) (PLSC's and PLSC-J's default, org.plscj.head.Margin).
 --workers 2 emulates DDP without SyncBN in one process: each half of the global batch runs through the backbone
 alone (its own BatchNorm batch statistics), the loss is the mean over the global batch (arcface_torch's distributed
-cross entropy), so the gradient is the workers' summed one; BN running statistics are rank 0's (DDP broadcasts them).
+cross entropy), so the gradient is the workers' summed one; BN running statistics are rank 0's (DDP broadcasts them
+before each forward; PLSC-J keeps each worker's own, which only changes evaluation, not the training loss).
 
 Data: a PLSC base64 directory (file_list.txt; lines "<base64 JPEG>\\t<label>"), e.g. what `plsc demo` writes under
 <out>/data, or `plsc data convert --from-generator` output; the held-out set is <data>/heldout.bin (insightface's
@@ -43,8 +44,10 @@ def parse_args():
     ap.add_argument("--lr", type=float, default=0.2)
     ap.add_argument("--margin", type=float, default=0.3)
     ap.add_argument("--scale", type=float, default=32.0)
-    ap.add_argument("--margin-grad", choices=("straight", "exact"), default="straight")
+    ap.add_argument("--margin-gradient", "--margin-grad", dest="margin_gradient", default="straight_through",
+                    choices=("straight_through", "exact"), type=lambda v: "straight_through" if v == "straight" else v)
     ap.add_argument("--log-period", type=int, default=50)
+    ap.add_argument("--decay-at", type=int, default=225, help="the step from which lr is lr/10 (the demo: 3/4 of 300)")
     ap.add_argument("--threads", type=int, default=2)
     return ap.parse_args()
 
@@ -115,28 +118,27 @@ def margin_logits(cos, labels, m, s, exact):
     return s * (cos + one_hot * (psi - target).unsqueeze(1))
 
 
-def buffers_of(model):
-    return [b.detach().clone() for b in model.buffers()]
-
-
-def set_buffers(model, values):
-    with torch.no_grad():
-        for b, v in zip(model.buffers(), values):
-            b.copy_(v)
+def buffer_slots(model):
+    return [(m, n) for m in model.modules() for n, b in m.named_buffers(recurse=False) if b is not None]
 
 
 def embed(model, x, workers):
-    """The embeddings of a global batch; with 2 workers each half alone through BatchNorm, rank 0's statistics kept."""
+    """The embeddings of a global batch; with 2 workers each half alone through BatchNorm (its own statistics), the
+    running statistics continued from rank 0's (DDP broadcasts rank 0's buffers before every forward)."""
     if workers == 1:
         return model(x)
-    halves = x.chunk(workers)
-    before = buffers_of(model)
-    out = [model(halves[0])]
-    rank0 = buffers_of(model)
-    for h in halves[1:]:
-        set_buffers(model, before)
+    slots = buffer_slots(model)
+    before = [m._buffers[n] for m, n in slots]
+    out = []
+    for r, h in enumerate(x.chunk(workers)):
+        # why rebinding, not copy_: autograd keeps the tensors an earlier half's BatchNorm read
+        for (m, n), b in zip(slots, before):
+            m._buffers[n] = b.clone()
         out.append(model(h))
-    set_buffers(model, rank0)
+        if r == 0:
+            rank0 = [m._buffers[n] for m, n in slots]
+    for (m, n), b in zip(slots, rank0):
+        m._buffers[n] = b
     return torch.cat(out)
 
 
@@ -175,16 +177,15 @@ def main():
     model = torch_backbones.build("TinyFaceNet", 128)
     weight = torch.nn.Parameter(torch.randn(classes, 128) * 0.01)
     opt = torch.optim.SGD(list(model.parameters()) + [weight], lr=ARGS.lr, momentum=0.9, weight_decay=5e-4)
-    decay_at = ARGS.steps * 3 // 4
     losses = {}
     start = time.time()
     data = batches(images, labels, ARGS.batch, ARGS.seed)
     for step in range(ARGS.steps):
         for g in opt.param_groups:
-            g["lr"] = ARGS.lr * (0.1 if step >= decay_at else 1.0)
+            g["lr"] = ARGS.lr * (0.1 if step >= ARGS.decay_at else 1.0)
         x, y = next(data)
         cos = F.linear(F.normalize(embed(model, x, ARGS.workers)), F.normalize(weight)).clamp(-1, 1)
-        loss = F.cross_entropy(margin_logits(cos, y, ARGS.margin, ARGS.scale, ARGS.margin_grad == "exact"), y)
+        loss = F.cross_entropy(margin_logits(cos, y, ARGS.margin, ARGS.scale, ARGS.margin_gradient == "exact"), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -192,7 +193,7 @@ def main():
             losses[step + 1] = round(loss.item(), 4)
             print(f"step {step + 1} loss {loss.item():.4f}", file=sys.stderr, flush=True)
     acc = heldout_accuracy(model, os.path.join(ARGS.data, "heldout.bin"))
-    print(json.dumps({"seed": ARGS.seed, "workers": ARGS.workers, "margin_grad": ARGS.margin_grad, "steps": ARGS.steps,
+    print(json.dumps({"seed": ARGS.seed, "workers": ARGS.workers, "margin_gradient": ARGS.margin_gradient, "steps": ARGS.steps,
                       "loss": losses, "heldout_acc": round(acc, 5), "seconds": round(time.time() - start, 1)}))
 
 
