@@ -174,7 +174,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             }
         }
 
-        /** The targets' plain logits (for accuracy), margin logits and margin slopes ψ'. */
+        /** The targets' plain logits (for accuracy), margin logits and margin slopes ψ' (used by the exact gradient). */
         private void recordTargets(Tensor z, Block bl) {
             Tensor raw = z.take(bl.targets());
             long count = bl.to() - bl.from();
@@ -214,7 +214,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             // ∂loss/∂z = (p − onehot)/N with p = e^(z − M)/denom; for margin losses the target gets ·ψ'(cos)
             targetGrad = targetLogit.sub(ownedMax).exp_().div_(denom.index_select(0, ownedRows)).sub_(scalar(1))
                     .mul_(scalar(gradFactor));
-            if (normalised) {
+            if (normalised && config.marginGradient() == MarginGradient.EXACT) {
                 targetGrad.mul_(targetSlope);
             }
             // p_ij·s/N = e^(z_ij − M_i) · s/(N·denom_i) = e^(z_ij − shift_i), shift_i = M_i − log(s/(N·denom_i)),

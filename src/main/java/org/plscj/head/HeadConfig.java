@@ -21,6 +21,7 @@ import org.plscj.tensor.Placement;
  * @param placement   device and precision of the shard
  * @param adamW       update the shard with torch.optim.AdamW ({@link org.plscj.optim.AdamWUpdate}: momentum is then unused,
  *                    weightDecay is decoupled) instead of SGD with momentum and L2 decay
+ * @param marginGradient how the target's margin logit passes its gradient back (PLSC's exact derivative by default)
  */
 public record HeadConfig(
         long numClasses,
@@ -34,7 +35,8 @@ public record HeadConfig(
         int blockRows,
         boolean recomputeLogits,
         Placement placement,
-        boolean adamW) {
+        boolean adamW,
+        MarginGradient marginGradient) {
 
     public HeadConfig {
         if (numClasses < 1) {
@@ -52,6 +54,9 @@ public record HeadConfig(
         if (!(weightDecay >= 0)) {
             throw new HeadConfigException("weight_decay", "weight_decay must be >= 0, got " + weightDecay);
         }
+        if (marginGradient == null) {
+            throw new HeadConfigException("margin_gradient", "margin_gradient must be one of " + MarginGradient.keys());
+        }
         if (blockRows < 0) {
             throw new HeadConfigException("block_rows", "block rows must be >= 0 (0 = automatic), got " + blockRows);
         }
@@ -59,7 +64,8 @@ public record HeadConfig(
 
     /** PLSC defaults for the given size and loss. */
     public static HeadConfig of(long numClasses, int embDim, LossType lossType) {
-        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT, false);
+        return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT, false,
+                MarginGradient.EXACT);
     }
 
     public HeadConfig withMargin(Margin m) {
@@ -86,6 +92,10 @@ public record HeadConfig(
         return edit(b -> b.placement = p);
     }
 
+    public HeadConfig withMarginGradient(MarginGradient g) {
+        return edit(b -> b.marginGradient = g);
+    }
+
     public HeadConfig withOptimizer(double mom, double wd) {
         return edit(b -> {
             b.momentum = mom;
@@ -103,7 +113,7 @@ public record HeadConfig(
         Draft d = new Draft(this);
         change.accept(d);
         return new HeadConfig(d.numClasses, d.embDim, d.lossType, d.margin, d.sampleRatio, d.momentum, d.weightDecay, d.seed,
-                d.blockRows, d.recomputeLogits, d.placement, d.adamW);
+                d.blockRows, d.recomputeLogits, d.placement, d.adamW, d.marginGradient);
     }
 
     /** A mutable copy, so that each wither names only what it changes. */
@@ -120,6 +130,7 @@ public record HeadConfig(
         boolean recomputeLogits;
         Placement placement;
         boolean adamW;
+        MarginGradient marginGradient;
 
         Draft(HeadConfig c) {
             numClasses = c.numClasses;
@@ -134,6 +145,7 @@ public record HeadConfig(
             recomputeLogits = c.recomputeLogits;
             placement = c.placement;
             adamW = c.adamW;
+            marginGradient = c.marginGradient;
         }
     }
 

@@ -14,7 +14,8 @@ import org.bytedeco.pytorch.global.torch;
  * again; there ψ(t) = t − m3 − κ instead, with κ = m2·sin m2 when m1 = 1 (insightface's ArcFace
  * rule, so our numbers equal theirs) and otherwise κ = 1 + cos θ_max, θ_max = (π − m2)/m1, which
  * makes ψ continuous. The cosine is clamped to [−1 + 1e-6, 1 − 1e-6] so acos and its derivative
- * stay finite. The derivative is exact (PLSC's), not arcface_torch's straight-through one.
+ * stay finite. {@link #psiDerivative} is the exact derivative (PLSC's), which the head uses unless
+ * {@link MarginGradient#STRAIGHT_THROUGH} (arcface_torch's) is chosen.
  */
 public record Margin(double m1, double m2, double m3, double scale) {
     static final double CLAMP = 1e-6;

@@ -11,6 +11,7 @@ import org.plscj.head.HeadConfig;
 import org.plscj.head.HeadConfigException;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
+import org.plscj.head.MarginGradient;
 
 /**
  * The whole training configuration, with PLSC v1's names and defaults. In YAML every component is
@@ -99,6 +100,8 @@ import org.plscj.head.Margin;
  *                             backbone.pth, paired as plsc import pairs it); the head starts fresh; null = none
  * @param freezeBackboneSteps  the first this-many steps train the head only (the backbone and its optimizer state untouched)
  * @param backboneLrScale      the backbone's lr is the schedule's times this (fine-tuning: below 1); the head's is the schedule's
+ * @param marginGradient       {@code exact} (PLSC: the margin's true derivative) or {@code straight_through} (arcface_torch:
+ *                             the target logit's gradient passes the margin unchanged), see {@link MarginGradient}
  */
 public record TrainConfig(
         String modelName,
@@ -153,7 +156,8 @@ public record TrainConfig(
         int gradientAcc,
         String pretrainedModel,
         long freezeBackboneSteps,
-        double backboneLrScale) {
+        double backboneLrScale,
+        String marginGradient) {
 
     /** PLSC's two schedules and arcface_torch's polynomial one. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");
@@ -234,6 +238,10 @@ public record TrainConfig(
             throw new ConfigException("gradient_acc", "gradient_acc must be an integer >= 1 (micro-batches per update; 1 = none), got "
                     + gradientAcc);
         }
+        if (MarginGradient.of(marginGradient) == null) {
+            throw new ConfigException("margin_gradient", "margin_gradient must be one of " + MarginGradient.keys() + ", got "
+                    + marginGradient);
+        }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }
 
@@ -262,7 +270,8 @@ public record TrainConfig(
     /** The head this config trains: its classes, margins, Partial FC ratio, seed, logits memory and SGD settings. */
     public HeadConfig head() {
         return HeadConfig.of(numClasses, embDim, lossType).withMargin(margin()).withSampleRatio(sampleRatio).withSeed(seed)
-                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay).withAdamW(optimizer.equals("adamw"));
+                .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay).withAdamW(optimizer.equals("adamw"))
+                .withMarginGradient(MarginGradient.of(marginGradient));
     }
 
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */

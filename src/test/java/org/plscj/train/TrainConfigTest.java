@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
+import org.plscj.head.MarginGradient;
 
 class TrainConfigTest {
     private static TrainConfig with(String... overrides) {
@@ -48,6 +49,15 @@ class TrainConfigTest {
         assertTrue(!c.calcAcc() && !c.recomputeLogits());
         assertEquals("auto", c.mixedPrecision(), "bf16 only where the CPU has it (issue 12)");
         assertEquals(0, c.numThreads());
+    }
+
+    @Test
+    void marginGradientIsPlscsExactOneUnlessStraightThroughIsAsked() {
+        assertEquals(MarginGradient.EXACT, TrainConfig.defaults().head().marginGradient());
+        assertEquals(MarginGradient.STRAIGHT_THROUGH, with("margin_gradient=straight_through").head().marginGradient());
+        ConfigException e = assertThrows(ConfigException.class, () -> with("margin_gradient=straight"));
+        assertEquals("margin_gradient", e.key());
+        assertTrue(e.getMessage().contains("[exact, straight_through]"), e.getMessage());
     }
 
     @Test
