@@ -102,6 +102,9 @@ import org.plscj.head.MarginGradient;
  * @param backboneLrScale      the backbone's lr is the schedule's times this (fine-tuning: below 1); the head's is the schedule's
  * @param marginGradient       {@code exact} (PLSC: the margin's true derivative) or {@code straight_through} (arcface_torch:
  *                             the target logit's gradient passes the margin unchanged), see {@link MarginGradient}
+ * @param skipBad              bad data lines (no tab, bad base64 or label, longer than the line limit) are left out and
+ *                             counted (reported once at the start) instead of stopping the run; false: the first one stops it
+ *                             naming file and line
  */
 public record TrainConfig(
         String modelName,
@@ -157,7 +160,8 @@ public record TrainConfig(
         String pretrainedModel,
         long freezeBackboneSteps,
         double backboneLrScale,
-        String marginGradient) {
+        String marginGradient,
+        boolean skipBad) {
 
     /** PLSC's two schedules and arcface_torch's polynomial one. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");

@@ -229,8 +229,11 @@ public final class Trainer implements AutoCloseable {
     private ShardLoader openLoader(Path data) throws IOException {
         ShardLoader.Options options = ShardLoader.Options.of(comm.rank(), comm.worldSize(), config.trainBatchSize(), config.seed(),
                 Augmentation.DEFAULT, new ImageDecoder(ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE, false))
-                .withGlobalOrder("global".equals(config.dataOrder()));
+                .withGlobalOrder("global".equals(config.dataOrder())).withSkipBad(config.skipBad());
         ShardLoader opened = ShardLoader.open(data, options, 0, 0);
+        if (comm.rank() == 0 && opened.badRecords().total() > 0) {
+            out.println("plsc train: skip_bad: " + opened.badRecords().report().replace("\n", "\n    "));
+        }
         long maxLabel = reduceMax(opened.maxLabel());
         if (maxLabel >= config.numClasses()) {
             opened.close();

@@ -21,6 +21,8 @@ import org.plscj.head.ClassShard;
 import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
 import org.plscj.testing.TinyRun;
+import org.plscj.data.PlscDataset;
+import org.plscj.data.PlscFormatException;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
@@ -181,5 +183,32 @@ class TrainerTest {
         Files.write(head, bytes);
         CheckpointException damaged = assertThrows(CheckpointException.class, () -> train(config(saved), true));
         assertTrue(damaged.getMessage().contains(head + " is damaged"), damaged.getMessage());
+    }
+
+    @Test
+    void skipBadTrainsPastBadLinesAndReportsThemWhileWithoutItTheFirstStopsTheRun(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        try (var files = Files.list(shared.resolve("data"))) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().endsWith(".idx")).toList()) {
+                Files.copy(f, data.resolve(f.getFileName()));
+            }
+        }
+        Path part = PlscDataset.open(data).files().get(0);
+        Files.writeString(part, "not a record\n", java.nio.file.StandardOpenOption.APPEND);
+        long badLine = Files.readAllLines(part).size();
+
+        PlscFormatException strict = assertThrows(PlscFormatException.class,
+                () -> train(config(dir.resolve("strict"), "dataset_dir=" + data), false));
+        assertTrue(strict.getMessage().contains(part + " line " + badLine), strict.getMessage());
+
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Communicator comm = Communicator.single();
+                Trainer trainer = new Trainer(config(dir.resolve("skip"), "dataset_dir=" + data, "skip_bad=true"), comm, false,
+                        new PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals(6, trainer.run().steps());
+        }
+        String said = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(said.contains("skip_bad: bad records: 1") && said.contains(part + " line " + badLine), said);
     }
 }
