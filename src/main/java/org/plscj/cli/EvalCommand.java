@@ -79,9 +79,8 @@ final class EvalCommand implements Callable<Integer> {
                 "left out of the numbers and reported as unscored); with --ijb, absent or undecodable images, bad landmark and pair lines."})
     boolean skipBad;
 
-    @Option(names = "--engine", defaultValue = "torch", paramLabel = "torch|onnx",
-            description = "For a bundle: libtorch or onnxruntime on its backbone.onnx (default ${DEFAULT-VALUE}).")
-    String engine;
+    @Mixin
+    InputStdOption opening;
 
     @Option(names = "--features-out", paramLabel = "FILE.npy",
             description = {"Per-image features after the flip sum, before any normalisation or weighting, float32 [images, D]: in meta",
@@ -174,7 +173,7 @@ final class EvalCommand implements Callable<Integer> {
     // A bundle or a bare .onnx on the .bin sets: same metrics, through onnxruntime or the bundle's engine
     private int verifyAnyModel(Map<String, Path> sets) throws Exception {
         Native.load();
-        try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
+        try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
             EvaluationResult result = CheckpointEvaluation.evaluate(opened.engine(), opened.name(), model, sets, batch, comm, skipBad,
                     featureFiles(sets.size(), opened.engine().embDim(), comm));
             if (comm.rank() == 0) {
@@ -206,7 +205,7 @@ final class EvalCommand implements Callable<Integer> {
     // A bundle or a bare .onnx identifying probes against a gallery
     private int identifyAnyModel() throws Exception {
         Native.load();
-        try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
+        try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
             CheckpointIdentification.Report result = CheckpointIdentification.identify(opened.engine(), gallery, probes, batch, comm,
                     featureFiles(2, opened.engine().embDim(), comm));
             writeIdentification(result, model, EvaluationResult.NO_STEP, comm);
@@ -230,7 +229,7 @@ final class EvalCommand implements Callable<Integer> {
         IjbMeta meta = IjbMeta.read(ijb, ijbTarget, skipBad);
         FeatureModes modes = new FeatureModes(flipTest, normScore, detectorScore);
         Native.load();
-        try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
+        try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
             IjbEvaluation.Result result = IjbEvaluation.evaluate(meta, opened.engine(), opened.name(), modes, batch, skipBad, comm);
             if (comm.rank() == 0) {
                 String stem = meta.target().toLowerCase(Locale.ROOT);
