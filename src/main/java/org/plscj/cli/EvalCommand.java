@@ -119,6 +119,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     WorkerOptions worker;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
@@ -150,7 +153,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private void verify(Checkpoint checkpoint, Map<String, Path> sets, Communicator comm) throws Exception {
-        EvaluationResult result = CheckpointEvaluation.evaluate(checkpoint, sets, batch, comm);
+        EvaluationResult result = CheckpointEvaluation.evaluate(checkpoint, sets, batch, comm, progress.progress(comm.rank()));
         if (comm.rank() == 0) {
             Path json = jsonOut != null ? jsonOut : checkpoint.directory().resolve("eval.json");
             result.writeJson(json);
@@ -163,7 +166,8 @@ final class EvalCommand implements Callable<Integer> {
     private int verifyAnyModel(Map<String, Path> sets) throws Exception {
         Native.load();
         try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
-            EvaluationResult result = CheckpointEvaluation.evaluate(opened.engine(), opened.name(), model, sets, batch, comm);
+            EvaluationResult result = CheckpointEvaluation.evaluate(opened.engine(), opened.name(), model, sets, batch, comm,
+                    progress.progress(comm.rank()));
             if (comm.rank() == 0) {
                 Path json = jsonOut != null ? jsonOut : defaultDir().resolve("eval.json");
                 result.writeJson(json);

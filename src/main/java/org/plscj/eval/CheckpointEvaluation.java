@@ -14,6 +14,7 @@ import org.plscj.checkpoint.CheckpointStore;
 import org.plscj.comm.Communicator;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Placement;
 
 /**
@@ -103,8 +104,15 @@ public final class CheckpointEvaluation {
      */
     public static EvaluationResult evaluate(Checkpoint checkpoint, Map<String, Path> targets, int batchSize, Communicator comm)
             throws IOException {
+        return evaluate(checkpoint, targets, batchSize, comm, Progress.quiet());
+    }
+
+    /** As above, reporting the images embedded to {@code progress}. */
+    public static EvaluationResult evaluate(Checkpoint checkpoint, Map<String, Path> targets, int batchSize, Communicator comm,
+            Progress progress) throws IOException {
         try (Backbone backbone = loadBackbone(checkpoint)) {
-            List<VerificationReport> reports = reports(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm), targets);
+            List<VerificationReport> reports = reports(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm).reporting(progress),
+                    targets);
             return new EvaluationResult(checkpoint.directory(), checkpoint.meta().modelName(), checkpoint.meta().step(), reports);
         }
     }
@@ -117,7 +125,14 @@ public final class CheckpointEvaluation {
      */
     public static EvaluationResult evaluate(FaceModel model, String modelName, Path source, Map<String, Path> targets, int batchSize,
             Communicator comm) throws IOException {
-        return new EvaluationResult(source, modelName, EvaluationResult.NO_STEP, reports(new Embedder(model, batchSize, comm), targets));
+        return evaluate(model, modelName, source, targets, batchSize, comm, Progress.quiet());
+    }
+
+    /** As above, reporting the images embedded to {@code progress}. */
+    public static EvaluationResult evaluate(FaceModel model, String modelName, Path source, Map<String, Path> targets, int batchSize,
+            Communicator comm, Progress progress) throws IOException {
+        return new EvaluationResult(source, modelName, EvaluationResult.NO_STEP,
+                reports(new Embedder(model, batchSize, comm).reporting(progress), targets));
     }
 
     private static List<VerificationReport> reports(Embedder embedder, Map<String, Path> targets) throws IOException {

@@ -9,6 +9,7 @@ import org.plscj.comm.Communicator;
 import org.plscj.data.BatchTensor;
 import org.plscj.data.ImageDecoder;
 import org.plscj.model.Backbone;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Scoped;
@@ -35,6 +36,7 @@ public final class Embedder {
     private final int batchSize;
     private final Placement placement;
     private final Communicator communicator;
+    private final Progress progress;
 
     /**
      * @param placement where the backbone lives; batches are copied there
@@ -49,6 +51,7 @@ public final class Embedder {
         this.batchSize = batchSize;
         this.placement = placement;
         this.communicator = communicator;
+        this.progress = Progress.quiet();
     }
 
     /**
@@ -64,6 +67,21 @@ public final class Embedder {
         this.batchSize = batchSize;
         this.placement = Placement.CPU_FLOAT;
         this.communicator = communicator;
+        this.progress = Progress.quiet();
+    }
+
+    private Embedder(Embedder other, Progress progress) {
+        this.backbone = other.backbone;
+        this.model = other.model;
+        this.batchSize = other.batchSize;
+        this.placement = other.placement;
+        this.communicator = other.communicator;
+        this.progress = progress;
+    }
+
+    /** This embedder, reporting the images of this rank's share embedded to {@code progress}. */
+    public Embedder reporting(Progress progress) {
+        return new Embedder(this, progress);
     }
 
     /** One process, backbone on the CPU in float32. */
@@ -100,10 +118,11 @@ public final class Embedder {
         if (backbone != null) {
             backbone.eval();
         }
-        try {
+        try (Progress.Task task = progress.start("embed", slice.size(), Progress.Unit.IMAGES)) {
             for (int done = 0; done < slice.size(); done += batchSize) {
                 int batch = Math.min(batchSize, slice.size() - done);
                 embedBatch(source, slice.start() + done, batch, local, done * 2 * dim);
+                task.advance(batch);
             }
         } finally {
             if (backbone != null) {

@@ -63,6 +63,7 @@ class EvalCommandTest {
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains(String.format("%.5f ± ", expected)), run.out());
+        assertTrue(run.err().contains(" images (100%), "), "the embedding's progress on stderr: " + run.err());
         JsonNode written = new ObjectMapper().readTree(json.toFile());
         assertEquals(expected, written.path("targets").path(TinyRun.TARGET).path("accuracy").doubleValue(),
                 "same weights, same code: the same accuracy");
