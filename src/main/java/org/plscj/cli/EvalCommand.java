@@ -179,7 +179,8 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private void identify(Checkpoint checkpoint, Communicator comm) throws Exception {
-        CheckpointIdentification.Report result = CheckpointIdentification.identify(checkpoint, gallery, probes, batch, comm);
+        CheckpointIdentification.Report result = CheckpointIdentification.identify(checkpoint, gallery, probes, batch, comm,
+                progress.progress(comm.rank()));
         if (comm.rank() == 0) {
             Path json = jsonOut != null ? jsonOut : checkpoint.directory().resolve("identify.json");
             CheckpointIdentification.writeJson(json, checkpoint, result);
@@ -195,7 +196,8 @@ final class EvalCommand implements Callable<Integer> {
         FeatureModes modes = new FeatureModes(flipTest, normScore, detectorScore);
         Native.load();
         try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
-            IjbEvaluation.Result result = IjbEvaluation.evaluate(meta, opened.engine(), opened.name(), modes, batch, skipBad, comm);
+            IjbEvaluation.Result result = IjbEvaluation.evaluate(meta, opened.engine(), opened.name(), modes, batch, skipBad, comm,
+                    progress.progress(comm.rank()));
             if (comm.rank() == 0) {
                 String stem = meta.target().toLowerCase(Locale.ROOT);
                 Path json = jsonOut != null ? jsonOut : defaultDir().resolve(stem + ".json");

@@ -16,6 +16,7 @@ import org.plscj.data.PlscRecord;
 import org.plscj.io.AtomicFile;
 import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Placement;
 
 /**
@@ -46,11 +47,17 @@ public final class CheckpointIdentification {
      */
     public static Report identify(Checkpoint checkpoint, Path gallery, Path probes, int batchSize, Communicator comm)
             throws IOException {
+        return identify(checkpoint, gallery, probes, batchSize, comm, Progress.quiet());
+    }
+
+    /** As above, reporting the images of this rank's share embedded (gallery, then probes) to {@code progress}. */
+    public static Report identify(Checkpoint checkpoint, Path gallery, Path probes, int batchSize, Communicator comm, Progress progress)
+            throws IOException {
         List<PlscRecord> galleryRecords = read(gallery);
         List<PlscRecord> probeRecords = read(probes);
         LabelMap names = LabelMap.readIfPresent(gallery.resolve(LabelMap.FILE)).orElse(null);
         try (Backbone backbone = CheckpointEvaluation.loadBackbone(checkpoint)) {
-            Embedder embedder = new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm);
+            Embedder embedder = new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm).reporting(progress);
             int[] probeLabels = labels(probeRecords);
             return new Report(Identification.evaluate(embed(embedder, galleryRecords), labels(galleryRecords), embed(embedder, probeRecords),
                     probeLabels), probeLabels, names);
