@@ -83,6 +83,7 @@ class DeployCommandsTest {
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bundle.resolve(BundleMeta.FILE).toFile());
         assertEquals(sha256(bundle.resolve(BundleMeta.BACKBONE)), json.get("fingerprint").asText());
         assertTrue(out.toString().contains("fingerprint " + json.get("fingerprint").asText()), out.toString());
+        assertTrue(out.toString().contains("input std 127.5 folded into "), "arcface_torch's pixel scale by default: " + out);
         com.fasterxml.jackson.databind.JsonNode provenance = json.get("provenance");
         assertEquals(weights.toAbsolutePath().normalize().toString(), provenance.get("weights_file").asText());
         assertEquals(sha256(weights), provenance.get("weights_file_sha256").asText());

@@ -47,14 +47,7 @@ public final class IjbEvaluation {
     public record Result(IjbReport report, float[][] features, double[] scores) {
         /** The features as float32 [images, D] .npy in meta order, a skipped image's row NaN; atomic. */
         public void writeFeatures(Path file, int dim) throws IOException {
-            float[] missing = new float[dim];
-            Arrays.fill(missing, Float.NaN);
-            try (NpyWriter npy = new NpyWriter(file, dim)) {
-                for (float[] f : features) {
-                    npy.write(f == null ? missing : f);
-                }
-                npy.commit();
-            }
+            NpyWriter.writeRows(file, features, dim);
         }
 
         /** The scores as float64 [pairs] .npy in pair-file order (eval_ijbc.py's {@code <target>.npy}), NaN unscored. */
