@@ -123,6 +123,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     WorkerOptions worker;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
@@ -150,7 +153,7 @@ final class EvalCommand implements Callable<Integer> {
         try (Communicator comm = worker.connect()) {
             if (identify) {
                 CheckpointIdentification.Report result = CheckpointIdentification.identify(checkpoint, gallery, probes, batch, comm,
-                        featureFiles(2, checkpoint.meta().embDim(), comm));
+                        featureFiles(2, checkpoint.meta().embDim(), comm), progress.progress(comm.rank()));
                 writeIdentification(result, checkpoint.directory(), checkpoint.meta().step(), comm);
             } else {
                 verify(checkpoint, sets, comm);
@@ -161,7 +164,7 @@ final class EvalCommand implements Callable<Integer> {
 
     private void verify(Checkpoint checkpoint, Map<String, Path> sets, Communicator comm) throws Exception {
         EvaluationResult result = CheckpointEvaluation.evaluate(checkpoint, sets, batch, comm, skipBad,
-                featureFiles(sets.size(), checkpoint.meta().embDim(), comm));
+                featureFiles(sets.size(), checkpoint.meta().embDim(), comm), progress.progress(comm.rank()));
         if (comm.rank() == 0) {
             Path json = jsonOut != null ? jsonOut : checkpoint.directory().resolve("eval.json");
             result.writeJson(json);
@@ -175,7 +178,7 @@ final class EvalCommand implements Callable<Integer> {
         Native.load();
         try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
             EvaluationResult result = CheckpointEvaluation.evaluate(opened.engine(), opened.name(), model, sets, batch, comm, skipBad,
-                    featureFiles(sets.size(), opened.engine().embDim(), comm));
+                    featureFiles(sets.size(), opened.engine().embDim(), comm), progress.progress(comm.rank()));
             if (comm.rank() == 0) {
                 Path json = jsonOut != null ? jsonOut : defaultDir().resolve("eval.json");
                 result.writeJson(json);
@@ -207,7 +210,7 @@ final class EvalCommand implements Callable<Integer> {
         Native.load();
         try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
             CheckpointIdentification.Report result = CheckpointIdentification.identify(opened.engine(), gallery, probes, batch, comm,
-                    featureFiles(2, opened.engine().embDim(), comm));
+                    featureFiles(2, opened.engine().embDim(), comm), progress.progress(comm.rank()));
             writeIdentification(result, model, EvaluationResult.NO_STEP, comm);
         }
         return 0;
@@ -230,7 +233,8 @@ final class EvalCommand implements Callable<Integer> {
         FeatureModes modes = new FeatureModes(flipTest, normScore, detectorScore);
         Native.load();
         try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
-            IjbEvaluation.Result result = IjbEvaluation.evaluate(meta, opened.engine(), opened.name(), modes, batch, skipBad, comm);
+            IjbEvaluation.Result result = IjbEvaluation.evaluate(meta, opened.engine(), opened.name(), modes, batch, skipBad, comm,
+                    progress.progress(comm.rank()));
             if (comm.rank() == 0) {
                 String stem = meta.target().toLowerCase(Locale.ROOT);
                 Path json = jsonOut != null ? jsonOut : defaultDir().resolve(stem + ".json");

@@ -7,8 +7,8 @@ import org.plscj.serve.AnyModel;
 import org.plscj.serve.Predictor;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -40,6 +40,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "L2-normalise each embedding.")
     boolean normalize;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
@@ -48,7 +51,7 @@ final class PredictCommand implements Callable<Integer> {
         Native.load();
         try (AnyModel opened = opening.open(model, spec.commandLine().getErr())) {
             EmbeddingEngine e = opened.engine();
-            long n = new Predictor(e, batch, normalize).run(data, out);
+            long n = new Predictor(e, batch, normalize).run(data, out, progress.progress());
             spec.commandLine().getOut().printf("wrote %s: %d x %d float32%n", out, n, e.embDim());
         }
         return 0;

@@ -16,6 +16,7 @@ import org.plscj.data.PlscRecord;
 import org.plscj.io.AtomicFile;
 import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Placement;
 
 /**
@@ -47,24 +48,25 @@ public final class CheckpointIdentification {
      */
     public static Report identify(Checkpoint checkpoint, Path gallery, Path probes, int batchSize, Communicator comm)
             throws IOException {
-        return identify(checkpoint, gallery, probes, batchSize, comm, (set, features) -> { });
+        return identify(checkpoint, gallery, probes, batchSize, comm, (set, features) -> { }, Progress.quiet());
     }
 
     /**
      * As {@link #identify(Checkpoint, Path, Path, int, Communicator)}, handing the per-image features of the sets named
-     * {@code gallery} and {@code probes} to {@code features}.
+     * {@code gallery} and {@code probes} to {@code features}, and reporting the images of this rank's share embedded
+     * (gallery, then probes) to {@code progress}.
      */
     public static Report identify(Checkpoint checkpoint, Path gallery, Path probes, int batchSize, Communicator comm,
-            VerificationEvaluator.FeatureSink features) throws IOException {
+            VerificationEvaluator.FeatureSink features, Progress progress) throws IOException {
         try (Backbone backbone = CheckpointEvaluation.loadBackbone(checkpoint)) {
-            return identify(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm), gallery, probes, features);
+            return identify(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm).reporting(progress), gallery, probes, features);
         }
     }
 
-    /** With any model, as {@link #identify(Checkpoint, Path, Path, int, Communicator, VerificationEvaluator.FeatureSink)}. */
+    /** With any model, as the checkpoint's identify above. */
     public static Report identify(FaceModel model, Path gallery, Path probes, int batchSize, Communicator comm,
-            VerificationEvaluator.FeatureSink features) throws IOException {
-        return identify(new Embedder(model, batchSize, comm), gallery, probes, features);
+            VerificationEvaluator.FeatureSink features, Progress progress) throws IOException {
+        return identify(new Embedder(model, batchSize, comm).reporting(progress), gallery, probes, features);
     }
 
     private static Report identify(Embedder embedder, Path gallery, Path probes, VerificationEvaluator.FeatureSink features)

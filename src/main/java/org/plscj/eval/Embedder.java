@@ -12,6 +12,7 @@ import org.plscj.data.BatchTensor;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.PlscFormatException;
 import org.plscj.model.Backbone;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Scoped;
@@ -42,6 +43,7 @@ public final class Embedder {
     private final int batchSize;
     private final Placement placement;
     private final Communicator communicator;
+    private final Progress progress;
 
     /**
      * @param placement where the backbone lives; batches are copied there
@@ -56,6 +58,7 @@ public final class Embedder {
         this.batchSize = batchSize;
         this.placement = placement;
         this.communicator = communicator;
+        this.progress = Progress.quiet();
     }
 
     /**
@@ -71,6 +74,21 @@ public final class Embedder {
         this.batchSize = batchSize;
         this.placement = Placement.CPU_FLOAT;
         this.communicator = communicator;
+        this.progress = Progress.quiet();
+    }
+
+    private Embedder(Embedder other, Progress progress) {
+        this.backbone = other.backbone;
+        this.model = other.model;
+        this.batchSize = other.batchSize;
+        this.placement = other.placement;
+        this.communicator = other.communicator;
+        this.progress = progress;
+    }
+
+    /** This embedder, reporting the images of this rank's share embedded to {@code progress}. */
+    public Embedder reporting(Progress progress) {
+        return new Embedder(this, progress);
     }
 
     /** One process, backbone on the CPU in float32. */
@@ -119,10 +137,11 @@ public final class Embedder {
         if (backbone != null) {
             backbone.eval();
         }
-        try {
+        try (Progress.Task task = progress.start("embed", slice.size(), Progress.Unit.IMAGES)) {
             for (int done = 0; done < slice.size(); done += batchSize) {
                 int batch = Math.min(batchSize, slice.size() - done);
                 embedBatch(source, slice.start() + done, batch, skipBad, local, done * width);
+                task.advance(batch);
             }
         } finally {
             if (backbone != null) {

@@ -51,6 +51,7 @@ class DeployCommandsTest {
         assertEquals(0, run("predict", "--model", bundle.toString(), "--data", images.toString(), "--out", npy.toString(),
                 "--engine", "onnx", "--normalize"), err.toString());
         assertTrue(out.toString().contains("3 x " + TestBundles.EMB_DIM), out.toString());
+        assertTrue(err.toString().contains("predict: 3/3 images (100%), "), "progress on stderr: " + err);
         assertEquals(128 + 3L * 4 * TestBundles.EMB_DIM, Files.size(npy));
 
         Path fromOnnx = root.resolve("o.npy");

@@ -75,6 +75,7 @@ class EvalCommandTest {
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains(String.format("%.5f ± ", expected)), run.out());
+        assertTrue(run.err().contains(" images (100%), "), "the embedding's progress on stderr: " + run.err());
         JsonNode written = new ObjectMapper().readTree(json.toFile());
         assertEquals(expected, written.path("targets").path(TinyRun.TARGET).path("accuracy").doubleValue(),
                 "same weights, same code: the same accuracy");
@@ -137,6 +138,8 @@ class EvalCommandTest {
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("top-1 1.00000, top-5 1.00000 over " + 2 * TinyRun.CLASSES + " probes"), run.out());
+        assertEquals(2, run.err().lines().filter(l -> l.startsWith("embed: " + 2 * TinyRun.CLASSES + "/" + 2 * TinyRun.CLASSES + " images (100%)"))
+                .count(), "the gallery's and the probes' embedding each report progress: " + run.err());
         JsonNode written = new ObjectMapper().readTree(json.toFile());
         assertEquals(1.0, written.path("top1").doubleValue(), "each probe's own image is in the gallery");
         assertEquals(Math.min(TinyRun.CLASSES, 20), written.path("cmc").size());
