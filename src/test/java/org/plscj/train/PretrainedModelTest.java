@@ -21,6 +21,7 @@ import org.plscj.checkpoint.TorchFile;
 import org.plscj.comm.Communicator;
 import org.plscj.export.BundleWriter;
 import org.plscj.export.CentresPrecision;
+import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
 import org.plscj.model.Backbone;
 import org.plscj.tensor.Native;
@@ -134,6 +135,34 @@ class PretrainedModelTest {
             Tensor random = ShardWeights.initialRows(20, 16, config.seed(), TinyRun.CLASSES, 20 - TinyRun.CLASSES);
             assertEquals(0.0, Tensors.maxAbs(w.narrow(0, TinyRun.CLASSES, 20 - TinyRun.CLASSES).sub(random)),
                     "classes without images keep the fresh head's N(0, 0.01) rows");
+        }
+    }
+
+    @Test
+    void growInitMeanOnTwoWorkersImprintsWithThePretrainedBackboneOnBoth(@TempDir Path dir) throws Exception {
+        Path save = dir.resolve("two");
+        // lr 1e-9, no momentum or decay: the head saved after the one step is the head the run started with
+        List<String> args = List.of("launch", "--nproc", "2", "--master-port", "0", "--", "train", "--timeout", "120",
+                "model_name=" + TinyBackbone.class.getName(), "emb_dim=16", "num_classes=" + TinyRun.CLASSES, "train_batch_size=4",
+                "lr=1e-9", "momentum=0", "weight_decay=0", TinyRun.FP32, "train_steps=1", "save_steps=1", "val_targets=[]",
+                "loss_type=dist_cosface", "scale=16", "pretrained_model=" + pretrained, "grow_init=mean",
+                "dataset_dir=" + shared.resolve("data"), "model_save_dir=" + save);
+        Jvm.Running launch = Jvm.plsc(args);
+        assertEquals(0, launch.waitFor(300), launch.output());
+        TinyBackbone loaded = new TinyBackbone(16);
+        Checkpoint.open(pretrained).loadBackbone(loaded);
+        try (PointerScope scope = new PointerScope()) {
+            Tensor w = Checkpoint.open(save.resolve("checkpoints").resolve("step-00000001")).headShard(ClassShard.of(TinyRun.CLASSES, 1, 0))
+                    .weight();
+            // every worker embeds a slice of the images: each class's row is right only if both ran the pretrained backbone
+            for (int c = 0; c < TinyRun.CLASSES; c++) {
+                double[] expected = MeanEmbedding.of(shared.resolve("data"), loaded, c);
+                double[] row = Tensors.toDoubleArray(w.narrow(0, c, 1));
+                for (int k = 0; k < row.length; k++) {
+                    // as above: float32 embeddings summed in double, then one lr-1e-9 step (≤ 1e-9 per value)
+                    assertEquals(expected[k], row[k], 1e-6, "W[" + c + "][" + k + "]");
+                }
+            }
         }
     }
 
