@@ -33,7 +33,12 @@ import org.plscj.tensor.Tensors;
 public final class PyTorchImport {
     private static final String DDP_PREFIX = "module.";
     /** PLSC's pixel std: the loader and every engine give a backbone (x − 127.5)/128 (data.ImageDecoder). */
-    private static final double PLSC_INPUT_STD = 128;
+    public static final double PLSC_INPUT_STD = 128;
+    /**
+     * The pixel std of arcface_torch's models and insightface's model zoo: (x − 127.5)/127.5 (arcface_torch's
+     * {@code dataset.py} Normalize(0.5, 0.5), {@code eval_ijbc.py}, {@code onnx_helper.py}'s input_std).
+     */
+    public static final double ARCFACE_TORCH_INPUT_STD = 127.5;
 
     private PyTorchImport() {}
 

@@ -9,6 +9,7 @@ import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.CheckpointMeta;
 import org.plscj.eval.CheckpointEvaluation;
 import org.plscj.export.BundleMeta;
+import org.plscj.export.PyTorchImport;
 import org.plscj.model.Backbone;
 
 /**
@@ -51,7 +52,7 @@ public final class AnyModel implements AutoCloseable {
                         + " directory (plsc export) or a checkpoint directory");
             }
             OnnxEngine engine = new OnnxEngine(path, inputStd);
-            String note = inputStd == null && engine.inputStd() != OnnxEngine.PLSC_INPUT_STD
+            String note = inputStd == null && engine.inputStd() != PyTorchImport.PLSC_INPUT_STD
                     ? path + " was not exported by PLSC-J: its input is taken as (x − 127.5)/" + engine.inputStd()
                             + ", arcface_torch's (--input-std 128 if it was trained on PLSC's (x − 127.5)/128)"
                     : null;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import org.plscj.export.OnnxExport;
+import org.plscj.export.PyTorchImport;
 
 /**
  * Runs an ONNX face model through onnxruntime: ours ({@code backbone.onnx}) or one from elsewhere
@@ -22,10 +23,6 @@ import org.plscj.export.OnnxExport;
  * and its input is multiplied by 128/127.5.
  */
 public final class OnnxEngine implements EmbeddingEngine {
-    /** The pixel std of the input every engine is given: PLSC's (x − 127.5)/128, as data.ImageDecoder normalises. */
-    public static final double PLSC_INPUT_STD = 128;
-    /** The pixel std of arcface_torch's models, and insightface's model zoo's: (x − 127.5)/127.5. */
-    public static final double ARCFACE_TORCH_INPUT_STD = 127.5;
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
@@ -49,7 +46,8 @@ public final class OnnxEngine implements EmbeddingEngine {
         }
         embDim = (int) shape[1];
         this.inputStd = inputStd != null ? inputStd
-                : OnnxExport.PRODUCER.equals(session.getMetadata().getProducerName()) ? PLSC_INPUT_STD : ARCFACE_TORCH_INPUT_STD;
+                : OnnxExport.PRODUCER.equals(session.getMetadata().getProducerName()) ? PyTorchImport.PLSC_INPUT_STD
+                        : PyTorchImport.ARCFACE_TORCH_INPUT_STD;
         if (!(this.inputStd > 0)) {
             session.close();
             throw new IllegalArgumentException("the input std must be positive, got " + inputStd);
@@ -70,9 +68,9 @@ public final class OnnxEngine implements EmbeddingEngine {
     public float[][] embed(float[] images, int n) {
         int values = n * 3 * 112 * 112;
         float[] scaled = images;
-        if (inputStd != PLSC_INPUT_STD) {
+        if (inputStd != PyTorchImport.PLSC_INPUT_STD) {
             // (x − 127.5)/std = ((x − 127.5)/128) · 128/std
-            float factor = (float) (PLSC_INPUT_STD / inputStd);
+            float factor = (float) (PyTorchImport.PLSC_INPUT_STD / inputStd);
             scaled = new float[values];
             for (int i = 0; i < values; i++) {
                 scaled[i] = images[i] * factor;

@@ -55,7 +55,10 @@ final class PretrainedBackbone {
                 refuseOtherModel(path, meta.modelName(), meta.embDim(), backbone, config);
                 c.loadBackbone(backbone);
             } else {
+                // a state_dict is taken as arcface_torch's, trained on (x − 127.5)/127.5: folded as plsc import does, so the run
+                // starts from the model's own embeddings of our (x − 127.5)/128 pixels
                 PyTorchImport.load(backbone, path);
+                PyTorchImport.foldInputStd(backbone, PyTorchImport.ARCFACE_TORCH_INPUT_STD);
             }
         } catch (CheckpointException | IllegalArgumentException | IOException e) {
             throw new ConfigException("pretrained_model", "pretrained_model " + path + " is not a " + backbone.modelName()

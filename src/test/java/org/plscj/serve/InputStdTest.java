@@ -29,7 +29,7 @@ import org.plscj.testing.ServeTesting;
  * scaling its input.
  */
 class InputStdTest {
-    private static final double ARCFACE_STD = 127.5;
+    private static final double ARCFACE_STD = PyTorchImport.ARCFACE_TORCH_INPUT_STD;
 
     @TempDir
     Path dir;
@@ -48,7 +48,7 @@ class InputStdTest {
             trained.eval();
             imported.eval();
             Tensor arcfacePixels = ServeTesting.images(4, 3); // (x − 127.5)/127.5
-            Tensor plscPixels = arcfacePixels.mul(new Scalar(ARCFACE_STD / OnnxEngine.PLSC_INPUT_STD)); // the same x, /128
+            Tensor plscPixels = arcfacePixels.mul(new Scalar(ARCFACE_STD / PyTorchImport.PLSC_INPUT_STD)); // the same x, /128
 
             assertTrue(PyTorchImport.foldInputStd(imported, ARCFACE_STD).isPresent());
             float[][] expected = ServeTesting.embed(trained, arcfacePixels);
@@ -56,7 +56,7 @@ class InputStdTest {
             // why this bound: (k·W)·x and W·(k·x) round differently in float32, then through the depth (Float32Tolerance)
             double rel = Float32Tolerance.relative(trained);
             assertTrue(diff <= rel * ServeTesting.maxAbs(expected), "max diff " + diff + " exceeds " + rel + " × " + ServeTesting.maxAbs(expected));
-            assertTrue(PyTorchImport.foldInputStd(imported, OnnxEngine.PLSC_INPUT_STD).isEmpty(), "PLSC's own scale changes nothing");
+            assertTrue(PyTorchImport.foldInputStd(imported, PyTorchImport.PLSC_INPUT_STD).isEmpty(), "PLSC's own scale changes nothing");
         }
     }
 
@@ -73,10 +73,10 @@ class InputStdTest {
             float[] packed = new float[(int) plscPixels.numel()];
             plscPixels.contiguous().data_ptr_float().get(packed);
             // what a model trained on (x − 127.5)/127.5 must be given for the same x
-            float[][] expected = ServeTesting.embed(backbone, plscPixels.mul(new Scalar(OnnxEngine.PLSC_INPUT_STD / ARCFACE_STD)));
+            float[][] expected = ServeTesting.embed(backbone, plscPixels.mul(new Scalar(PyTorchImport.PLSC_INPUT_STD / ARCFACE_STD)));
 
             try (AnyModel plsc = AnyModel.open(ours, "onnx"); AnyModel other = AnyModel.open(foreign, "onnx");
-                    AnyModel told = AnyModel.open(foreign, "onnx", OnnxEngine.PLSC_INPUT_STD)) {
+                    AnyModel told = AnyModel.open(foreign, "onnx", PyTorchImport.PLSC_INPUT_STD)) {
                 assertTrue(plsc.inputNote().isEmpty(), "our own export takes our scale, silently");
                 assertTrue(other.inputNote().orElseThrow().contains("(x − 127.5)/127.5"), other.inputNote().toString());
                 assertTrue(told.inputNote().isEmpty());
@@ -91,7 +91,7 @@ class InputStdTest {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                     () -> AnyModel.open(TestBundles.bundle(dir.resolve("b"), 10, org.plscj.export.CentresPrecision.NONE), "torch", ARCFACE_STD));
             assertTrue(refused.getMessage().contains("--input-std is for a bare .onnx file"), refused.getMessage());
-            assertEquals(OnnxEngine.PLSC_INPUT_STD, new OnnxEngine(ours).inputStd());
+            assertEquals(PyTorchImport.PLSC_INPUT_STD, new OnnxEngine(ours).inputStd());
         }
     }
 }

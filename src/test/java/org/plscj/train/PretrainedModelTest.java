@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import org.plscj.checkpoint.TorchFile;
 import org.plscj.comm.Communicator;
 import org.plscj.export.BundleWriter;
 import org.plscj.export.CentresPrecision;
+import org.plscj.export.PyTorchImport;
 import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
 import org.plscj.model.Backbone;
@@ -188,7 +190,11 @@ class PretrainedModelTest {
                 Backbone backbone = t.step().backbone();
                 Map<String, Object> io = TorchFile.read(dir.resolve("io.pt"));
                 backbone.eval();
-                float[][] ours = ServeTesting.embed(backbone, (Tensor) io.get("images"));
+                // PyTorch's images are arcface_torch's (x − 127.5)/127.5; the same pixels are (x − 127.5)/128 for ours, whose first
+                // convolution took the ratio (plsc import, and pretrained_model from a state_dict, fold it)
+                Tensor images = (Tensor) io.get("images");
+                float[][] ours = ServeTesting.embed(backbone,
+                        images.mul(new Scalar(PyTorchImport.ARCFACE_TORCH_INPUT_STD / PyTorchImport.PLSC_INPUT_STD)));
                 backbone.train(true);
                 float[][] theirs = ServeTesting.rows((Tensor) io.get("embeddings"));
                 assertTrue(ServeTesting.maxAbs(theirs) > 0.1, "fixture embeddings must be non-trivial");
