@@ -129,7 +129,7 @@ public final class Embedder {
         }
         Native.load();
         RankSlice slice = new RankSlice(count, communicator.worldSize(), communicator.rank());
-        int dim = backbone != null ? backbone.embDim() : model.embDim();
+        int dim = embDim();
         // per slot: f(x) in columns [0, dim), f(mirror(x)) in [dim, 2·dim), then 1 when the image was skipped; padding 0
         int width = 2 * dim + 1;
         float[] local = new float[Math.multiplyExact(slice.padded(), width)];
@@ -156,7 +156,7 @@ public final class Embedder {
     // a skipped image's pixels stay 0 (its outputs are computed with the batch's and ignored).
     private void embedBatch(ImageSource source, int first, int batch, boolean skipBad, float[] out, int offset) {
         int sample = ImageDecoder.CHANNELS * ImageDecoder.PLSC_SIZE * ImageDecoder.PLSC_SIZE;
-        int dim = backbone != null ? backbone.embDim() : model.embDim();
+        int dim = embDim();
         float[] pixels = new float[batch * sample];
         float[] outputs = new float[batch * 2 * dim];
         boolean[] bad = new boolean[batch];
@@ -208,6 +208,10 @@ public final class Embedder {
             System.arraycopy(plain[i], 0, out, i * 2 * dim, dim);
             System.arraycopy(mirrored[i], 0, out, i * 2 * dim + dim, dim);
         }
+    }
+
+    private int embDim() {
+        return backbone != null ? backbone.embDim() : model.embDim();
     }
 
     // Each image's rows reversed, as torch.flip(images, 3) on [batch, 3, H, W]
