@@ -30,9 +30,12 @@ class ViTTrainingTest {
         TinyRun.train(TinyRun.config(data, save, "model_name=" + SmallVisionTransformer.class.getName(), "lr=0.1",
                 "lr_steps=[]", "train_steps=10", "val_targets=[]"), false);
         List<Double> losses = MetricsLog.read(save).stream().map(MetricsEntry::loss).toList();
+        System.out.println("small ViT losses: " + losses);
         assertTrue(losses.size() == 10 && losses.stream().allMatch(Double::isFinite), "ten finite losses: " + losses);
-        double first = (losses.get(0) + losses.get(1)) / 2;
-        double last = (losses.get(8) + losses.get(9)) / 2;
-        assertTrue(last < first, "the loss must fall: " + losses);
+        // why halves: single steps are noisy (batches of 8, drop path), the trend is not
+        double firstHalf = losses.subList(0, 5).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double secondHalf = losses.subList(5, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertTrue(secondHalf < 0.8 * firstHalf, "the mean loss must fall by a fifth from the first five steps to the last five: "
+                + losses);
     }
 }
