@@ -24,9 +24,10 @@ final class TransformerBlock extends Block {
     TransformerBlock(long dim, long heads, long hidden, double dropPath) {
         super("TransformerBlock");
         this.dropPath = dropPath;
+        // why both norms first: arcface_torch registers them so, and plsc import pairs modules in registration order
         norm1 = register_module("norm1", Layers.layerNorm(dim));
-        attn = register_module("attn", new SelfAttention(dim, heads));
         norm2 = register_module("norm2", Layers.layerNorm(dim));
+        attn = register_module("attn", new SelfAttention(dim, heads));
         mlp = register_module("mlp", new TokenMlp(dim, hidden));
     }
 
