@@ -25,6 +25,8 @@ import org.plscj.tensor.Scoped;
 public final class VisionTransformer extends Backbone {
     private final PatchEmbedding patchEmbed;
     private final Tensor posEmbed;
+    /** Held for the module's life: libtorch calls back into it (train(), eval()), and a collected Java peer is an NPE. */
+    private final Module blockList;
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final LayerNormImpl norm;
     private final ViTFeatureHead feature;
@@ -40,7 +42,7 @@ public final class VisionTransformer extends Backbone {
         register_parameter("mask_token", torch.zeros(1, 1, recipe.dim()), false);
         patchEmbed = register_module("patch_embed", new PatchEmbedding(recipe.patch(), recipe.dim()));
         // why a plain Module: it names the blocks 0, 1, … under "blocks", as arcface_torch's ModuleList
-        Module blockList = register_module("blocks", new Module("ModuleList"));
+        blockList = register_module("blocks", new Module("ModuleList"));
         for (int i = 0; i < recipe.depth(); i++) {
             TransformerBlock block = new TransformerBlock(recipe.dim(), recipe.heads(), recipe.hidden(), recipe.dropPath(i));
             blocks.add(blockList.register_module(String.valueOf(i), block));

@@ -112,6 +112,26 @@ class VisionTransformerTest {
         }
     }
 
+    /** libtorch's train()/eval() call back into every Java module; one whose Java object was collected threw an NPE. */
+    @Test
+    void trainAndEvalStillReachEveryBlockAfterAGarbageCollection() throws InterruptedException {
+        // why no scope: the trainer builds its backbone outside any, so only the garbage collector frees handles
+        Backbone vit = new SmallVisionTransformer(8);
+        try {
+            for (int i = 0; i < 3; i++) {
+                System.gc();
+                // JavaCPP frees collected handles on its own thread
+                Thread.sleep(100);
+            }
+            vit.train(true);
+            assertTrue(vit.is_training());
+            vit.eval();
+            assertTrue(!vit.is_training());
+        } finally {
+            vit.close();
+        }
+    }
+
     private static JsonNode json(String resource) throws IOException {
         try (InputStream in = VisionTransformerTest.class.getResourceAsStream(resource)) {
             return new ObjectMapper().readTree(in);
