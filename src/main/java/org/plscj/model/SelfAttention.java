@@ -3,6 +3,7 @@ package org.plscj.model;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Autocast;
 
 /**
  * Multi-head self-attention over tokens [B, L, D] (arcface_torch {@code Attention}, qkv without bias):
@@ -31,9 +32,11 @@ final class SelfAttention extends Block {
         long dim = x.size(2);
         // [B, L, 3D] → [B, L, 3, h, d] → [3, B, h, L, d]
         Tensor qkvByHead = qkv.forward(x).view(b, l, 3, heads, dim / heads).permute(2, 0, 3, 1, 4);
-        // why the fused kernel: softmax(q·kᵀ/√d)·v in one pass, without keeping the [B, h, L, L] scores for backward
-        Tensor attended = torch.scaled_dot_product_attention(qkvByHead.select(0, 0), qkvByHead.select(0, 1),
-                qkvByHead.select(0, 2));
+        // why the fused kernel: softmax(q·kᵀ/√d)·v in one pass, without keeping the [B, h, L, L] scores for backward.
+        // why float32 under bf16 autocast: as arcface_torch (autocast off, q, k, v .float()); here libtorch's bf16 CPU
+        // kernel is also 7× slower than its fp32 one (vit_t shapes, BENCHMARKS.md)
+        Tensor attended = Autocast.off(() -> torch.scaled_dot_product_attention(Autocast.float32(qkvByHead.select(0, 0)),
+                Autocast.float32(qkvByHead.select(0, 1)), Autocast.float32(qkvByHead.select(0, 2))));
         // [B, h, L, d] → [B, L, h, d] → [B, L, D]
         return proj.forward(attended.transpose(1, 2).reshape(b, l, dim));
     }
