@@ -16,6 +16,7 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import org.plscj.io.AtomicFile;
+import org.plscj.progress.Progress;
 
 /**
  * {@code plsc data align}: every image of a landmark file ({@code name x1 y1 … x5 y5 [score]}, names relative to
@@ -41,6 +42,11 @@ public final class AlignImages {
     public record Summary(int aligned, List<String> skipped) {}
 
     public static Summary run(Path landmarks, Path images, Path out, boolean skipBad) throws IOException {
+        return run(landmarks, images, out, skipBad, Progress.quiet());
+    }
+
+    /** As above, reporting the bytes of the landmark file done to {@code progress}. */
+    public static Summary run(Path landmarks, Path images, Path out, boolean skipBad, Progress progress) throws IOException {
         if (!Files.isRegularFile(landmarks)) {
             throw new IllegalArgumentException("landmark file " + landmarks + " does not exist");
         }
@@ -49,10 +55,13 @@ public final class AlignImages {
         }
         int aligned = 0;
         List<String> skipped = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(landmarks, StandardCharsets.UTF_8)) {
+        try (BufferedReader r = Files.newBufferedReader(landmarks, StandardCharsets.UTF_8);
+                Progress.Task task = progress.start("align", Files.size(landmarks), Progress.Unit.BYTES)) {
             long lineNo = 0;
             for (String line; (line = r.readLine()) != null; ) {
                 lineNo++;
+                // why before the work: a skipped or blank line is done too; the line break counts as one byte
+                task.advance(line.getBytes(StandardCharsets.UTF_8).length + 1);
                 if (line.isBlank()) {
                     continue;
                 }

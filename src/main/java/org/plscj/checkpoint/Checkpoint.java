@@ -19,8 +19,8 @@ import org.plscj.tensor.Placement;
 import org.plscj.tensor.Tensors;
 
 /**
- * A complete checkpoint opened for loading: the manifest read and every file's SHA-256 verified, so a
- * damaged or foreign directory is refused before anything is overwritten. Head shards load on any number
+ * A complete checkpoint opened for loading: the manifest read and every file's SHA-256 verified — all of them by
+ * {@link #open}, each as it is read by {@link #openFor} — so a damaged or foreign file is refused before its values are used. Head shards load on any number
  * of workers: each new shard is cut from the old shards that overlap its class range.
  */
 public final class Checkpoint {
@@ -31,10 +31,13 @@ public final class Checkpoint {
      * and its few-KB state must not cost a second read of the whole shard (2 GB at 1M classes × 512).
      */
     private final Map<String, byte[]> rngStates = new HashMap<>();
+    /** Files whose checksum is still to be checked, by name: each is verified by the one read that loads it. */
+    private final Map<String, String> unverified;
 
-    private Checkpoint(Path dir, CheckpointMeta meta) {
+    private Checkpoint(Path dir, CheckpointMeta meta, Map<String, String> unverified) {
         this.dir = dir;
         this.meta = meta;
+        this.unverified = unverified;
     }
 
     /**
@@ -73,34 +76,36 @@ public final class Checkpoint {
                 throw new CheckpointException(check.detail());
             }
         }
-        return new Checkpoint(dir, meta);
+        return new Checkpoint(dir, meta, new HashMap<>());
     }
 
     /**
-     * Opens {@code dir} for one worker's resume, verifying only what that worker reads: the backbone and optimizer for
-     * rank 0 (the others receive them by broadcast), and the saved head shards that overlap {@code target}'s classes.
-     * Each worker thus needs, and hashes, only its part — which is all a machine holds when each has its own disk.
+     * Opens {@code dir} for one worker's resume, checking only what that worker reads: the backbone, optimizer and labels
+     * for rank 0 (the others receive them by broadcast), and the saved head shards that overlap {@code target}'s classes.
+     * Each worker thus needs only its part — which is all a machine holds when each has its own disk. Every file is read
+     * from disk once: its checksum is checked by the read that loads it (a head shard is gigabytes at a million classes),
+     * before any of its values are used.
      *
-     * @throws CheckpointException naming the file when one this worker needs is missing, damaged or not listed
+     * @throws CheckpointException naming the file when one this worker needs is missing or not listed (a damaged one is
+     *                             named by the read that loads it)
      */
     public static Checkpoint openFor(Path dir, int rank, int worldSize, ClassShard target) {
         CheckpointMeta meta = readMeta(dir);
+        Map<String, String> unverified = new HashMap<>();
         for (String name : neededFiles(meta, rank, worldSize, target)) {
             String sum = meta.sha256().get(name);
             if (sum == null) {
                 throw new CheckpointException(dir.resolve(CheckpointMeta.FILE) + " lists no " + name + "; the checkpoint is incomplete");
             }
-            FileCheck check = checkFile(dir.resolve(name), sum);
-            if (check.state() == FileState.MISSING) {
-                throw new CheckpointException(check.file() + " is not on this machine (rank " + rank + " needs it): the checkpoint's files"
+            Path file = dir.resolve(name);
+            if (!Files.isRegularFile(file)) {
+                throw new CheckpointException(file + " is not on this machine (rank " + rank + " needs it): the checkpoint's files"
                         + " are spread over the machines that saved it. Resume on those machines with the same number of workers, or"
                         + " keep checkpoints in a shared directory or a remote model_save_dir to resume anywhere");
             }
-            if (check.state() != FileState.OK) {
-                throw new CheckpointException(check.detail());
-            }
+            unverified.put(name, sum);
         }
-        return new Checkpoint(dir, meta);
+        return new Checkpoint(dir, meta, unverified);
     }
 
     /**
@@ -219,6 +224,11 @@ public final class Checkpoint {
             return Optional.empty();
         }
         Path file = dir.resolve(CheckpointLayout.LABELS);
+        String sum = unverified.remove(CheckpointLayout.LABELS);
+        FileCheck check = sum == null ? null : checkFile(file, sum);
+        if (check != null && check.state() != FileState.OK) {
+            throw new CheckpointException(check.detail());
+        }
         try {
             return Optional.of(LabelMap.read(file).checkFits(meta.numClasses(), "checkpoint " + dir));
         } catch (IOException e) {
@@ -244,7 +254,7 @@ public final class Checkpoint {
     /** Copies the saved state_dict into {@code backbone}; every parameter and buffer must be present with its shape. */
     public void loadBackbone(Backbone backbone) {
         Path file = dir.resolve(CheckpointLayout.BACKBONE);
-        copyInto(backbone, read(file), file);
+        copyInto(backbone, read(CheckpointLayout.BACKBONE), file);
     }
 
     /**
@@ -267,9 +277,8 @@ public final class Checkpoint {
 
     /** The backbone optimizer's saved state by key (SGD: momentum by parameter name; AdamW: see train.BackboneAdamW). */
     public Map<String, Tensor> momentum() {
-        Path file = dir.resolve(CheckpointLayout.OPTIMIZER);
         Map<String, Tensor> out = new LinkedHashMap<>();
-        read(file).forEach((k, v) -> out.put(k, (Tensor) v));
+        read(CheckpointLayout.OPTIMIZER).forEach((k, v) -> out.put(k, (Tensor) v));
         return out;
     }
 
@@ -286,7 +295,7 @@ public final class Checkpoint {
         }
         String name = CheckpointLayout.headShard(rank, worldSize);
         if (!rngStates.containsKey(name)) {
-            keepRngState(name, read(dir.resolve(name)));
+            keepRngState(name, read(name));
         }
         return Optional.ofNullable(rngStates.get(name)).map(Tensors::bytes);
     }
@@ -346,7 +355,7 @@ public final class Checkpoint {
             }
             String name = CheckpointLayout.headShard(q, meta.worldSize());
             Path file = dir.resolve(name);
-            Map<String, Object> saved = read(file);
+            Map<String, Object> saved = read(name);
             keepRngState(name, saved);
             for (int k = 0; k < names.length; k++) {
                 if (saved.containsKey(names[k])) {
@@ -366,9 +375,12 @@ public final class Checkpoint {
         rngStates.put(name, saved.get(RNG_STATE) instanceof Tensor t ? Tensors.toByteArray(t) : null);
     }
 
-    private static Map<String, Object> read(Path file) {
+    /** The file's values, its checksum checked by this read when it was not checked when the checkpoint was opened. */
+    private Map<String, Object> read(String name) {
+        Path file = dir.resolve(name);
+        String sum = unverified.remove(name);
         try {
-            return TorchFile.read(file);
+            return sum == null ? TorchFile.read(file) : TorchFile.readVerified(file, sum);
         } catch (IOException e) {
             throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
         }

@@ -7,6 +7,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import org.plscj.head.ClassShard;
 import org.plscj.io.FileTrees;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Scoped;
 
 /**
@@ -28,6 +29,11 @@ public final class Reshard {
      * @return the manifest of the new checkpoint
      */
     public static CheckpointMeta run(Path from, Path to, int nranks) {
+        return run(from, to, nranks, Progress.quiet());
+    }
+
+    /** As above, reporting the files written (new shards, then copies) to {@code progress}. */
+    public static CheckpointMeta run(Path from, Path to, int nranks, Progress progress) {
         Checkpoint source = Checkpoint.open(from);
         CheckpointMeta meta = source.meta();
         // why read now: a labels file that does not fit the checkpoint is refused before anything is written
@@ -40,13 +46,15 @@ public final class Reshard {
             throw new CheckpointException(to + " already exists; reshard writes a new checkpoint and overwrites nothing");
         }
         Path partial = CheckpointLayout.partial(to);
-        try {
+        long copies = meta.sha256().keySet().stream().filter(name -> !CheckpointLayout.isHeadShard(name)).count();
+        try (Progress.Task task = progress.start("reshard", nranks + copies, Progress.Unit.FILES)) {
             FileTrees.deleteRecursively(partial);
             Files.createDirectories(partial);
             for (int r = 0; r < nranks; r++) {
                 ClassShard shard = ClassShard.of(meta.numClasses(), nranks, r);
                 Path file = partial.resolve(CheckpointLayout.headShard(r, nranks));
                 Scoped.run(() -> TorchFile.write(file, CheckpointStore.headEntries(shard, source.headShard(shard))));
+                task.advance(1);
             }
             for (String name : meta.sha256().keySet()) {
                 if (!CheckpointLayout.isHeadShard(name)) {
@@ -54,6 +62,7 @@ public final class Reshard {
                     Files.copy(from.resolve(name), copy, StandardCopyOption.COPY_ATTRIBUTES);
                     // why: TorchFile.write syncs what it writes; a copy must be as durable before the manifest names it
                     FileTrees.force(copy);
+                    task.advance(1);
                 }
             }
             CheckpointStore.publish(meta.withWorldSize(nranks).withSha256(Map.of()), partial, to);

@@ -16,7 +16,7 @@ import org.plscj.tensor.Tensors;
  * The {@code <root>/data/<key>} records of an open checkpoint, each loaded once into a flat 1-D
  * tensor of its dtype: tensors that share a storage in the file become views of one tensor here.
  */
-final class StorageRecords {
+final class StorageRecords implements StorageSource {
     private static final int CHUNK = 1 << 20;
 
     private final ZipFile zip;
@@ -30,8 +30,8 @@ final class StorageRecords {
         this.root = root;
     }
 
-    /** The storage {@code key} as a flat tensor of {@code numel} elements of {@code type}'s dtype. */
-    Tensor storage(String key, StorageType type, long numel) throws IOException {
+    @Override
+    public Tensor storage(String key, StorageType type, long numel) throws IOException {
         Tensor known = loaded.get(key);
         if (known == null) {
             known = read(key, type, numel);
@@ -47,7 +47,7 @@ final class StorageRecords {
             throw new CheckpointFormatException(file, record, "missing: the pickle names storage '" + key + "'");
         }
         // why check before allocating: numel comes from the pickle, and a hostile one may declare any size
-        long elementSize = torch.empty(new long[] {0}, new TensorOptions(type.dtype), null).element_size();
+        long elementSize = elementSize(type);
         if (numel < 0 || numel > Long.MAX_VALUE / elementSize || entry.getSize() != numel * elementSize) {
             String need = numel < 0 || numel > Long.MAX_VALUE / elementSize ? "an impossible size" : (numel * elementSize) + " bytes";
             throw new CheckpointFormatException(file, record, "holds " + entry.getSize() + " bytes, but the pickle declares "
@@ -57,13 +57,18 @@ final class StorageRecords {
         long bytes = flat.nbytes();
         if (bytes > 0) {
             try (InputStream in = zip.getInputStream(entry)) {
-                copy(in, flat, bytes, record);
+                copy(in, flat, bytes, file, record);
             }
         }
         return flat;
     }
 
-    private void copy(InputStream in, Tensor target, long bytes, String record) throws IOException {
+    static long elementSize(StorageType type) {
+        return torch.empty(new long[] {0}, new TensorOptions(type.dtype), null).element_size();
+    }
+
+    /** Reads {@code bytes} bytes of {@code in} into {@code target}'s memory; a short record is an error naming it. */
+    static void copy(InputStream in, Tensor target, long bytes, Path file, String record) throws IOException {
         byte[] buffer = new byte[(int) Math.min(CHUNK, bytes)];
         long at = 0;
         while (at < bytes) {

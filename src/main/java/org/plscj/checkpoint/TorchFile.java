@@ -1,22 +1,27 @@
 package org.plscj.checkpoint;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 import net.razorvine.pickle.PickleException;
 import org.bytedeco.pytorch.Tensor;
+import org.plscj.io.Sha256;
 import org.plscj.tensor.Scoped;
 
 /**
@@ -119,6 +124,65 @@ public final class TorchFile {
                 return PlainValues.adopt((Map<?, ?>) top, file, pickle);
             }
         });
+    }
+
+    /**
+     * {@link #read} in one sequential pass that also checks the file's SHA-256 against {@code sha256} — a large head shard is
+     * read from disk once, not once to verify and again to load. Torch zips put {@code data.pkl} first (ours and
+     * torch.save's), so the pickle is parsed before the storages stream past; a file ordered otherwise, or one that fails
+     * to stream (damaged, or a data descriptor on a stored record), is verified and then read like any other — so a
+     * damaged file is always named as damaged, and a well-formed one always read.
+     *
+     * @throws CheckpointException naming the file when its bytes are not the ones {@code sha256} names
+     */
+    public static Map<String, Object> readVerified(Path file, String sha256) throws IOException {
+        Map<String, Object> streamed = Scoped.compute(() -> {
+            try (DigestInputStream raw = Sha256.reading(new BufferedInputStream(Files.newInputStream(file), 1 << 20));
+                    ZipInputStream zip = new ZipInputStream(raw)) {
+                Map<String, Object> values = streamEntries(file, zip);
+                if (values != null) {
+                    raw.transferTo(OutputStream.nullOutputStream()); // why: the central directory is part of the digest
+                    requireDigest(file, Sha256.hexOf(raw), sha256);
+                }
+                return values;
+            } catch (IOException e) {
+                return null; // why not report it: a damaged file fails here in any way; the checksum below says which it is
+            }
+        });
+        if (streamed != null) {
+            return streamed;
+        }
+        requireDigest(file, Sha256.of(file), sha256);
+        return read(file);
+    }
+
+    /** The values of a zip whose first record is the pickle, its storages filled from the records after it; null otherwise. */
+    private static Map<String, Object> streamEntries(Path file, ZipInputStream zip) throws IOException {
+        ZipEntry first = zip.getNextEntry();
+        int slash = first == null ? -1 : first.getName().indexOf('/');
+        if (slash <= 0 || !first.getName().substring(slash + 1).equals("data.pkl")) {
+            return null;
+        }
+        String pickle = first.getName();
+        long fileBytes = Files.size(file);
+        StreamedStorages storages = new StreamedStorages(file, pickle.substring(0, slash), fileBytes);
+        Object top;
+        try {
+            top = new TorchUnpickler(storages, fileBytes).load(zip);
+        } catch (PickleException | ClassCastException | IndexOutOfBoundsException e) {
+            throw new CheckpointFormatException(file, pickle, "cannot unpickle: " + e.getMessage(), e);
+        }
+        storages.fill(zip);
+        if (!(top instanceof Map)) {
+            throw new CheckpointFormatException(file, pickle, "the saved object is not a dict but " + top);
+        }
+        return PlainValues.adopt((Map<?, ?>) top, file, pickle);
+    }
+
+    private static void requireDigest(Path file, String actual, String expected) {
+        if (!actual.equals(expected)) {
+            throw new CheckpointException(file + " is damaged: its SHA-256 is " + actual + ", the manifest says " + expected);
+        }
     }
 
     private static ZipFile open(Path file) throws IOException {

@@ -19,10 +19,10 @@ import net.razorvine.pickle.objects.ClassDictConstructor;
  * {@code _metadata} state torch attaches to a state_dict's OrderedDict.
  */
 final class TorchUnpickler extends BoundedUnpickler {
-    private final StorageRecords records;
+    private final StorageSource records;
 
     /** @param size the pickle record's size: no length it declares may exceed what is left of it */
-    TorchUnpickler(StorageRecords records, long size) {
+    TorchUnpickler(StorageSource records, long size) {
         super(size);
         this.records = records;
     }

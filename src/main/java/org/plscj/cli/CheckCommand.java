@@ -61,6 +61,10 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--recompute-logits", description = "Keep no [N, n] logits buffer; recompute each block in the backward pass.")
     boolean recomputeLogits;
 
+    @Option(names = "--interclass-filtering-threshold", defaultValue = "0",
+            description = "Inter-class filtering of the margin losses (training key interclass_filtering_threshold; 0 = off).")
+    double interclassFilteringThreshold;
+
     @Option(names = "--json", description = "Also print each result as one line 'CHECK_JSON {...}' (for scripts).")
     boolean json;
 
@@ -88,7 +92,8 @@ final class CheckCommand implements Callable<Integer> {
             for (LossType type : types) {
                 for (double ratio : ratios) {
                     HeadConfig config = HeadConfig.of(classes, emb, type).withSampleRatio(ratio).withSeed(seed)
-                            .withRecomputedLogits(recomputeLogits).withPlacement(placement);
+                            .withRecomputedLogits(recomputeLogits).withPlacement(placement)
+                            .withInterclassFilteringThreshold(interclassFilteringThreshold);
                     HeadCheck.Report report = HeadCheck.run(config, comm, batch, steps, lr, tol);
                     allPass &= report.pass();
                     if (comm.rank() == 0) {

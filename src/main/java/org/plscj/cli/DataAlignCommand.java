@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.plscj.align.AlignImages;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,12 +36,15 @@ final class DataAlignCommand implements Callable<Integer> {
     @Option(names = "--skip-bad", description = "Skip and list bad lines and images instead of stopping at the first.")
     boolean skipBad;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        AlignImages.Summary summary = AlignImages.run(landmarks, images, out, skipBad);
+        AlignImages.Summary summary = AlignImages.run(landmarks, images, out, skipBad, progress.progress());
         PrintWriter w = spec.commandLine().getOut();
         summary.skipped().forEach(s -> w.println("skipped: " + s));
         w.printf("aligned %d images into %s (%d skipped)%n", summary.aligned(), out, summary.skipped().size());

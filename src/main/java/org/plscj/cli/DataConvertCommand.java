@@ -5,8 +5,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.plscj.data.DataConvert;
+import org.plscj.progress.Progress;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -91,6 +93,9 @@ final class DataConvertCommand implements Callable<Integer> {
     @Option(names = "--files", defaultValue = "1", description = "Data files N (default ${DEFAULT-VALUE}).")
     int files;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
@@ -106,13 +111,14 @@ final class DataConvertCommand implements Callable<Integer> {
         if (source.generator && (classes == null || perClass == null)) {
             throw new IllegalArgumentException("--from-generator needs --classes and --per-class");
         }
+        Progress shown = progress.progress();
         DataConvert.Result r = source.generator
-                ? DataConvert.fromGenerator(classes, perClass, seed, firstClass, outDir, files)
+                ? DataConvert.fromGenerator(classes, perClass, seed, firstClass, outDir, files, shown)
                 : source.folders != null
-                ? DataConvert.fromFolders(source.folders, outDir, files, labels)
+                ? DataConvert.fromFolders(source.folders, outDir, files, labels, shown)
                 : source.labelList != null
-                ? DataConvert.fromLabelList(source.labelList, outDir, files)
-                : DataConvert.fromRecordIo(source.recordIo, outDir, files);
+                ? DataConvert.fromLabelList(source.labelList, outDir, files, shown)
+                : DataConvert.fromRecordIo(source.recordIo, outDir, files, shown);
         out.printf("convert: %d images, %d classes → %d file(s) in %s; %d hidden file(s) skipped%n",
                 r.images(), r.classes(), r.files(), outDir, r.skippedHidden());
         return 0;

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.plscj.data.ShuffleSplit;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -62,6 +63,9 @@ final class DataShuffleSplitCommand implements Callable<Integer> {
                     + " (OFFSETS when the input is at most half of the available memory). Default ${DEFAULT-VALUE}.")
     ShuffleSplit.BucketContents bucketContents;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
@@ -73,7 +77,7 @@ final class DataShuffleSplitCommand implements Callable<Integer> {
         }
         ShuffleSplit.Config config = new ShuffleSplit.Config(nranks, seed, memoryMb << 20, dropRemainder, skipBad)
                 .withMaxLineBytes(maxLineMb << 20).withBucketContents(bucketContents);
-        ShuffleSplit.Result r = ShuffleSplit.run(source, outDir, config);
+        ShuffleSplit.Result r = ShuffleSplit.run(source, outDir, config, progress.progress());
         out.printf("shuffle-split: %d records through %d bucket(s) of %s → %d files × %d lines (%d padding) in %s%n",
                 r.records(), r.buckets(), r.bucketContents().name().toLowerCase(Locale.ROOT), nranks,
                 r.linesPerFile(), r.padding(), outDir);

@@ -7,6 +7,7 @@ import org.plscj.data.DatasetStats;
 import org.plscj.data.PlscDataset;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,13 +39,16 @@ final class DataStatsCommand implements Callable<Integer> {
     @Option(names = "--skip-bad", description = "Skip bad records, counting them per reason, instead of stopping at the first.")
     boolean skipBad;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        DatasetStats stats = DatasetStats.compute(dir, new PlscDataset.ReadOptions(numClasses, skipBad), decode);
+        DatasetStats stats = DatasetStats.compute(dir, new PlscDataset.ReadOptions(numClasses, skipBad), decode, progress.progress());
         out.println(stats.report());
         return stats.bad().total() == 0 ? 0 : 2;
     }

@@ -12,12 +12,14 @@ import org.plscj.comm.Communicator;
 import org.plscj.eval.CheckpointEvaluation;
 import org.plscj.eval.CheckpointIdentification;
 import org.plscj.eval.EvaluationResult;
+import org.plscj.eval.VerificationEvaluator;
 import org.plscj.eval.ijb.FeatureModes;
 import org.plscj.export.BundleMeta;
 import org.plscj.eval.ijb.IjbEvaluation;
 import org.plscj.eval.ijb.IjbMeta;
 import org.plscj.eval.ijb.SklearnRoc;
 import org.plscj.serve.AnyModel;
+import org.plscj.serve.NpyWriter;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,7 +41,7 @@ import picocli.CommandLine.Spec;
             "gallery's labels.tsv when it has one.",
             "With --ijb: IJB-B/IJB-C template verification as insightface's eval_ijbc.py reports it (landmark alignment,",
             "flip-sum, norm and faceness weighting, media and template pooling, TAR at FAR 1e-6 ... 1e-1).",
-            "--model may also be a bundle (plsc export / import) or a bare .onnx file, except with --identify.",
+            "--model may also be a bundle (plsc export / import) or a bare .onnx file.",
             "Under 'plsc launch --nproc N' the images are split among the N workers; worker 0 prints and writes.",
             "",
             "  plsc eval --ijb /data/IJB_release/IJBC --target IJBC --model glint360k_r100.onnx",
@@ -49,8 +51,8 @@ import picocli.CommandLine.Spec;
         })
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH",
-            description = {"A checkpoint directory (step-N or best, with meta.json) or a model_save_dir (its newest checkpoint);",
-                "except with --identify also a bundle (plsc export / plsc import) or a .onnx file."})
+            description = {"A checkpoint directory (step-N or best, with meta.json) or a model_save_dir (its newest checkpoint),",
+                "a bundle (plsc export / plsc import) or a .onnx file."})
     Path model;
 
     @Option(names = "--ijb", paramLabel = "DIR",
@@ -73,15 +75,17 @@ final class EvalCommand implements Callable<Integer> {
     boolean detectorScore;
 
     @Option(names = "--skip-bad",
-            description = "With --ijb: count and report bad images (absent, undecodable, bad landmark line) and bad pair lines instead of failing.")
+            description = {"Count and report bad images instead of failing: in a .bin, an image that does not decode (its pairs are",
+                "left out of the numbers and reported as unscored); with --ijb, absent or undecodable images, bad landmark and pair lines."})
     boolean skipBad;
 
-    @Option(names = "--engine", defaultValue = "torch", paramLabel = "torch|onnx",
-            description = "For a bundle: libtorch or onnxruntime on its backbone.onnx (default ${DEFAULT-VALUE}).")
-    String engine;
+    @Mixin
+    InputStdOption opening;
 
     @Option(names = "--features-out", paramLabel = "FILE.npy",
-            description = "With --ijb: per-image features after the flip sum, before any normalisation or weighting, float32 [images, D] in meta order.")
+            description = {"Per-image features after the flip sum, before any normalisation or weighting, float32 [images, D]: in meta",
+                "order with --ijb, in the .bin's order (with several --targets, FILE-<target>.npy each), with --identify",
+                "FILE-gallery.npy and FILE-probes.npy in the directories' order; a skipped image's row is NaN."})
     Path featuresOut;
 
     @Option(names = "--scores-out", paramLabel = "FILE.npy", description = "With --ijb: one float64 score per pair line, in its order (NaN: unscored).")
@@ -119,6 +123,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     WorkerOptions worker;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
@@ -130,18 +137,24 @@ final class EvalCommand implements Callable<Integer> {
         if (identify) {
             requireOption(gallery, "--gallery", "with --identify");
             requireOption(probes, "--probes", "with --identify");
+            if (skipBad) {
+                throw new ParameterException(spec.commandLine(), "--skip-bad is for .bin and --ijb evaluations; --identify reads"
+                        + " PLSC data directories, where 'plsc data check' finds bad lines");
+            }
         } else {
             requireOption(targets, "--targets", "without --identify");
             requireOption(dataDir, "--data-dir", "without --identify");
         }
         Map<String, Path> sets = identify ? Map.of() : CheckpointEvaluation.targetFiles(dataDir, targets);
-        if (!identify && (Files.isRegularFile(model) || Files.isRegularFile(model.resolve(BundleMeta.FILE)))) {
-            return verifyAnyModel(sets);
+        if (Files.isRegularFile(model) || Files.isRegularFile(model.resolve(BundleMeta.FILE))) {
+            return identify ? identifyAnyModel() : verifyAnyModel(sets);
         }
         Checkpoint checkpoint = CheckpointEvaluation.locate(model);
         try (Communicator comm = worker.connect()) {
             if (identify) {
-                identify(checkpoint, comm);
+                CheckpointIdentification.Report result = CheckpointIdentification.identify(checkpoint, gallery, probes, batch, comm,
+                        featureFiles(2, checkpoint.meta().embDim(), comm), progress.progress(comm.rank()));
+                writeIdentification(result, checkpoint.directory(), checkpoint.meta().step(), comm);
             } else {
                 verify(checkpoint, sets, comm);
             }
@@ -150,7 +163,8 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private void verify(Checkpoint checkpoint, Map<String, Path> sets, Communicator comm) throws Exception {
-        EvaluationResult result = CheckpointEvaluation.evaluate(checkpoint, sets, batch, comm);
+        EvaluationResult result = CheckpointEvaluation.evaluate(checkpoint, sets, batch, comm, skipBad,
+                featureFiles(sets.size(), checkpoint.meta().embDim(), comm), progress.progress(comm.rank()));
         if (comm.rank() == 0) {
             Path json = jsonOut != null ? jsonOut : checkpoint.directory().resolve("eval.json");
             result.writeJson(json);
@@ -162,8 +176,9 @@ final class EvalCommand implements Callable<Integer> {
     // A bundle or a bare .onnx on the .bin sets: same metrics, through onnxruntime or the bundle's engine
     private int verifyAnyModel(Map<String, Path> sets) throws Exception {
         Native.load();
-        try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
-            EvaluationResult result = CheckpointEvaluation.evaluate(opened.engine(), opened.name(), model, sets, batch, comm);
+        try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
+            EvaluationResult result = CheckpointEvaluation.evaluate(opened.engine(), opened.name(), model, sets, batch, comm, skipBad,
+                    featureFiles(sets.size(), opened.engine().embDim(), comm), progress.progress(comm.rank()));
             if (comm.rank() == 0) {
                 Path json = jsonOut != null ? jsonOut : defaultDir().resolve("eval.json");
                 result.writeJson(json);
@@ -174,11 +189,38 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void identify(Checkpoint checkpoint, Communicator comm) throws Exception {
-        CheckpointIdentification.Report result = CheckpointIdentification.identify(checkpoint, gallery, probes, batch, comm);
+    // Worker 0 writes each target's features to --features-out (FILE-<target>.npy when there are several targets)
+    private VerificationEvaluator.FeatureSink featureFiles(int targetCount, int dim, Communicator comm) {
+        return (target, features) -> {
+            if (featuresOut == null || comm.rank() != 0) {
+                return;
+            }
+            Path file = featuresOut;
+            if (targetCount > 1) {
+                String name = featuresOut.getFileName().toString();
+                String stem = name.endsWith(".npy") ? name.substring(0, name.length() - ".npy".length()) : name;
+                file = featuresOut.resolveSibling(stem + "-" + target + ".npy");
+            }
+            NpyWriter.writeRows(file, features, dim);
+        };
+    }
+
+    // A bundle or a bare .onnx identifying probes against a gallery
+    private int identifyAnyModel() throws Exception {
+        Native.load();
+        try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
+            CheckpointIdentification.Report result = CheckpointIdentification.identify(opened.engine(), gallery, probes, batch, comm,
+                    featureFiles(2, opened.engine().embDim(), comm), progress.progress(comm.rank()));
+            writeIdentification(result, model, EvaluationResult.NO_STEP, comm);
+        }
+        return 0;
+    }
+
+    private void writeIdentification(CheckpointIdentification.Report result, Path evaluated, long step, Communicator comm) throws Exception {
         if (comm.rank() == 0) {
-            Path json = jsonOut != null ? jsonOut : checkpoint.directory().resolve("identify.json");
-            CheckpointIdentification.writeJson(json, checkpoint, result);
+            Path json = jsonOut != null ? jsonOut : (Files.isDirectory(evaluated) ? evaluated : evaluated.toAbsolutePath().getParent())
+                    .resolve("identify.json");
+            CheckpointIdentification.writeJson(json, evaluated, step, result);
             report(CheckpointIdentification.summary(result.result()), json);
         }
     }
@@ -190,8 +232,9 @@ final class EvalCommand implements Callable<Integer> {
         IjbMeta meta = IjbMeta.read(ijb, ijbTarget, skipBad);
         FeatureModes modes = new FeatureModes(flipTest, normScore, detectorScore);
         Native.load();
-        try (AnyModel opened = AnyModel.open(model, engine); Communicator comm = worker.connect()) {
-            IjbEvaluation.Result result = IjbEvaluation.evaluate(meta, opened.engine(), opened.name(), modes, batch, skipBad, comm);
+        try (AnyModel opened = opening.open(model, spec.commandLine().getErr()); Communicator comm = worker.connect()) {
+            IjbEvaluation.Result result = IjbEvaluation.evaluate(meta, opened.engine(), opened.name(), modes, batch, skipBad, comm,
+                    progress.progress(comm.rank()));
             if (comm.rank() == 0) {
                 String stem = meta.target().toLowerCase(Locale.ROOT);
                 Path json = jsonOut != null ? jsonOut : defaultDir().resolve(stem + ".json");

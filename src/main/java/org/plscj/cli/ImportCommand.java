@@ -52,6 +52,11 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The bundle directory to create.")
     Path out;
 
+    @Option(names = "--input-std", defaultValue = "127.5", paramLabel = "STD",
+            description = {"The pixel std the weights were trained with, their input being (x - 127.5)/STD: 127.5 for arcface_torch",
+                "(default), 128 for PLSC's. Folded into the first convolution, so the bundle takes PLSC's (x - 127.5)/128 like any other."})
+    double inputStd;
+
     @Spec
     CommandSpec spec;
 
@@ -60,12 +65,14 @@ final class ImportCommand implements Callable<Integer> {
         Native.load();
         Backbone backbone = Backbones.create(model, embDim);
         int tensors = PyTorchImport.load(backbone, file).size();
+        String folded = PyTorchImport.foldInputStd(backbone, inputStd).map(name -> ", input std " + inputStd + " folded into " + name)
+                .orElse("");
         String path = file.toAbsolutePath().normalize().toString();
         BundleMeta meta = BundleWriter.write(out, backbone, null, CentresPrecision.NONE, new BundleMeta(BundleMeta.FORMAT,
                 backbone.modelName(), embDim, 0, "none", "none", threshold, "pytorch " + path, null,
                 BundleMeta.Provenance.ofImport(path, Sha256.of(file), source, sourceLicense == null ? "unstated" : sourceLicense)));
-        spec.commandLine().getOut().printf("wrote %s: %s, emb_dim %d, %d tensors imported, fingerprint %s%n", out, backbone.modelName(),
-                embDim, tensors, meta.fingerprint());
+        spec.commandLine().getOut().printf("wrote %s: %s, emb_dim %d, %d tensors imported%s, fingerprint %s%n", out, backbone.modelName(),
+                embDim, tensors, folded, meta.fingerprint());
         return 0;
     }
 }

@@ -23,6 +23,7 @@ import picocli.CommandLine.Parameters;
             "stopped and launch exits non-zero naming that rank.",
             "",
             "One machine:   plsc launch --nproc 2 -- check --classes 100000 --loss arcface",
+            "Own program:   plsc launch --nproc 2 --exec -- java -cp app.jar my.Main   (each worker runs it with the variables)",
             "Several:       on every node run the same command with --nnodes M --node-rank K --master-addr HOST",
             "               (HOST = node 0's address, reachable by all; set GLOO_SOCKET_IFNAME to pick the NIC).",
             "               NODE_RANK, NNODES and MASTER_ADDR from the environment are used when the flags are absent.",
@@ -68,6 +69,10 @@ final class LaunchCommand implements Callable<Integer> {
             description = {"With --nnodes MIN:MAX: how long the master waits for more than MIN nodes in a round (fewer than MIN",
                 "by then ends the job), and a node for the master to come up. Default ${DEFAULT-VALUE}."})
     double rendezvousTimeout;
+
+    @Option(names = "--exec", description = {"COMMAND is a program each worker runs as it is (e.g. java -cp app.jar my.Main: a",
+        "training loop of your own using PLSC-J as a library), not a plsc command; like torchrun's --no-python."})
+    boolean exec;
 
     @Option(names = "--verbose", description = "Also show libtorch's routine start-up lines (Gloo's \"Rank 0 is connected to 1 peer ranks\").")
     boolean verbose;
@@ -139,9 +144,9 @@ final class LaunchCommand implements Callable<Integer> {
         }
         if (maxRestarts > 0 || nodes.elastic()) {
             String why = maxRestarts > 0 ? "--max-restarts" : "--nnodes " + nnodes;
-            if (!command.get(0).equals("train")) {
+            if (exec || !command.get(0).equals("train")) {
                 throw new IllegalArgumentException(why + " restarts train commands (which resume from their checkpoints), not '"
-                        + command.get(0) + "'");
+                        + (exec ? "--exec " : "") + command.get(0) + "'");
             }
             requireSaveDirectory(why);
         }
@@ -194,7 +199,8 @@ final class LaunchCommand implements Callable<Integer> {
                         round.number(), round.nodes(), round.nodes() * nproc, round.nodeRank(), round.nodeRank() * nproc,
                         (round.nodeRank() + 1) * nproc - 1, String.join(", ", round.hosts()));
             }
-            LocalLauncher launcher = new LocalLauncher(topology, SelfCommand.of(resume ? resuming(command) : command), System.out, verbose);
+            List<String> worker = exec ? command : SelfCommand.of(resume ? resuming(command) : command);
+            LocalLauncher launcher = new LocalLauncher(topology, worker, System.out, verbose);
             Thread admissions = rendezvous != null && rendezvous.isMaster() ? admitNewNodes(rendezvous, round, launcher) : null;
             int code = launcher.run();
             if (admissions != null) {

@@ -7,6 +7,7 @@ import org.plscj.serve.AnyModel;
 import org.plscj.serve.Predictor;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,9 +31,8 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.npy")
     Path out;
 
-    @Option(names = "--engine", defaultValue = "torch", paramLabel = "torch|onnx",
-            description = "For a bundle: libtorch or onnxruntime on its backbone.onnx (default ${DEFAULT-VALUE}); a .onnx file runs on onnx.")
-    String engine;
+    @Mixin
+    InputStdOption opening;
 
     @Option(names = "--batch", defaultValue = "64", description = "Images per batch (default ${DEFAULT-VALUE}).")
     int batch;
@@ -40,15 +40,18 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "L2-normalise each embedding.")
     boolean normalize;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         Native.load();
-        try (AnyModel opened = AnyModel.open(model, engine)) {
+        try (AnyModel opened = opening.open(model, spec.commandLine().getErr())) {
             EmbeddingEngine e = opened.engine();
-            long n = new Predictor(e, batch, normalize).run(data, out);
+            long n = new Predictor(e, batch, normalize).run(data, out, progress.progress());
             spec.commandLine().getOut().printf("wrote %s: %d x %d float32%n", out, n, e.embDim());
         }
         return 0;

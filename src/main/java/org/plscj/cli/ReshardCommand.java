@@ -6,6 +6,7 @@ import org.plscj.checkpoint.CheckpointMeta;
 import org.plscj.checkpoint.Reshard;
 import org.plscj.tensor.Native;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,13 +31,16 @@ final class ReshardCommand implements Callable<Integer> {
     @Option(names = "--nranks", required = true, paramLabel = "M", description = "The new number of workers.")
     int nranks;
 
+    @Mixin
+    ProgressOptions progress;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         Native.load();
-        CheckpointMeta meta = Reshard.run(from, to, nranks);
+        CheckpointMeta meta = Reshard.run(from, to, nranks, progress.progress());
         spec.commandLine().getOut().printf("plsc reshard: %s (step %d, %d classes) → %s on %d worker(s)%n", from, meta.step(), meta.numClasses(), to,
                 meta.worldSize());
         spec.commandLine().getOut().flush();

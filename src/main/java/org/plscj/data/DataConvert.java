@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.plscj.io.AtomicDirectory;
 import org.plscj.labels.LabelMap;
+import org.plscj.progress.Progress;
 
 /**
  * Converts plain image inputs into a PLSC base64 data directory: an image folder tree (one
@@ -55,6 +56,11 @@ public final class DataConvert {
      * refused, naming the file and the entry.
      */
     public static Result fromFolders(Path root, Path out, int files, Path knownLabels) throws IOException {
+        return fromFolders(root, out, files, knownLabels, Progress.quiet());
+    }
+
+    /** As above, reporting the images written to {@code progress}. */
+    public static Result fromFolders(Path root, Path out, int files, Path knownLabels, Progress progress) throws IOException {
         checkFiles(files);
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException(root + " is not a folder");
@@ -102,7 +108,7 @@ public final class DataConvert {
                 throw new IllegalArgumentException("class folder " + classDir + " holds no image");
             }
         }
-        int written = write(items, out, files, labels);
+        int written = write(items, out, files, labels, progress);
         if (knownLabels != null) {
             // why after the data: a failed conversion leaves the labels file as it was
             labels.write(knownLabels);
@@ -115,6 +121,11 @@ public final class DataConvert {
      * paths relative to the list's folder); blank lines are skipped. Classes are the distinct labels.
      */
     public static Result fromLabelList(Path list, Path out, int files) throws IOException {
+        return fromLabelList(list, out, files, Progress.quiet());
+    }
+
+    /** As above, reporting the images written to {@code progress}. */
+    public static Result fromLabelList(Path list, Path out, int files, Progress progress) throws IOException {
         checkFiles(files);
         if (!Files.isRegularFile(list)) {
             throw new IllegalArgumentException(list + " is not a file");
@@ -144,7 +155,7 @@ public final class DataConvert {
         if (items.isEmpty()) {
             throw new IllegalArgumentException(list + " names no image");
         }
-        int written = write(items, out, files, null);
+        int written = write(items, out, files, null, progress);
         return new Result(items.size(), classes.size(), written, 0);
     }
 
@@ -155,6 +166,11 @@ public final class DataConvert {
      * are read one at a time; the {@code .rec} is never loaded whole. See {@link RecordIo}.
      */
     public static Result fromRecordIo(Path rec, Path out, int files) throws IOException {
+        return fromRecordIo(rec, out, files, Progress.quiet());
+    }
+
+    /** As above, reporting the images written to {@code progress}. */
+    public static Result fromRecordIo(Path rec, Path out, int files, Progress progress) throws IOException {
         checkFiles(files);
         try (RecordIo io = RecordIo.open(rec)) {
             long[] keys = io.imageKeys();
@@ -181,7 +197,7 @@ public final class DataConvert {
                 public int label(int i) {
                     return last[0];
                 }
-            }, out, files, null);
+            }, out, files, null, progress);
             return new Result(keys.length, classes.cardinality(), written, 0);
         }
     }
@@ -192,6 +208,12 @@ public final class DataConvert {
      * 0 .. {@code classes - 1}, views 0 .. {@code perClass - 1}, records ordered identity-major.
      */
     public static Result fromGenerator(int classes, int perClass, long seed, long firstClass, Path out, int files)
+            throws IOException {
+        return fromGenerator(classes, perClass, seed, firstClass, out, files, Progress.quiet());
+    }
+
+    /** As above, reporting the images written to {@code progress}. */
+    public static Result fromGenerator(int classes, int perClass, long seed, long firstClass, Path out, int files, Progress progress)
             throws IOException {
         checkFiles(files);
         if (classes < 1) {
@@ -234,7 +256,7 @@ public final class DataConvert {
             public int label(int i) {
                 return i / perClass;
             }
-        }, out, files, null);
+        }, out, files, null, progress);
         return new Result(total, classes, written, 0);
     }
 
@@ -255,7 +277,7 @@ public final class DataConvert {
     }
 
     /** Deals {@code items} round-robin over the data files, then writes labels.tsv (if any) and the file list. */
-    private static int write(List<Item> items, Path out, int files, LabelMap labels) throws IOException {
+    private static int write(List<Item> items, Path out, int files, LabelMap labels, Progress progress) throws IOException {
         return write(new Source() {
             @Override
             public int size() {
@@ -271,10 +293,10 @@ public final class DataConvert {
             public int label(int i) {
                 return items.get(i).label();
             }
-        }, out, files, labels);
+        }, out, files, labels, progress);
     }
 
-    private static int write(Source items, Path out, int files, LabelMap labels) throws IOException {
+    private static int write(Source items, Path out, int files, LabelMap labels, Progress progress) throws IOException {
         if (files > items.size()) {
             throw new IllegalArgumentException(String.format(
                     "--files %d exceeds the %d image(s): some data files would be empty", files, items.size()));
@@ -282,7 +304,7 @@ public final class DataConvert {
         try (AtomicDirectory target = AtomicDirectory.begin(out)) {
             List<SyncedFile> parts = new ArrayList<>();
             List<String> names = new ArrayList<>();
-            try {
+            try (Progress.Task task = progress.start("convert", items.size(), Progress.Unit.IMAGES)) {
                 for (int f = 0; f < files; f++) {
                     names.add(String.format("part-%05d", f));
                     parts.add(SyncedFile.create(target.path().resolve(names.get(f))));
@@ -290,6 +312,7 @@ public final class DataConvert {
                 for (int i = 0; i < items.size(); i++) {
                     byte[] image = items.image(i);
                     parts.get(i % files).writeLine(PlscRecord.format(image, items.label(i)));
+                    task.advance(1);
                 }
             } finally {
                 for (SyncedFile part : parts) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.plscj.progress.Progress;
 
 /**
  * Counts of a PLSC data directory or an insightface {@code train.rec} directory, read record by record (so
@@ -45,6 +46,12 @@ public final class DatasetStats {
      * @throws PlscFormatException at the first bad record unless skip-bad is set
      */
     public static DatasetStats compute(Path dir, PlscDataset.ReadOptions options, boolean decode) throws IOException {
+        return compute(dir, options, decode, Progress.quiet());
+    }
+
+    /** As above, reporting the bytes (records of a {@code train.rec}) read to {@code progress}. */
+    public static DatasetStats compute(Path dir, PlscDataset.ReadOptions options, boolean decode, Progress progress)
+            throws IOException {
         Optional<Path> rec = RecordIo.recIn(dir);
         PlscDataset dataset = rec.isPresent() ? null : PlscDataset.open(dir);
         Map<Integer, Long> counts = new HashMap<>();
@@ -61,7 +68,8 @@ public final class DatasetStats {
             range[0] = Math.min(range[0], record.label());
             range[1] = Math.max(range[1], record.label());
         };
-        BadRecords bad = rec.isPresent() ? scanRecordIo(rec.get(), options, visitor) : dataset.scan(options, visitor);
+        BadRecords bad = rec.isPresent() ? scanRecordIo(rec.get(), options, visitor, progress)
+                : dataset.scan(options, visitor, progress, "stats");
         bad.merge(undecodable);
         DatasetStats stats = new DatasetStats(rec.isPresent() ? 1 : dataset.files().size(), bad);
         stats.perClass.putAll(counts);
@@ -72,29 +80,38 @@ public final class DatasetStats {
     }
 
     /** Visits the image records of {@code rec} as records whose "line" is the record index; a bad label is a bad record. */
-    private static BadRecords scanRecordIo(Path rec, PlscDataset.ReadOptions options, PlscDataset.RecordVisitor visitor)
-            throws IOException {
+    private static BadRecords scanRecordIo(Path rec, PlscDataset.ReadOptions options, PlscDataset.RecordVisitor visitor,
+            Progress progress) throws IOException {
         BadRecords bad = new BadRecords();
         try (RecordIo io = RecordIo.open(rec)) {
-            for (long key : io.imageKeys()) {
-                RecordIo.Image image = io.read(key);
-                String where = rec + " record " + key;
-                try {
-                    int label = image.classLabel(where);
-                    if (options.numClasses() > 0 && label >= options.numClasses()) {
-                        throw new PlscFormatException(BadReason.LABEL_OUT_OF_RANGE, where + ": label " + label
-                                + " ≥ " + options.numClasses());
-                    }
-                    visitor.accept(new PlscRecord(rec.toString(), key, image.image(), label), null);
-                } catch (PlscFormatException e) {
-                    if (!options.skipBad()) {
-                        throw e;
-                    }
-                    bad.add(e);
+            long[] keys = io.imageKeys();
+            try (Progress.Task task = progress.start("stats", keys.length, Progress.Unit.RECORDS)) {
+                for (long key : keys) {
+                    visitRecord(io, rec, key, options, visitor, bad);
+                    task.advance(1);
                 }
             }
         }
         return bad;
+    }
+
+    private static void visitRecord(RecordIo io, Path rec, long key, PlscDataset.ReadOptions options,
+            PlscDataset.RecordVisitor visitor, BadRecords bad) throws IOException {
+        RecordIo.Image image = io.read(key);
+        String where = rec + " record " + key;
+        try {
+            int label = image.classLabel(where);
+            if (options.numClasses() > 0 && label >= options.numClasses()) {
+                throw new PlscFormatException(BadReason.LABEL_OUT_OF_RANGE, where + ": label " + label
+                        + " ≥ " + options.numClasses());
+            }
+            visitor.accept(new PlscRecord(rec.toString(), key, image.image(), label), null);
+        } catch (PlscFormatException e) {
+            if (!options.skipBad()) {
+                throw e;
+            }
+            bad.add(e);
+        }
     }
 
     /** Whether the record's image decodes; a failure throws, or is counted in skip-bad mode. */

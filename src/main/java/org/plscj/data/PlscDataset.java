@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
+import org.plscj.progress.Progress;
 
 /**
  * A PLSC base64 data directory: {@code file_list.txt} names the data files (one per line, relative
@@ -117,12 +118,25 @@ public final class PlscDataset {
      * @throws PlscFormatException at the first bad record unless {@code options.skipBad()}
      */
     public BadRecords scan(ReadOptions options, RecordVisitor visitor) throws IOException {
+        return scan(options, visitor, Progress.quiet(), "scan");
+    }
+
+    /** As above, reporting the bytes read to {@code progress} as a task named {@code task}. */
+    public BadRecords scan(ReadOptions options, RecordVisitor visitor, Progress progress, String task) throws IOException {
         BadRecords bad = new BadRecords();
-        for (Path file : files) {
-            String name = file.toString();
-            LineScanner.scanRecords(file, options.maxLineBytes(), options.skipBad(), bad, (buf, start, end, lineNo, offset) ->
+        try (Progress.Task read = progress.start(task, totalBytes(), Progress.Unit.BYTES)) {
+            long before = 0;
+            for (Path file : files) {
+                String name = file.toString();
+                long fileStart = before;
+                LineScanner.scanRecords(file, options.maxLineBytes(), options.skipBad(), bad, (buf, start, end, lineNo, offset) -> {
                     visitor.accept(PlscRecord.parse(buf, start, end, name, lineNo, options.numClasses()),
-                            new String(buf, start, end - start, StandardCharsets.UTF_8)));
+                            new String(buf, start, end - start, StandardCharsets.UTF_8));
+                    read.advanceTo(fileStart + offset + end - start);
+                });
+                before += Files.size(file);
+                read.advanceTo(before);
+            }
         }
         return bad;
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The training data loader of one worker (rank) of a PLSC base64 data directory, or of an insightface
@@ -94,25 +95,21 @@ public final class ShardLoader implements AutoCloseable {
         }
 
         public Options withPrefetch(int depth) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, depth, decodeThreads, globalOrder,
-                    maxLineBytes, indexCacheDir, skipBad);
+            return edit(d -> d.prefetch = depth);
         }
 
         public Options withDecodeThreads(int threads) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, threads, globalOrder,
-                    maxLineBytes, indexCacheDir, skipBad);
+            return edit(d -> d.decodeThreads = threads);
         }
 
         /** See "Global order" in the class comment. */
         public Options withGlobalOrder(boolean global) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, global,
-                    maxLineBytes, indexCacheDir, skipBad);
+            return edit(d -> d.globalOrder = global);
         }
 
         /** A data line longer than {@code bytes} is an error (default 64 MiB), never read into memory whole. */
         public Options withMaxLineBytes(int bytes) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, globalOrder,
-                    bytes, indexCacheDir, skipBad);
+            return edit(d -> d.maxLineBytes = bytes);
         }
 
         /**
@@ -120,8 +117,7 @@ public final class ShardLoader implements AutoCloseable {
          * {@code $XDG_CACHE_HOME/plscj/index}, else {@code ~/.cache/plscj/index}).
          */
         public Options withIndexCacheDir(Path dir) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, globalOrder,
-                    maxLineBytes, dir, skipBad);
+            return edit(d -> d.indexCacheDir = dir);
         }
 
         /**
@@ -129,8 +125,34 @@ public final class ShardLoader implements AutoCloseable {
          * instead of failing the open; the records are then numbered without them.
          */
         public Options withSkipBad(boolean skip) {
-            return new Options(rank, worldSize, batch, seed, augmentation, decoder, prefetch, decodeThreads, globalOrder,
-                    maxLineBytes, indexCacheDir, skip);
+            return edit(d -> d.skipBad = skip);
+        }
+
+        /** These options with {@code change} applied (and checked again by the constructor). */
+        private Options edit(Consumer<Draft> change) {
+            Draft d = new Draft(this);
+            change.accept(d);
+            return new Options(rank, worldSize, batch, seed, augmentation, decoder, d.prefetch, d.decodeThreads, d.globalOrder,
+                    d.maxLineBytes, d.indexCacheDir, d.skipBad);
+        }
+
+        /** The options a wither may change, mutable, so that each wither names only what it changes. */
+        private static final class Draft {
+            int prefetch;
+            int decodeThreads;
+            boolean globalOrder;
+            int maxLineBytes;
+            Path indexCacheDir;
+            boolean skipBad;
+
+            Draft(Options o) {
+                prefetch = o.prefetch;
+                decodeThreads = o.decodeThreads;
+                globalOrder = o.globalOrder;
+                maxLineBytes = o.maxLineBytes;
+                indexCacheDir = o.indexCacheDir;
+                skipBad = o.skipBad;
+            }
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.plscj.io.AtomicDirectory;
 import org.plscj.io.MemoryProbe;
+import org.plscj.progress.Progress;
 
 /**
  * External-memory global shuffle of a PLSC data directory into one file per rank, like PLSC's
@@ -109,6 +110,11 @@ public final class ShuffleSplit {
 
     /** Shuffles {@code source} into the new directory {@code out} (refused when it exists). */
     public static Result run(Path source, Path out, Config config) throws IOException {
+        return run(source, out, config, Progress.quiet());
+    }
+
+    /** As above, reporting the bytes scattered and then the lines dealt to {@code progress}. */
+    public static Result run(Path source, Path out, Config config, Progress progress) throws IOException {
         if (config.nranks() < 1) {
             throw new IllegalArgumentException("--nranks must be at least 1, not " + config.nranks());
         }
@@ -128,9 +134,9 @@ public final class ShuffleSplit {
             try (ShuffleBuckets store = contents == BucketContents.OFFSETS
                     ? new OffsetBuckets(bucketFiles, dataset.files(), buffer)
                     : new LineBuckets(bucketFiles, buffer)) {
-                n = scatter(dataset, store, buckets, random, config, bad);
+                n = scatter(dataset, store, buckets, random, config, bad, progress);
                 long perFile = linesPerFile(n, config);
-                deal(store, buckets, target.path(), config.nranks(), perFile * config.nranks(), random, config.memoryBytes());
+                deal(store, buckets, target.path(), config.nranks(), perFile * config.nranks(), random, config.memoryBytes(), progress);
                 Files.delete(bucketDir);
                 target.commit();
                 return new Result(n, buckets, contents, perFile, Math.max(0, perFile * config.nranks() - n), bad);
@@ -172,16 +178,24 @@ public final class ShuffleSplit {
 
     /** Adds each valid line to a random bucket; returns how many there were. */
     private static long scatter(PlscDataset dataset, ShuffleBuckets buckets, int bucketCount, Random random, Config config,
-            BadRecords bad) throws IOException {
+            BadRecords bad, Progress progress) throws IOException {
         long[] count = {0};
-        try (CheckedLines lines = new CheckedLines(config.skipBad(), bad, (buf, start, end, file, offset) -> {
-            buckets.add(random.nextInt(bucketCount), buf, start, end, file, offset);
-            count[0]++;
-        })) {
+        // bytes before each file, so a line's place in the whole input is starts[file] + offset
+        long[] starts = new long[dataset.files().size() + 1];
+        for (int f = 0; f < dataset.files().size(); f++) {
+            starts[f + 1] = starts[f] + Files.size(dataset.files().get(f));
+        }
+        try (Progress.Task task = progress.start("shuffle-split: scatter", starts[starts.length - 1], Progress.Unit.BYTES);
+                CheckedLines lines = new CheckedLines(config.skipBad(), bad, (buf, start, end, file, offset) -> {
+                    buckets.add(random.nextInt(bucketCount), buf, start, end, file, offset);
+                    count[0]++;
+                    task.advanceTo(starts[file] + offset + end - start);
+                })) {
             for (Path file : dataset.files()) {
                 lines.scan(file, config.maxLineBytes());
             }
             lines.finish();
+            task.advanceTo(starts[starts.length - 1]);
         }
         buckets.scattered();
         return count[0];
@@ -198,7 +212,7 @@ public final class ShuffleSplit {
      * {@link java.util.Collections#shuffle(List, Random)}'s, draw for draw, over line numbers.
      */
     private static void deal(ShuffleBuckets buckets, int bucketCount, Path outDir, int nranks, long total, Random random,
-            long memoryBytes) throws IOException {
+            long memoryBytes, Progress progress) throws IOException {
         List<SyncedFile> parts = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<byte[]> padPool = new ArrayList<>();
@@ -211,7 +225,7 @@ public final class ShuffleSplit {
             return t;
         });
         Future<?> forcing = CompletableFuture.completedFuture(null);
-        try {
+        try (Progress.Task task = progress.start("shuffle-split: deal", total, Progress.Unit.LINES)) {
             for (int r = 0; r < nranks; r++) {
                 names.add(String.format("part-%05d", r));
                 parts.add(SyncedFile.create(outDir.resolve(names.get(r)), buffer));
@@ -251,6 +265,7 @@ public final class ShuffleSplit {
                         padPool.add(Arrays.copyOfRange(bytes, from, from + length));
                     }
                 }
+                task.advanceTo(written);
                 if (forcing.isDone()) {
                     join(forcing, FORCING);
                     for (SyncedFile part : parts) {
@@ -268,6 +283,7 @@ public final class ShuffleSplit {
                 byte[] line = padPool.get(j % padPool.size());
                 parts.get((int) (written++ % nranks)).writeLine(line, 0, line.length);
             }
+            task.advanceTo(written);
             join(forcing, FORCING);
         } finally {
             forcer.shutdown();

@@ -14,6 +14,7 @@ import org.plscj.checkpoint.CheckpointStore;
 import org.plscj.comm.Communicator;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Placement;
 
 /**
@@ -103,8 +104,19 @@ public final class CheckpointEvaluation {
      */
     public static EvaluationResult evaluate(Checkpoint checkpoint, Map<String, Path> targets, int batchSize, Communicator comm)
             throws IOException {
+        return evaluate(checkpoint, targets, batchSize, comm, false, (target, features) -> { }, Progress.quiet());
+    }
+
+    /**
+     * As {@link #evaluate(Checkpoint, Map, int, Communicator)}, optionally skipping images that do not decode, handing
+     * each target's per-image features to {@code features} (see {@link VerificationEvaluator}), and reporting the images
+     * embedded to {@code progress}.
+     */
+    public static EvaluationResult evaluate(Checkpoint checkpoint, Map<String, Path> targets, int batchSize, Communicator comm,
+            boolean skipBad, VerificationEvaluator.FeatureSink features, Progress progress) throws IOException {
         try (Backbone backbone = loadBackbone(checkpoint)) {
-            List<VerificationReport> reports = reports(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm), targets);
+            Embedder embedder = new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm).reporting(progress);
+            List<VerificationReport> reports = reports(new VerificationEvaluator(embedder, skipBad, features), targets);
             return new EvaluationResult(checkpoint.directory(), checkpoint.meta().modelName(), checkpoint.meta().step(), reports);
         }
     }
@@ -116,12 +128,13 @@ public final class CheckpointEvaluation {
      * @param source the model's file or directory, named in the result
      */
     public static EvaluationResult evaluate(FaceModel model, String modelName, Path source, Map<String, Path> targets, int batchSize,
-            Communicator comm) throws IOException {
-        return new EvaluationResult(source, modelName, EvaluationResult.NO_STEP, reports(new Embedder(model, batchSize, comm), targets));
+            Communicator comm, boolean skipBad, VerificationEvaluator.FeatureSink features, Progress progress) throws IOException {
+        VerificationEvaluator evaluator = new VerificationEvaluator(new Embedder(model, batchSize, comm).reporting(progress), skipBad,
+                features);
+        return new EvaluationResult(source, modelName, EvaluationResult.NO_STEP, reports(evaluator, targets));
     }
 
-    private static List<VerificationReport> reports(Embedder embedder, Map<String, Path> targets) throws IOException {
-        VerificationEvaluator evaluator = new VerificationEvaluator(embedder);
+    private static List<VerificationReport> reports(VerificationEvaluator evaluator, Map<String, Path> targets) throws IOException {
         List<VerificationReport> reports = new ArrayList<>();
         for (Map.Entry<String, Path> target : targets.entrySet()) {
             reports.add(evaluator.evaluate(target.getKey(), target.getValue(), VerificationSet.read(target.getValue())));

@@ -16,10 +16,12 @@ import org.plscj.data.PlscRecord;
 import org.plscj.io.AtomicFile;
 import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Placement;
 
 /**
- * {@code plsc eval --identify}: 1:N identification ({@link Identification}) with a checkpoint's backbone.
+ * {@code plsc eval --identify}: 1:N identification ({@link Identification}) with a checkpoint's backbone, or any
+ * {@link FaceModel} (a bundle, a bare .onnx).
  * The gallery and the probes are PLSC data directories (base64 image, tab, label); a label is an
  * identity, and every probe's identity must be in the gallery. Images are embedded with flip-sum
  * ({@link Embedder}), split among the ranks like the verification sets.
@@ -46,15 +48,37 @@ public final class CheckpointIdentification {
      */
     public static Report identify(Checkpoint checkpoint, Path gallery, Path probes, int batchSize, Communicator comm)
             throws IOException {
+        return identify(checkpoint, gallery, probes, batchSize, comm, (set, features) -> { }, Progress.quiet());
+    }
+
+    /**
+     * As {@link #identify(Checkpoint, Path, Path, int, Communicator)}, handing the per-image features of the sets named
+     * {@code gallery} and {@code probes} to {@code features}, and reporting the images of this rank's share embedded
+     * (gallery, then probes) to {@code progress}.
+     */
+    public static Report identify(Checkpoint checkpoint, Path gallery, Path probes, int batchSize, Communicator comm,
+            VerificationEvaluator.FeatureSink features, Progress progress) throws IOException {
+        try (Backbone backbone = CheckpointEvaluation.loadBackbone(checkpoint)) {
+            return identify(new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm).reporting(progress), gallery, probes, features);
+        }
+    }
+
+    /** With any model, as the checkpoint's identify above. */
+    public static Report identify(FaceModel model, Path gallery, Path probes, int batchSize, Communicator comm,
+            VerificationEvaluator.FeatureSink features, Progress progress) throws IOException {
+        return identify(new Embedder(model, batchSize, comm).reporting(progress), gallery, probes, features);
+    }
+
+    private static Report identify(Embedder embedder, Path gallery, Path probes, VerificationEvaluator.FeatureSink features)
+            throws IOException {
         List<PlscRecord> galleryRecords = read(gallery);
         List<PlscRecord> probeRecords = read(probes);
         LabelMap names = LabelMap.readIfPresent(gallery.resolve(LabelMap.FILE)).orElse(null);
-        try (Backbone backbone = CheckpointEvaluation.loadBackbone(checkpoint)) {
-            Embedder embedder = new Embedder(backbone, batchSize, Placement.CPU_FLOAT, comm);
-            int[] probeLabels = labels(probeRecords);
-            return new Report(Identification.evaluate(embed(embedder, galleryRecords), labels(galleryRecords), embed(embedder, probeRecords),
-                    probeLabels), probeLabels, names);
-        }
+        int[] probeLabels = labels(probeRecords);
+        double[][] galleryEmbeddings = embed(embedder, galleryRecords, "gallery", features);
+        double[][] probeEmbeddings = embed(embedder, probeRecords, "probes", features);
+        return new Report(Identification.evaluate(galleryEmbeddings, labels(galleryRecords), probeEmbeddings, probeLabels), probeLabels,
+                names);
     }
 
     /** Top-1, top-5 and the CMC curve as lines for the terminal. */
@@ -73,10 +97,20 @@ public final class CheckpointIdentification {
      * gallery names it, and rank), written atomically.
      */
     public static void writeJson(Path file, Checkpoint checkpoint, Report report) throws IOException {
+        writeJson(file, checkpoint.directory(), checkpoint.meta().step(), report);
+    }
+
+    /**
+     * As {@link #writeJson(Path, Checkpoint, Report)} for any model: {@code model} is its file or directory, {@code step}
+     * {@link EvaluationResult#NO_STEP} (left out) when it is not a checkpoint.
+     */
+    public static void writeJson(Path file, Path model, long step, Report report) throws IOException {
         Identification.Result result = report.result();
         ObjectNode root = JSON.createObjectNode();
-        root.put("checkpoint", checkpoint.directory().toString());
-        root.put("step", checkpoint.meta().step());
+        root.put("checkpoint", model.toString());
+        if (step != EvaluationResult.NO_STEP) {
+            root.put("step", step);
+        }
         root.put("top1", result.top1());
         root.put("top5", result.top5());
         ArrayNode cmc = root.putArray("cmc");
@@ -114,10 +148,13 @@ public final class CheckpointIdentification {
         return records;
     }
 
-    private static double[][] embed(Embedder embedder, List<PlscRecord> records) {
+    private static double[][] embed(Embedder embedder, List<PlscRecord> records, String set, VerificationEvaluator.FeatureSink features)
+            throws IOException {
         ImageDecoder decoder = ImageDecoder.plsc();
-        return embedder.embed(records.size(), (index, out, offset) -> decoder.decodeInto(records.get(index), false, out, offset))
-                .embeddings();
+        Embedder.Embeddings embedded = embedder.embed(records.size(),
+                (index, out, offset) -> decoder.decodeInto(records.get(index), false, out, offset));
+        features.accept(set, embedded.features());
+        return embedded.embeddings();
     }
 
     private static int[] labels(List<PlscRecord> records) {

@@ -1,6 +1,8 @@
 package org.plscj.eval;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -8,7 +10,9 @@ import org.bytedeco.pytorch.global.torch;
 import org.plscj.comm.Communicator;
 import org.plscj.data.BatchTensor;
 import org.plscj.data.ImageDecoder;
+import org.plscj.data.PlscFormatException;
 import org.plscj.model.Backbone;
+import org.plscj.progress.Progress;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Scoped;
@@ -25,9 +29,13 @@ import org.plscj.tensor.Tensors;
  * therefore hold the same weights on every rank, and {@link #embed} must be called by every rank.
  * Only that one collective is issued, so ranks with fewer real images (padding) run fewer batches.
  * An image that fails to decode fails its rank at once; the other ranks then fail in the all-gather
- * (a {@link org.plscj.comm.CommunicationException} once the peer is gone or the timeout passes).
+ * (a {@link org.plscj.comm.CommunicationException} once the peer is gone or the timeout passes) — unless bad images
+ * are skipped ({@link #embed(int, ImageSource, boolean)}): each rank then flags its bad images in the gathered rows,
+ * so every rank learns which were skipped.
  *
- * <p>Native memory: one {@link org.plscj.tensor.Scoped scope} per batch; everything returned lives in Java arrays.
+ * <p>Memory: per image 2·D gathered floats, D doubles (the embedding) and D floats (the flip sum, kept for
+ * {@code --features-out}); 12 MiB per 1,000 images at D = 512. Native memory: one {@link org.plscj.tensor.Scoped scope}
+ * per batch; everything returned lives in Java arrays.
  */
 public final class Embedder {
     private final Backbone backbone; // null when embedding through a FaceModel
@@ -35,6 +43,7 @@ public final class Embedder {
     private final int batchSize;
     private final Placement placement;
     private final Communicator communicator;
+    private final Progress progress;
 
     /**
      * @param placement where the backbone lives; batches are copied there
@@ -49,6 +58,7 @@ public final class Embedder {
         this.batchSize = batchSize;
         this.placement = placement;
         this.communicator = communicator;
+        this.progress = Progress.quiet();
     }
 
     /**
@@ -64,6 +74,21 @@ public final class Embedder {
         this.batchSize = batchSize;
         this.placement = Placement.CPU_FLOAT;
         this.communicator = communicator;
+        this.progress = Progress.quiet();
+    }
+
+    private Embedder(Embedder other, Progress progress) {
+        this.backbone = other.backbone;
+        this.model = other.model;
+        this.batchSize = other.batchSize;
+        this.placement = other.placement;
+        this.communicator = other.communicator;
+        this.progress = progress;
+    }
+
+    /** This embedder, reporting the images of this rank's share embedded to {@code progress}. */
+    public Embedder reporting(Progress progress) {
+        return new Embedder(this, progress);
     }
 
     /** One process, backbone on the CPU in float32. */
@@ -80,49 +105,84 @@ public final class Embedder {
     /**
      * What {@link #embed} returns.
      *
-     * @param embeddings one L2-normalised row per image, {@code normalize(f(x) + f(mirror(x)))}
+     * @param embeddings one L2-normalised row per image, {@code normalize(f(x) + f(mirror(x)))}; null for a skipped image
      * @param xnorm insightface's XNorm: the mean L2 norm of the raw outputs f(x) and f(mirror(x)),
-     *     taken over all 2·count of them separately (before summing), as {@code verification.py} does
+     *     taken over all 2·count of them separately (before summing), as {@code verification.py} does; skipped images
+     *     left out
+     * @param features per image the flip sum {@code f(x) + f(mirror(x))} in float32, before normalisation; null when skipped
+     * @param skipped the images that did not decode, ascending (empty unless bad images are skipped)
      */
-    public record Embeddings(double[][] embeddings, double xnorm) {}
+    public record Embeddings(double[][] embeddings, double xnorm, float[][] features, int[] skipped) {}
 
     /** Embeds images {@code 0 .. count-1} of {@code source}; every rank must call this with the same count. */
     public Embeddings embed(int count, ImageSource source) {
+        return embed(count, source, false);
+    }
+
+    /**
+     * As {@link #embed(int, ImageSource)}; with {@code skipBad} an image whose decoding throws
+     * {@link PlscFormatException} is skipped (see {@link Embeddings#skipped}) instead of failing the rank.
+     */
+    public Embeddings embed(int count, ImageSource source, boolean skipBad) {
         if (count <= 0) {
             throw new IllegalArgumentException("nothing to embed: count is " + count);
         }
         Native.load();
         RankSlice slice = new RankSlice(count, communicator.worldSize(), communicator.rank());
         int dim = backbone != null ? backbone.embDim() : model.embDim();
-        // per slot: f(x) in columns [0, dim), f(mirror(x)) in [dim, 2·dim); padding slots stay 0
-        float[] local = new float[Math.multiplyExact(slice.padded(), 2 * dim)];
+        // per slot: f(x) in columns [0, dim), f(mirror(x)) in [dim, 2·dim), then 1 when the image was skipped; padding 0
+        int width = 2 * dim + 1;
+        float[] local = new float[Math.multiplyExact(slice.padded(), width)];
         boolean wasTraining = backbone != null && backbone.is_training();
         if (backbone != null) {
             backbone.eval();
         }
-        try {
+        try (Progress.Task task = progress.start("embed", slice.size(), Progress.Unit.IMAGES)) {
             for (int done = 0; done < slice.size(); done += batchSize) {
                 int batch = Math.min(batchSize, slice.size() - done);
-                embedBatch(source, slice.start() + done, batch, local, done * 2 * dim);
+                embedBatch(source, slice.start() + done, batch, skipBad, local, done * width);
+                task.advance(batch);
             }
         } finally {
             if (backbone != null) {
                 backbone.train(wasTraining);
             }
         }
-        // all ranks' blocks in rank order: (world · padded) rows of 2·dim floats
-        return combine(gatherRows(communicator, placement, local, 2 * dim), count, dim);
+        // all ranks' blocks in rank order: (world · padded) rows of 2·dim + 1 floats
+        return combine(gatherRows(communicator, placement, local, width), count, dim);
     }
 
-    // Writes f(x) and f(mirror(x)) of images [first, first + batch) as rows of 2·dim floats from offset.
-    private void embedBatch(ImageSource source, int first, int batch, float[] out, int offset) {
+    // Writes f(x), f(mirror(x)) and the skip flag of images [first, first + batch) as rows of 2·dim + 1 floats from offset;
+    // a skipped image's pixels stay 0 (its outputs are computed with the batch's and ignored).
+    private void embedBatch(ImageSource source, int first, int batch, boolean skipBad, float[] out, int offset) {
         int sample = ImageDecoder.CHANNELS * ImageDecoder.PLSC_SIZE * ImageDecoder.PLSC_SIZE;
+        int dim = backbone != null ? backbone.embDim() : model.embDim();
         float[] pixels = new float[batch * sample];
+        float[] outputs = new float[batch * 2 * dim];
+        boolean[] bad = new boolean[batch];
         for (int i = 0; i < batch; i++) {
-            source.decodeInto(first + i, pixels, i * sample);
+            try {
+                source.decodeInto(first + i, pixels, i * sample);
+            } catch (PlscFormatException e) {
+                if (!skipBad) {
+                    throw e;
+                }
+                bad[i] = true;
+                Arrays.fill(pixels, i * sample, (i + 1) * sample, 0f);
+            }
         }
+        embedPixels(pixels, batch, first, outputs);
+        for (int i = 0; i < batch; i++) {
+            int at = offset + i * (2 * dim + 1);
+            System.arraycopy(outputs, i * 2 * dim, out, at, 2 * dim);
+            out[at + 2 * dim] = bad[i] ? 1f : 0f;
+        }
+    }
+
+    // f(x) and f(mirror(x)) of the batch as rows of 2·dim floats
+    private void embedPixels(float[] pixels, int batch, int first, float[] out) {
         if (model != null) {
-            embedThroughModel(pixels, batch, first, out, offset);
+            embedThroughModel(pixels, batch, first, out);
             return;
         }
         Scoped.run(() -> {
@@ -131,12 +191,12 @@ public final class Embedder {
                 Tensor plain = checkShape(backbone.forward(images), batch, first);
                 Tensor mirrored = checkShape(backbone.forward(images.flip(3)), batch, first);
                 // why float32 buffers: a float32 (or lower) backbone's outputs lose nothing, and they are gathered as they are
-                Tensors.copyInto(torch.cat(new TensorVector(plain, mirrored), 1), out, offset);
+                Tensors.copyInto(torch.cat(new TensorVector(plain, mirrored), 1), out, 0);
             }
         });
     }
 
-    private void embedThroughModel(float[] pixels, int batch, int first, float[] out, int offset) {
+    private void embedThroughModel(float[] pixels, int batch, int first, float[] out) {
         int dim = model.embDim();
         float[][] plain = model.embed(pixels, batch);
         float[][] mirrored = model.embed(mirror(pixels, batch), batch);
@@ -145,8 +205,8 @@ public final class Embedder {
                 throw new IllegalStateException("the model returned " + plain[i].length + " values for image " + (first + i)
                         + ", expected " + dim);
             }
-            System.arraycopy(plain[i], 0, out, offset + i * 2 * dim, dim);
-            System.arraycopy(mirrored[i], 0, out, offset + i * 2 * dim + dim, dim);
+            System.arraycopy(plain[i], 0, out, i * 2 * dim, dim);
+            System.arraycopy(mirrored[i], 0, out, i * 2 * dim + dim, dim);
         }
     }
 
@@ -192,18 +252,30 @@ public final class Embedder {
 
     // The first count rows of the gathered matrix are the images in order (RankSlice): sum, normalise, XNorm.
     private static Embeddings combine(float[] raw, int count, int dim) {
-        double[][] embeddings = new double[count][dim];
+        double[][] embeddings = new double[count][];
+        float[][] features = new float[count][];
+        List<Integer> skipped = new ArrayList<>();
         double norms = 0;
         for (int i = 0; i < count; i++) {
-            int plain = i * 2 * dim;
+            int plain = i * (2 * dim + 1);
             int mirrored = plain + dim;
+            if (raw[plain + 2 * dim] != 0f) {
+                skipped.add(i);
+                continue;
+            }
             norms += norm(raw, plain, dim) + norm(raw, mirrored, dim);
+            embeddings[i] = new double[dim];
+            features[i] = new float[dim];
             for (int j = 0; j < dim; j++) {
                 embeddings[i][j] = (double) raw[plain + j] + raw[mirrored + j];
+                // why the same value: the double sum of two floats is exact, so its float is float32's own sum
+                features[i][j] = (float) embeddings[i][j];
             }
             normaliseInPlace(embeddings[i]);
         }
-        return new Embeddings(embeddings, norms / (2.0 * count));
+        int scored = count - skipped.size();
+        return new Embeddings(embeddings, scored == 0 ? Double.NaN : norms / (2.0 * scored), features,
+                skipped.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private static double norm(float[] v, int from, int length) {

@@ -38,6 +38,12 @@ public record EvaluationResult(Path checkpoint, String modelName, long step, Lis
                     String.format("%.5f ± %.5f @ %.5f", r.val(), r.valStd(), r.far()), String.format("%.5f", r.xnorm()),
                     String.format("%.2f", r.bestThreshold())));
         }
+        for (VerificationReport r : reports) {
+            if (!r.skipped().isEmpty()) {
+                out.append(String.format("%s: %d images skipped, %d pairs unscored (left out of the numbers above); the first: %s%n",
+                        r.target(), r.skipped().size(), r.unscoredPairs(), r.skipped().get(0)));
+            }
+        }
         return out.toString();
     }
 
@@ -53,7 +59,8 @@ public record EvaluationResult(Path checkpoint, String modelName, long step, Lis
         for (VerificationReport r : reports) {
             targets.putObject(r.target()).put("accuracy", r.accuracy()).put("accuracy_std", r.accuracyStd())
                     .put("val", r.val()).put("val_std", r.valStd()).put("far", r.far())
-                    .put("xnorm", r.xnorm()).put("threshold", r.bestThreshold());
+                    .put("xnorm", r.xnorm()).put("threshold", r.bestThreshold())
+                    .put("unscored_pairs", r.unscoredPairs()).set("skipped_images", JSON.valueToTree(r.skipped()));
         }
         byte[] bytes = JSON.writeValueAsBytes(root);
         AtomicFile.write(file, out -> out.write(bytes));

@@ -2,6 +2,10 @@ package org.plscj.export;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.plscj.io.Sha256;
 
 /**
  * {@code model.json} of an inference bundle: how to rebuild the backbone, what the bundle holds, which weights it
@@ -61,6 +65,36 @@ public record BundleMeta(
         public static Provenance ofImport(String file, String fileSha256, String source, String license) {
             return new Provenance(null, null, null, null, file, fileSha256, source, license);
         }
+    }
+
+    /**
+     * {@code dir}'s {@code model.json}, refused unless it is there and of this format; errors name the file and what was
+     * expected.
+     */
+    public static BundleMeta read(Path dir) throws IOException {
+        Path metaFile = dir.resolve(FILE);
+        if (!Files.isRegularFile(metaFile)) {
+            throw new IllegalArgumentException(dir + " is not an inference bundle: it has no " + FILE + " (make one with 'plsc export')");
+        }
+        BundleMeta meta = BundleWriter.json().readValue(metaFile.toFile(), BundleMeta.class);
+        if (meta.format() != FORMAT) {
+            throw new IllegalArgumentException(metaFile + " has format " + meta.format() + "; this version reads " + FORMAT);
+        }
+        return meta;
+    }
+
+    /**
+     * The SHA-256 of the bundle's {@code backbone.pt}, refused when it differs from this metadata's fingerprint (a
+     * bundle older than the field has none to check).
+     */
+    public String checkedFingerprint(Path dir) throws IOException {
+        Path weights = dir.resolve(BACKBONE);
+        String actual = Sha256.of(weights);
+        if (fingerprint != null && !fingerprint.equals(actual)) {
+            throw new IllegalArgumentException(weights + " has SHA-256 " + actual + " but " + dir.resolve(FILE) + " says the bundle's weights are "
+                    + fingerprint + ": the weights were replaced or damaged; export the bundle again");
+        }
+        return actual;
     }
 
     /** The same metadata naming the weights by {@code newFingerprint}. */

@@ -20,6 +20,8 @@ import org.plscj.model.Backbone;
  * [batch, emb_dim], not L2-normalised. The batch dimension is symbolic.
  */
 public final class OnnxExport {
+    /** The producer name our files carry: it tells serve.OnnxEngine that the model takes PLSC's pixel scale. */
+    public static final String PRODUCER = "plsc-j";
     /** Opset 13: every operator used here in its current form, read by onnxruntime ≥ 1.6 and TensorRT. */
     static final long OPSET = 13;
     /** IR version 7 goes with opset 13. */
@@ -41,7 +43,7 @@ public final class OnnxExport {
         b.graph().setName(backbone.modelName())
                 .addInput(value(INPUT, List.of(3L, IMAGE_SIZE, IMAGE_SIZE)))
                 .addOutput(value(OUTPUT, List.of((long) backbone.embDim())));
-        return ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("plsc-j")
+        return ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName(PRODUCER)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(b.graph()).build();
     }

@@ -7,7 +7,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.CheckpointStore;
@@ -29,6 +32,13 @@ import org.plscj.tensor.Tensors;
  */
 public final class PyTorchImport {
     private static final String DDP_PREFIX = "module.";
+    /** PLSC's pixel std: the loader and every engine give a backbone (x − 127.5)/128 (data.ImageDecoder). */
+    public static final double PLSC_INPUT_STD = 128;
+    /**
+     * The pixel std of arcface_torch's models and insightface's model zoo: (x − 127.5)/127.5 (arcface_torch's
+     * {@code dataset.py} Normalize(0.5, 0.5), {@code eval_ijbc.py}, {@code onnx_helper.py}'s input_std).
+     */
+    public static final double ARCFACE_TORCH_INPUT_STD = 127.5;
 
     private PyTorchImport() {}
 
@@ -40,6 +50,32 @@ public final class PyTorchImport {
         names.forEach((ours, theirs) -> renamed.put(ours, saved.get(theirs)));
         Checkpoint.copyInto(backbone, renamed, file);
         return names;
+    }
+
+    /**
+     * Makes a backbone trained on pixels (x − 127.5)/{@code trainedStd} take PLSC's (x − 127.5)/128, as every bundle and
+     * engine feeds it: the first convolution is linear in its input (zero padding stays zero), so W·(k·x) = (k·W)·x with
+     * k = 128/trainedStd — its weight is scaled once and the bias, if any, kept. arcface_torch trains on
+     * (x − 127.5)/127.5 (its {@code dataset.py}: Normalize(0.5, 0.5)).
+     *
+     * @return the name of the weight scaled (none when {@code trainedStd} is 128)
+     */
+    public static Optional<String> foldInputStd(Backbone backbone, double trainedStd) {
+        if (!(trainedStd > 0)) {
+            throw new IllegalArgumentException("the input std must be positive, got " + trainedStd);
+        }
+        if (trainedStd == PLSC_INPUT_STD) {
+            return Optional.empty();
+        }
+        for (Map.Entry<String, Tensor> e : CheckpointStore.stateDict(backbone).entrySet()) {
+            if (e.getKey().endsWith("weight") && e.getValue().dim() == 4) {
+                try (NoGradGuard noGrad = new NoGradGuard()) {
+                    e.getValue().mul_(new Scalar(PLSC_INPUT_STD / trainedStd));
+                }
+                return Optional.of(e.getKey());
+            }
+        }
+        throw new IllegalArgumentException(backbone.modelName() + " has no convolution to take the input scale");
     }
 
     /** Pairs our state_dict names with those of {@code saved}, module by module (see the class comment). */

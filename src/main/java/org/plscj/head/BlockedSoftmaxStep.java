@@ -33,6 +33,16 @@ import org.plscj.tensor.Tensors;
  *
  * <p>Notation: N gathered rows, n classes in the (sampled) shard, x_i the gathered inputs
  * (normalised for margin losses), s the scale, z_ij the logits, t_i the target column.
+ *
+ * <p>Inter-class filtering (arcface_torch's CombinedMarginLoss, recognition/arcface_torch/losses.py, applied by
+ * partial_fc_v2.py to the logits of the sampled classes, so here to every block of the sampled shard): with threshold τ
+ * the set F_i = {j ≠ t_i : cos_ij > τ} is found under no_grad and those logits become the constant 0 (arcface_torch
+ * multiplies by the 0/1 mask; for ArcFace cos(acos 0) = 6e-17 ≈ 0). The softmax still counts them, e^0 each, in its
+ * denominator. As F_i is a constant of the backward pass, the exact gradient of L = (1/N)Σ_i (log Σ_j e^(z_ij) − z_it)
+ * is ∂L/∂cos_ij = (s/N)·p_ij for j ∉ F_i ∪ {t_i}, exactly 0 for j ∈ F_i (so nothing of w_j or x_i moves through them),
+ * and (s/N)·(p_it − 1)·ψ'(cos_it) at the target, with p_ij = e^(z_ij)/Σ_k e^(z_ik) over the filtered logits. The mask
+ * is never stored: pass 1 tests each block's logits against s·τ, pass 2 tests the same stored (or recomputed) values
+ * again, so the persistent memory is unchanged and each block only adds [N, block] temporaries inside its scope.
  */
 final class BlockedSoftmaxStep implements AutoCloseable {
     /** What one step produced: the global mean loss, correct predictions, and ∂loss/∂input. */
@@ -42,6 +52,8 @@ final class BlockedSoftmaxStep implements AutoCloseable {
     private final Communicator comm;
     private final boolean normalised;
     private final double scale;
+    /** s·τ: a non-target logit above it is filtered (inter-class filtering on), or NaN when off. */
+    private final double filterLogit;
     private final AdamWUpdate adamW;
     private Tensor logits = null;
 
@@ -51,6 +63,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         this.normalised = config.lossType().normalised();
         this.scale = normalised ? config.margin().scale() : 1.0;
         this.adamW = config.adamW() ? AdamWUpdate.TORCH_DEFAULTS : null;
+        this.filterLogit = config.filtersInterclass() ? scale * config.interclassFilteringThreshold() : Double.NaN;
     }
 
     /** A long-lived buffer of at least {@code numel} floats, grown on demand, outside any step scope. */
@@ -166,9 +179,10 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                     }
                     rawMax.copy_(torch.maximum(rawMax, rowMax(z)));
                     putTargets(z, bl, targetLogit);
+                    Tensor kept = filtered(z, bl);
                     // m' = max(m, max_j z_ij); S ← S·e^(m − m') + Σ_j e^(z_ij − m')   (z itself stays for pass 2)
-                    Tensor newMax = torch.maximum(runMax, rowMax(z));
-                    runSum.mul_(runMax.sub(newMax).exp_()).add_(rowSum(z.sub(col(newMax)).exp_()));
+                    Tensor newMax = torch.maximum(runMax, rowMax(kept));
+                    runSum.mul_(runMax.sub(newMax).exp_()).add_(rowSum(kept.sub(col(newMax)).exp_()));
                     runMax.copy_(newMax);
                 });
             }
@@ -235,6 +249,10 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                         putTargets(z, bl, targetLogit);
                     }
                     Tensor g = z.sub(gradShift).exp_();
+                    if (config.filtersInterclass()) {
+                        // the filtered logits are constants: zero gradient (the targets' entries are overwritten next)
+                        g.masked_fill_(z.gt(scalar(filterLogit)), scalar(0));
+                    }
                     if (bl.hasTargets()) {
                         g.put_(bl.targets(), targetGrad.narrow(0, bl.from(), bl.to() - bl.from()));
                     }
@@ -320,6 +338,19 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 grad.addcmul_(wb, col(radial.neg()));
             }
             return grad;
+        }
+
+        /**
+         * The block's logits as the softmax sees them: z itself, or (inter-class filtering) a copy whose non-target
+         * entries above s·τ are 0. z keeps the unfiltered values, so pass 2 finds the same entries by the same test.
+         */
+        private Tensor filtered(Tensor z, Block bl) {
+            if (!config.filtersInterclass()) {
+                return z;
+            }
+            Tensor kept = z.masked_fill(z.gt(scalar(filterLogit)), scalar(0));
+            putTargets(kept, bl, targetLogit);
+            return kept;
         }
 
         /** The [N, len] logits of a block: its slice of the stored buffer, or the one recompute buffer. */

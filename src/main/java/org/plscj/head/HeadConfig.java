@@ -22,6 +22,8 @@ import org.plscj.tensor.Placement;
  * @param adamW       update the shard with torch.optim.AdamW ({@link org.plscj.optim.AdamWUpdate}: momentum is then unused,
  *                    weightDecay is decoupled) instead of SGD with momentum and L2 decay
  * @param marginGradient how the target's margin logit passes its gradient back (PLSC's exact derivative by default)
+ * @param interclassFilteringThreshold arcface_torch's inter-class filtering for margin losses: a row's non-target cosines
+ *                    above this are replaced by the constant 0 (logit 0, no gradient); 0 = off, else in (−1, 1)
  */
 public record HeadConfig(
         long numClasses,
@@ -36,7 +38,8 @@ public record HeadConfig(
         boolean recomputeLogits,
         Placement placement,
         boolean adamW,
-        MarginGradient marginGradient) {
+        MarginGradient marginGradient,
+        double interclassFilteringThreshold) {
 
     public HeadConfig {
         if (numClasses < 1) {
@@ -57,6 +60,15 @@ public record HeadConfig(
         if (marginGradient == null) {
             throw new HeadConfigException("margin_gradient", "margin_gradient must be one of " + MarginGradient.keys());
         }
+        if (!(interclassFilteringThreshold > -1 && interclassFilteringThreshold < 1)) {
+            throw new HeadConfigException("interclass_filtering_threshold",
+                    "interclass_filtering_threshold must be a cosine in (-1, 1) (0 = off), got " + interclassFilteringThreshold);
+        }
+        if (interclassFilteringThreshold != 0 && !lossType.normalised()) {
+            throw new HeadConfigException("interclass_filtering_threshold", "interclass_filtering_threshold filters cosines, so it needs"
+                    + " a margin loss (arcface, cosface, sphereface, combined), not " + lossType.plscName() + "; got "
+                    + interclassFilteringThreshold);
+        }
         if (blockRows < 0) {
             throw new HeadConfigException("block_rows", "block rows must be >= 0 (0 = automatic), got " + blockRows);
         }
@@ -65,7 +77,7 @@ public record HeadConfig(
     /** PLSC defaults for the given size and loss. */
     public static HeadConfig of(long numClasses, int embDim, LossType lossType) {
         return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT, false,
-                MarginGradient.EXACT);
+                MarginGradient.EXACT, 0);
     }
 
     public HeadConfig withMargin(Margin m) {
@@ -96,6 +108,16 @@ public record HeadConfig(
         return edit(b -> b.marginGradient = g);
     }
 
+    /** arcface_torch's inter-class filtering threshold (0 = off). */
+    public HeadConfig withInterclassFilteringThreshold(double t) {
+        return edit(b -> b.interclassFilteringThreshold = t);
+    }
+
+    /** Whether the inter-class filter is on (a non-zero threshold). */
+    boolean filtersInterclass() {
+        return interclassFilteringThreshold != 0;
+    }
+
     public HeadConfig withOptimizer(double mom, double wd) {
         return edit(b -> {
             b.momentum = mom;
@@ -113,7 +135,8 @@ public record HeadConfig(
         Draft d = new Draft(this);
         change.accept(d);
         return new HeadConfig(d.numClasses, d.embDim, d.lossType, d.margin, d.sampleRatio, d.momentum, d.weightDecay, d.seed,
-                d.blockRows, d.recomputeLogits, d.placement, d.adamW, d.marginGradient);
+                d.blockRows, d.recomputeLogits, d.placement, d.adamW, d.marginGradient,
+                d.interclassFilteringThreshold);
     }
 
     /** A mutable copy, so that each wither names only what it changes. */
@@ -131,6 +154,7 @@ public record HeadConfig(
         Placement placement;
         boolean adamW;
         MarginGradient marginGradient;
+        double interclassFilteringThreshold;
 
         Draft(HeadConfig c) {
             numClasses = c.numClasses;
@@ -146,6 +170,7 @@ public record HeadConfig(
             placement = c.placement;
             adamW = c.adamW;
             marginGradient = c.marginGradient;
+            interclassFilteringThreshold = c.interclassFilteringThreshold;
         }
     }
 

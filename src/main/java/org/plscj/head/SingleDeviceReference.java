@@ -54,7 +54,14 @@ public final class SingleDeviceReference {
             Tensor tc = t.clamp(new ScalarOptional(scalar(-1 + Margin.CLAMP)), new ScalarOptional(scalar(1 - Margin.CLAMP)));
             Tensor angle = tc.acos().mul(scalar(m.m1())).add(scalar(m.m2()));
             Tensor psi = torch.where(angle.le(scalar(Math.PI)), angle.cos(), tc.sub(scalar(m.kappa()))).sub(scalar(m.m3()));
-            logits = cos.scatter(1, col(y), col(psi)).mul(scalar(m.scale()));
+            Tensor negatives = cos;
+            if (config.filtersInterclass()) {
+                // arcface_torch's losses.py: the mask is found on detached values (no_grad) and never covers the target,
+                // so masked_fill makes those logits constants whose gradient autograd sets to 0
+                Tensor dirty = cos.detach().gt(scalar(config.interclassFilteringThreshold())).scatter(1, col(y), scalar(0));
+                negatives = cos.masked_fill(dirty, scalar(0));
+            }
+            logits = negatives.scatter(1, col(y), col(psi)).mul(scalar(m.scale()));
             plain = cos;
         } else {
             logits = xl.mm(ws.t()).add(bs);

@@ -22,10 +22,20 @@ public final class Sha256 {
 
     /** The digest of everything {@code raw} holds; closes it. */
     public static String of(InputStream raw) throws IOException {
-        try (DigestInputStream in = new DigestInputStream(raw, digest())) {
+        try (DigestInputStream in = reading(raw)) {
             in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(in.getMessageDigest().digest());
+            return hexOf(in);
         }
+    }
+
+    /** {@code raw}, digesting what is read through it (see {@link #hexOf}). */
+    public static DigestInputStream reading(InputStream raw) {
+        return new DigestInputStream(raw, digest());
+    }
+
+    /** The digest of everything read through {@code in} so far (the digest restarts after this call). */
+    public static String hexOf(DigestInputStream in) {
+        return HexFormat.of().formatHex(in.getMessageDigest().digest());
     }
 
     /** The digest of {@code text}'s UTF-8 bytes. */

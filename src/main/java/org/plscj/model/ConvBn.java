@@ -31,7 +31,7 @@ final class ConvBn extends Block {
         Tensor z = FewChannelGroupConv.appliesTo(spec) ? FewChannelGroupConv.forward(in, conv.weight(), spec)
                 : conv.forward(in);
         Tensor y = bn.forward(z);
-        return prelu == null ? y : prelu.forward(y);
+        return prelu == null ? y : Layers.prelu(y, prelu.weight());
     }
 
     @Override

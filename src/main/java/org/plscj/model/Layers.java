@@ -1,5 +1,6 @@
 package org.plscj.model;
 
+import java.util.Arrays;
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
@@ -13,8 +14,12 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.PReLUImpl;
 import org.bytedeco.pytorch.PReLUOptions;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.tensor.Native;
+import org.plscj.tensor.Tensors;
 
 /**
  * Factories for the libtorch layers the backbones use, hiding the JavaCPP option objects, and the
@@ -76,6 +81,27 @@ final class Layers {
         o.num_parameters().put(slopes);
         o.init().put(PRELU_INIT);
         return new PReLUImpl(o);
+    }
+
+    /**
+     * PReLU, y = max(0, x) + a·min(0, x) with the slopes {@code a} per channel (or one). In bfloat16 it runs as
+     * y = x − (a − 1)·relu(−x): libtorch 2.10's bf16 prelu backward is a scalar loop (12 % of a MobileFaceNet bf16 step,
+     * BENCHMARKS issue 12) while these kernels are vectorised. Autograd saves only relu(−x) (the mul's operand is the
+     * relu's own output), one activation as the native op. Same gradients (∂y/∂x = 1 or a, ∂y/∂a = min(0, x)) except
+     * ∂y/∂x at x = 0 exactly (1 here, a there); for x &lt; 0 the value is rounded twice (x + (a − 1)·x), within bf16's
+     * own precision. fp32 keeps the native op (it is vectorised there).
+     */
+    static Tensor prelu(Tensor x, Tensor slopes) {
+        if (Tensors.dtype(x) != ScalarType.BFloat16) {
+            return torch.prelu(x, slopes);
+        }
+        long[] perChannel = new long[(int) x.dim()];
+        Arrays.fill(perChannel, 1);
+        perChannel[1] = slopes.numel();
+        Tensor aMinusOne = slopes.to(ScalarType.BFloat16).sub(new Scalar(1.0)).view(perChannel);
+        // why in place: the relu on its fresh negation, and the subtraction on the BatchNorm output (which BatchNorm's
+        // backward does not read), keep the step's peak memory near the native op's
+        return x.sub_(x.neg().relu_().mul(aMinusOne));
     }
 
     /** Exports an eval-mode BatchNorm2d. */

@@ -130,6 +130,68 @@ public abstract class FileSystemRemoteStorage implements RemoteStorage {
         });
     }
 
+    @Override
+    public void putFile(Path localFile, long length, URI remoteDir) {
+        String name = localFile.getFileName().toString();
+        URI target = child(remoteDir, name);
+        URI partial = child(remoteDir, "." + name + ".partial");
+        retrying("upload " + localFile + " to " + target, () -> {
+            if (Files.size(localFile) < length) {
+                throw new IllegalArgumentException(localFile + " holds " + Files.size(localFile) + " bytes, fewer than the " + length
+                        + " to upload");
+            }
+            mkdirs(remoteDir);
+            String expected;
+            try (InputStream in = new Prefix(Files.newInputStream(localFile), length)) {
+                write(in, partial);
+            }
+            try (InputStream in = new Prefix(Files.newInputStream(localFile), length)) {
+                expected = Sha256.of(in);
+            }
+            String readBack;
+            try (InputStream in = open(partial)) {
+                readBack = Sha256.of(in);
+            }
+            if (!readBack.equals(expected)) {
+                throw new IOException(partial + " reads back with SHA-256 " + readBack + ", the first " + length + " bytes of "
+                        + localFile + " have " + expected);
+            }
+            deleteRecursively(target);
+            rename(partial, target);
+            return null;
+        });
+    }
+
+    /** The first {@code length} bytes of a stream: what of a growing file was complete when its upload was asked for. */
+    private static final class Prefix extends java.io.FilterInputStream {
+        private long left;
+
+        Prefix(InputStream in, long length) {
+            super(in);
+            this.left = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            left -= b < 0 ? 0 : 1;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(buf, off, (int) Math.min(len, left));
+            left -= Math.max(n, 0);
+            return n;
+        }
+    }
+
     private static URI partial(URI remoteParent, String dirName) {
         return child(remoteParent, "." + dirName + ".partial");
     }

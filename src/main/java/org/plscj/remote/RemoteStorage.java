@@ -77,6 +77,13 @@ public interface RemoteStorage {
     void publishParts(Path localCheckpointDir, URI remoteParent);
 
     /**
+     * Copies the first {@code length} bytes of {@code localFile} (an append-only log such as a TensorBoard event file,
+     * whose first {@code length} bytes are complete and on disk) to {@code remoteDir/<its name>}, replacing an earlier
+     * copy: written beside it as {@code .<name>.partial}, read back and compared, then renamed over it.
+     */
+    void putFile(Path localFile, long length, URI remoteDir);
+
+    /**
      * Copies a flat remote directory (a data set: file_list.txt and its data files; a folder of .bin sets) to
      * {@code localTarget}, appearing only when complete (a .partial then one rename). An existing
      * {@code localTarget} is taken as that complete copy and reused (delete it to fetch again).

@@ -1,19 +1,26 @@
 package org.plscj.remote;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Uploads completed local checkpoints to a remote directory on one background thread, in save order, so
- * training never waits on the network; {@link #finish} waits for what is pending and returns the failures.
+ * training never waits on the network, and with them the files of a directory of append-only logs (the TensorBoard
+ * event files) as far as they are written when asked; {@link #finish} waits for what is pending and returns the failures.
  */
 public final class RemoteUploads implements AutoCloseable {
     private final RemoteStorage storage;
@@ -24,6 +31,8 @@ public final class RemoteUploads implements AutoCloseable {
     private final List<URI> uploaded = new ArrayList<>();
     private final Set<Path> pending = ConcurrentHashMap.newKeySet();
     private final Consumer<String> onFailure;
+    /** Bytes of each log file uploaded so far (upload thread only): an unchanged file is not sent again. */
+    private final Map<Path, Long> sentLengths = new HashMap<>();
 
     /**
      * @param keep      remote checkpoints kept (max_last_checkpoint_num); older ones are deleted after each upload
@@ -64,6 +73,34 @@ public final class RemoteUploads implements AutoCloseable {
                 pending.remove(localCheckpointDir);
             }
         });
+    }
+
+    /**
+     * Queues the regular files of {@code localDir}, each up to its length now (so call it once they are synced: the
+     * bytes sent are whole records), for upload into {@code remoteDir}, after the checkpoints queued before; returns at
+     * once. A file whose length has not changed since its last upload is skipped.
+     */
+    public void submitFiles(Path localDir, URI remoteDir) throws IOException {
+        Map<Path, Long> lengths = new TreeMap<>();
+        try (Stream<Path> files = Files.list(localDir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                lengths.put(file, Files.size(file));
+            }
+        }
+        thread.execute(() -> lengths.forEach((file, length) -> {
+            if (length.equals(sentLengths.get(file))) {
+                return;
+            }
+            try {
+                storage.putFile(file, length, remoteDir);
+                sentLengths.put(file, length);
+            } catch (RuntimeException e) {
+                synchronized (failures) {
+                    failures.add(e.getMessage());
+                }
+                onFailure.accept(e.getMessage());
+            }
+        }));
     }
 
     /** Whether {@code localCheckpointDir} was submitted and its upload has not ended yet (local pruning must keep it). */

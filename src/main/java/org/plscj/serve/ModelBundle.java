@@ -8,9 +8,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.TorchFile;
 import org.plscj.export.BundleMeta;
-import org.plscj.export.BundleWriter;
 import org.plscj.export.CentresPrecision;
-import org.plscj.io.Sha256;
 import org.plscj.labels.LabelMap;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
@@ -28,22 +26,10 @@ public record ModelBundle(Path dir, BundleMeta meta, Backbone backbone, Tensor c
 
     /** Opens the bundle in {@code dir}; errors name the file and what was expected. */
     public static ModelBundle open(Path dir) throws IOException {
-        Path metaFile = dir.resolve(BundleMeta.FILE);
-        if (!Files.isRegularFile(metaFile)) {
-            throw new IllegalArgumentException(dir + " is not an inference bundle: it has no " + BundleMeta.FILE
-                    + " (make one with 'plsc export')");
-        }
-        BundleMeta meta = BundleWriter.json().readValue(metaFile.toFile(), BundleMeta.class);
-        if (meta.format() != BundleMeta.FORMAT) {
-            throw new IllegalArgumentException(metaFile + " has format " + meta.format() + "; this version reads " + BundleMeta.FORMAT);
-        }
+        BundleMeta meta = BundleMeta.read(dir);
         Backbone backbone = Backbones.create(meta.modelName(), meta.embDim());
         Path weights = dir.resolve(BundleMeta.BACKBONE);
-        String fingerprint = Sha256.of(weights);
-        if (meta.fingerprint() != null && !meta.fingerprint().equals(fingerprint)) {
-            throw new IllegalArgumentException(weights + " has SHA-256 " + fingerprint + " but " + metaFile + " says the bundle's weights are "
-                    + meta.fingerprint() + ": the weights were replaced or damaged; export the bundle again");
-        }
+        String fingerprint = meta.checkedFingerprint(dir);
         Checkpoint.copyInto(backbone, TorchFile.read(weights), weights);
         backbone.eval();
         Tensor centres = readCentres(dir, meta);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import org.plscj.io.AtomicFile;
 
 /**
@@ -68,6 +69,18 @@ public final class NpyWriter implements AutoCloseable {
         if (!done) {
             channel.close();
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes {@code rows} as a float32 matrix [rows, cols], a null row as NaNs (a skipped image's features), atomically. */
+    public static void writeRows(Path file, float[][] rows, int cols) throws IOException {
+        float[] missing = new float[cols];
+        Arrays.fill(missing, Float.NaN);
+        try (NpyWriter npy = new NpyWriter(file, cols)) {
+            for (float[] row : rows) {
+                npy.write(row == null ? missing : row);
+            }
+            npy.commit();
         }
     }
 

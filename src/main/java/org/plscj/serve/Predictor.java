@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import org.plscj.data.ImageDecoder;
 import org.plscj.data.PlscDataset;
+import org.plscj.progress.Progress;
 
 /**
  * {@code plsc predict}: embeddings of every image of a PLSC data directory (base64 records, in file
@@ -31,14 +32,23 @@ public final class Predictor {
 
     /** Embeds everything in {@code data} into {@code out}; returns the number of images. */
     public long run(Path data, Path out) throws IOException {
+        return run(data, out, Progress.quiet());
+    }
+
+    /** As above, reporting the bytes of a data directory, or the images of a folder, embedded to {@code progress}. */
+    public long run(Path data, Path out, Progress progress) throws IOException {
         try (NpyWriter npy = new NpyWriter(out, engine.embDim())) {
             Batch batch = new Batch(npy);
             if (Files.isRegularFile(data.resolve(PlscDataset.FILE_LIST))) {
                 PlscDataset.open(data).scan(PlscDataset.ReadOptions.strict(),
-                        (record, text) -> batch.add(record.image(), record.file() + " line " + record.line()));
+                        (record, text) -> batch.add(record.image(), record.file() + " line " + record.line()), progress, "predict");
             } else {
-                for (Path image : imageFiles(data)) {
-                    batch.add(Files.readAllBytes(image), image.toString());
+                List<Path> images = imageFiles(data);
+                try (Progress.Task task = progress.start("predict", images.size(), Progress.Unit.IMAGES)) {
+                    for (Path image : images) {
+                        batch.add(Files.readAllBytes(image), image.toString());
+                        task.advance(1);
+                    }
                 }
             }
             batch.flush();

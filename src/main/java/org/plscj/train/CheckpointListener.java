@@ -56,6 +56,8 @@ final class CheckpointListener implements StepListener {
             long nanos = System.nanoTime() - start;
             if (log != null) {
                 log.checkpointSaved();
+                // why after checkpointSaved: it synced the event files, so what is uploaded is whole records
+                storage.uploadTensorBoard();
                 log.excludeFromWindow(nanos);
                 out.printf("plsc train: saved %s in %.1f s (%s)%n", last.getFileName(), nanos / 1e9, storage.describe());
             }

@@ -10,6 +10,7 @@ import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.plscj.progress.ProgressLines;
 
 /**
  * Training progress for a person watching: a progress bar on an interactive terminal, otherwise
@@ -113,20 +114,7 @@ public final class ProgressReporter implements Closeable {
 
     /** 42s, 12m05s, 1h02m, 2d03h; "?" when unknown. */
     static String formatDuration(double seconds) {
-        if (!Double.isFinite(seconds) || seconds < 0) {
-            return "?";
-        }
-        long s = Math.round(seconds);
-        if (s < 60) {
-            return s + "s";
-        }
-        if (s < 3600) {
-            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-        }
-        if (s < 86400) {
-            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
-        }
-        return String.format(Locale.ROOT, "%dd%02dh", s / 86400, s % 86400 / 3600);
+        return ProgressLines.formatDuration(seconds);
     }
 
     @Override

@@ -50,7 +50,7 @@ final class RunStorage implements AutoCloseable {
         this.remoteCheckpoints = remote == null ? null : RemoteStorages.child(remote, "checkpoints");
         this.uploads = remote != null && comm.rank() == 0
                 ? new RemoteUploads(storage, remoteCheckpoints, config.maxLastCheckpointNum(),
-                        failure -> out.println("plsc train: checkpoint upload failed (training goes on; the checkpoint stays complete"
+                        failure -> out.println("plsc train: upload failed (training goes on; what failed stays complete"
                                 + " locally): " + failure))
                 : null;
         this.store = new CheckpointStore(config.localModelSaveDir(), config.maxLastCheckpointNum(),
@@ -88,6 +88,17 @@ final class RunStorage implements AutoCloseable {
             uploads.submit(saved);
         }
         return saved;
+    }
+
+    /**
+     * Rank 0, after a checkpoint, once the TensorBoard files are synced: queues them (as far as they are written now) for
+     * upload into the remote model_save_dir's tb/, in the background after the checkpoint. Nothing when it is local.
+     */
+    void uploadTensorBoard() throws IOException {
+        Path tb = config.localModelSaveDir().resolve(TrainingLog.TB_DIR);
+        if (uploads != null && Files.isDirectory(tb)) {
+            uploads.submitFiles(tb, RemoteStorages.child(config.remoteModelSaveDir(), TrainingLog.TB_DIR));
+        }
     }
 
     /** "shared directory" or "one directory per machine", and how it is uploaded. */
@@ -252,22 +263,27 @@ final class RunStorage implements AutoCloseable {
         }
     }
 
-    /** Waits for rank 0's pending uploads; a failed upload fails the run (its checkpoint is only local). */
+    /** Waits for rank 0's pending uploads; a failed upload fails the run (its checkpoint or log is only local). */
     void finishUploads() throws InterruptedException {
-        // why also per machine: each save was uploaded before it returned, nothing is pending
-        if (uploads == null || store.sharing() == CheckpointStore.Sharing.PER_MACHINE) {
+        if (uploads == null) {
             return;
         }
-        out.println("plsc train: waiting for checkpoint uploads to " + uploads.remoteParent());
+        // why per machine too: each machine's checkpoint part was uploaded before its save returned, but rank 0's
+        // TensorBoard files go in the background
+        boolean perMachine = store.sharing() == CheckpointStore.Sharing.PER_MACHINE;
+        out.println("plsc train: waiting for " + (perMachine ? "TensorBoard" : "checkpoint and TensorBoard") + " uploads to "
+                + config.remoteModelSaveDir());
         List<String> failures = uploads.finish();
         for (String f : failures) {
             out.println("plsc train: upload failed: " + f);
         }
         if (!failures.isEmpty()) {
-            throw new CheckpointException(failures.size() + " checkpoint upload(s) to " + uploads.remoteParent()
-                    + " failed (the checkpoints are complete under " + store.root() + "): " + failures.get(0));
+            throw new CheckpointException(failures.size() + " upload(s) to " + config.remoteModelSaveDir()
+                    + " failed (checkpoints and TensorBoard files are complete under " + config.localModelSaveDir() + "): " + failures.get(0));
         }
-        out.println("plsc train: " + uploads.uploaded().size() + " checkpoint(s) uploaded to " + uploads.remoteParent());
+        if (!perMachine) {
+            out.println("plsc train: " + uploads.uploaded().size() + " checkpoint(s) uploaded to " + uploads.remoteParent());
+        }
     }
 
     @Override

@@ -105,6 +105,8 @@ import org.plscj.head.MarginGradient;
  * @param skipBad              bad data lines (no tab, bad base64 or label, longer than the line limit) are left out and
  *                             counted (reported once at the start) instead of stopping the run; false: the first one stops it
  *                             naming file and line
+ * @param interclassFilteringThreshold arcface_torch's inter-class filtering for margin losses: non-target cosines above
+ *                             this count as 0 in the softmax and pass no gradient (noisy labels); 0 = off, else in (−1, 1)
  */
 public record TrainConfig(
         String modelName,
@@ -161,7 +163,8 @@ public record TrainConfig(
         long freezeBackboneSteps,
         double backboneLrScale,
         String marginGradient,
-        boolean skipBad) {
+        boolean skipBad,
+        double interclassFilteringThreshold) {
 
     /** PLSC's two schedules and arcface_torch's polynomial one. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");
@@ -187,7 +190,7 @@ public record TrainConfig(
         requirePositive("test_batch_size", testBatchSize);
         lrSteps = checkedSteps(lrSteps);
         checkSchedule(lr, lrScheduler, lrDecayFactor, warmupEpochs, trainEpochs, trainSteps);
-        checkHead(numClasses, embDim, lossType, sampleRatio, momentum, weightDecay);
+        checkHead(numClasses, embDim, lossType, sampleRatio, momentum, weightDecay, interclassFilteringThreshold);
         requireText("dataset_dir", datasetDir);
         requireText("model_save_dir", modelSaveDir);
         valTargets = checkedTargets(valTargets);
@@ -275,7 +278,7 @@ public record TrainConfig(
     public HeadConfig head() {
         return HeadConfig.of(numClasses, embDim, lossType).withMargin(margin()).withSampleRatio(sampleRatio).withSeed(seed)
                 .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay).withAdamW(optimizer.equals("adamw"))
-                .withMarginGradient(MarginGradient.of(marginGradient));
+                .withMarginGradient(MarginGradient.of(marginGradient)).withInterclassFilteringThreshold(interclassFilteringThreshold);
     }
 
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */
@@ -357,9 +360,10 @@ public record TrainConfig(
 
     /** The head's own rules (one place: {@link HeadConfig}), reported under the config key they concern. */
     private static void checkHead(long numClasses, int embDim, LossType lossType, double sampleRatio, double momentum,
-            double weightDecay) {
+            double weightDecay, double interclassFilteringThreshold) {
         try {
-            HeadConfig.of(numClasses, embDim, lossType).withSampleRatio(sampleRatio).withOptimizer(momentum, weightDecay);
+            HeadConfig.of(numClasses, embDim, lossType).withSampleRatio(sampleRatio).withOptimizer(momentum, weightDecay)
+                    .withInterclassFilteringThreshold(interclassFilteringThreshold);
         } catch (HeadConfigException e) {
             throw new ConfigException(e.key(), e.getMessage());
         }

@@ -25,6 +25,7 @@ import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
+import org.plscj.head.ShardWeights;
 import org.plscj.labels.LabelMap;
 import org.plscj.labels.LabelMapException;
 import org.plscj.model.Backbone;
@@ -133,19 +134,22 @@ public final class Trainer implements AutoCloseable {
             if (start.checkpoint().isEmpty() && this.config.pretrainedModel() != null) {
                 PretrainedBackbone.load(this.config, backbone, comm);
             }
+            // why before the head: grow_init mean embeds the training images with every worker's backbone
+            GradientSync.broadcastFromRankZero(backbone, comm);
+            ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
             if (start.checkpoint().isPresent()) {
                 Checkpoint c = start.checkpoint().get();
-                ClassShard shard = ClassShard.of(this.config.numClasses(), comm.worldSize(), comm.rank());
                 this.head = Scoped.compute(() -> {
                     Checkpoint.HeadState h = savedHead(c, shard, data);
                     return new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum(), h.secondMoment(),
                             h.biasSecondMoment());
                 });
                 head.startAtStep(firstStep);
+            } else if (this.config.pretrainedModel() != null && this.config.growInit().equals("mean")) {
+                this.head = imprintedHead(headConfig, shard, data);
             } else {
                 this.head = new PartialFC(headConfig, comm);
             }
-            GradientSync.broadcastFromRankZero(backbone, comm);
             this.sgd = BackboneOptimizer.of(this.config, backbone);
             start.restoreOptimizer(sgd, comm);
             if (start.checkpoint().isPresent() && comm.rank() == 0) {
@@ -224,6 +228,20 @@ public final class Trainer implements AutoCloseable {
         }
         return config.growInit().equals("mean")
                 ? ClassImprinting.imprint(grown, shard, saved, data, backbone, comm, config.testBatchSize()) : grown;
+    }
+
+    /** A fresh head for a pretrained backbone whose rows start as each class's mean embedding (grow_init: mean). */
+    private PartialFC imprintedHead(HeadConfig headConfig, ClassShard shard, Path data) throws IOException {
+        if (comm.rank() == 0) {
+            out.println("plsc train: a fresh head of " + config.numClasses() + " classes from the mean embeddings of their images under "
+                    + config.pretrainedModel() + " (grow_init mean)");
+        }
+        return Scoped.compute(() -> {
+            Tensor fresh = ShardWeights.initialRows(config.numClasses(), config.embDim(), config.seed(), shard.start(), shard.size());
+            Checkpoint.HeadState h = ClassImprinting.imprint(new Checkpoint.HeadState(fresh, null, null, null), shard, 0, data, backbone,
+                    comm, config.testBatchSize());
+            return new PartialFC(headConfig, comm, h.weight(), null, null, null);
+        });
     }
 
     private ShardLoader openLoader(Path data) throws IOException {

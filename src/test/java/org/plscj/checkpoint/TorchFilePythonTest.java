@@ -21,7 +21,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.plscj.io.Sha256;
 import org.plscj.tensor.Native;
 
 /** Interop with real PyTorch (Debian's torch 1.13): Java writes → torch.load, torch.save → Java reads. */
@@ -71,12 +72,14 @@ class TorchFilePythonTest {
         }
     }
 
+    /** {@code verified}: the one-pass read that also checks the file's SHA-256, on PyTorch's own record order. */
     @ParameterizedTest
-    @ValueSource(strings = {"model.pth", "model-protocol4.pth"})
-    void stateDictSavedByPyTorchReadsInJava(String name) throws Exception {
+    @CsvSource({"model.pth, plain", "model.pth, verified", "model-protocol4.pth, plain", "model-protocol4.pth, verified"})
+    void stateDictSavedByPyTorchReadsInJava(String name, String how) throws Exception {
         PythonTorch.run("save_state_dicts.py", dir.toString());
         JsonNode expected = PythonTorch.json(Files.readString(dir.resolve("expected.json"))).get("model");
-        Map<String, Object> read = TorchFile.read(dir.resolve(name));
+        Path file = dir.resolve(name);
+        Map<String, Object> read = how.equals("verified") ? TorchFile.readVerified(file, Sha256.of(file)) : TorchFile.read(file);
 
         List<String> keys = new ArrayList<>();
         expected.fieldNames().forEachRemaining(keys::add);

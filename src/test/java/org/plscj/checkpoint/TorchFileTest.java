@@ -28,6 +28,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.io.Sha256;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Tensors;
 
@@ -127,6 +128,78 @@ class TorchFileTest {
                 ? replace(bytes, "torch\nDoubleStorage\n", "torch\nComplexDoubleStorage\n") : bytes);
         CheckpointFormatException e = assertFailure(broken, "archive/data.pkl");
         assertTrue(e.getMessage().contains("unknown storage type torch.ComplexDoubleStorage"), e.getMessage());
+    }
+
+    @Test
+    void verifiedReadGivesThePlainReadsValuesInOnePassOverTheFile() throws IOException {
+        Path file = dir.resolve("big.pth");
+        try (PointerScope scope = new PointerScope()) {
+            Map<String, Object> entries = sample();
+            entries.put("rows", torch.randn(4096, 1024)); // why 16 MiB: the read dwarfs what the JVM reads meanwhile
+            TorchFile.write(file, entries);
+            String sum = Sha256.of(file);
+            TorchFile.readVerified(file, sum); // why: load the classes this path uses, so their jars' reads are not counted
+
+            long before = readChars();
+            Map<String, Object> verified = TorchFile.readVerified(file, sum);
+            long read = readChars() - before;
+            // why 1.25×: one pass reads the file once plus buffers' slack; verify-then-load read it twice (≥ 2×)
+            assertTrue(read < 1.25 * Files.size(file), "read " + read + " bytes of a " + Files.size(file) + "-byte file");
+            Map<String, Object> plain = TorchFile.read(file);
+            assertEquals(new ArrayList<>(plain.keySet()), new ArrayList<>(verified.keySet()));
+            for (Map.Entry<String, Object> e : plain.entrySet()) {
+                if (e.getValue() instanceof Tensor t) {
+                    assertSameBits(t, (Tensor) verified.get(e.getKey()), e.getKey());
+                } else {
+                    assertEquals(e.getValue(), verified.get(e.getKey()), e.getKey());
+                }
+            }
+        }
+    }
+
+    @Test
+    void verifiedReadRefusesAFileWhoseBytesAreNotTheManifestsNamingIt() throws IOException {
+        Path file = valid();
+        String sum = Sha256.of(file);
+        byte[] good = Files.readAllBytes(file);
+        int[] flips = {good.length / 2, good.length - 3}; // a storage record's bytes; the central directory at the end
+        for (int at : flips) {
+            byte[] bad = good.clone();
+            bad[at] ^= 1;
+            Files.write(file, bad);
+            CheckpointException e = assertThrows(CheckpointException.class, () -> TorchFile.readVerified(file, sum), "byte " + at);
+            assertTrue(e.getMessage().startsWith(file + " is damaged"), e.getMessage());
+        }
+        Files.write(file, good);
+        CheckpointException wrongSum = assertThrows(CheckpointException.class, () -> TorchFile.readVerified(file, "0".repeat(64)));
+        assertTrue(wrongSum.getMessage().contains("the manifest says " + "0".repeat(64)), wrongSum.getMessage());
+    }
+
+    @Test
+    void verifiedReadOfAnArchiveWhosePickleIsNotFirstChecksThenReads() throws IOException {
+        Path reordered = dir.resolve("reordered.pth");
+        try (ZipFile in = new ZipFile(valid().toFile()); ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(reordered))) {
+            List<ZipEntry> entries = new ArrayList<>(Collections.list(in.entries()));
+            Collections.reverse(entries);
+            for (ZipEntry entry : entries) {
+                zip.putNextEntry(new ZipEntry(entry.getName()));
+                zip.write(in.getInputStream(entry).readAllBytes());
+                zip.closeEntry();
+            }
+        }
+        Map<String, Object> verified = TorchFile.readVerified(reordered, Sha256.of(reordered));
+        assertSameBits((Tensor) TorchFile.read(reordered).get("f32"), (Tensor) verified.get("f32"), "f32");
+        assertThrows(CheckpointException.class, () -> TorchFile.readVerified(reordered, "0".repeat(64)));
+    }
+
+    /** Bytes this process has read through read(2) and friends, page cache or not (Linux's /proc/self/io rchar). */
+    private static long readChars() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+            if (line.startsWith("rchar:")) {
+                return Long.parseLong(line.substring(6).trim());
+            }
+        }
+        throw new IllegalStateException("/proc/self/io has no rchar line");
     }
 
     private static Map<String, Object> sample() {

@@ -50,6 +50,7 @@ class CheckpointCommandsTest {
         Result reshard = plsc("reshard", "--from", saved.toString(), "--to", two.toString(), "--nranks", "2");
         assertEquals(0, reshard.exit(), reshard.err());
         assertTrue(reshard.out().contains("→ " + two + " on 2 worker(s)"), reshard.out());
+        assertTrue(reshard.err().lines().anyMatch(l -> l.matches("reshard: \\d+/\\d+ files \\(100%\\), .*")), "progress on stderr: " + reshard.err());
 
         Result inspect = plsc("inspect", two.toString());
         assertEquals(0, inspect.exit(), inspect.err());

@@ -51,6 +51,7 @@ class DeployCommandsTest {
         assertEquals(0, run("predict", "--model", bundle.toString(), "--data", images.toString(), "--out", npy.toString(),
                 "--engine", "onnx", "--normalize"), err.toString());
         assertTrue(out.toString().contains("3 x " + TestBundles.EMB_DIM), out.toString());
+        assertTrue(err.toString().contains("predict: 3/3 images (100%), "), "progress on stderr: " + err);
         assertEquals(128 + 3L * 4 * TestBundles.EMB_DIM, Files.size(npy));
 
         Path fromOnnx = root.resolve("o.npy");
@@ -82,6 +83,7 @@ class DeployCommandsTest {
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bundle.resolve(BundleMeta.FILE).toFile());
         assertEquals(sha256(bundle.resolve(BundleMeta.BACKBONE)), json.get("fingerprint").asText());
         assertTrue(out.toString().contains("fingerprint " + json.get("fingerprint").asText()), out.toString());
+        assertTrue(out.toString().contains("input std 127.5 folded into "), "arcface_torch's pixel scale by default: " + out);
         com.fasterxml.jackson.databind.JsonNode provenance = json.get("provenance");
         assertEquals(weights.toAbsolutePath().normalize().toString(), provenance.get("weights_file").asText());
         assertEquals(sha256(weights), provenance.get("weights_file_sha256").asText());

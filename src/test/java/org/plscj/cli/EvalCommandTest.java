@@ -10,13 +10,25 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.plscj.data.BatchTensor;
 import org.plscj.data.DataConvert;
+import org.plscj.data.ImageDecoder;
+import org.plscj.eval.CheckpointEvaluation;
+import org.plscj.eval.VerificationBinWriter;
+import org.plscj.eval.VerificationSet;
+import org.plscj.model.Backbone;
 import org.plscj.tensor.Native;
 import org.plscj.testing.Jvm;
+import org.plscj.testing.NpyFiles;
+import org.plscj.testing.ServeTesting;
 import org.plscj.testing.TinyRun;
 import org.plscj.train.Trainer;
 import picocli.CommandLine;
@@ -63,6 +75,7 @@ class EvalCommandTest {
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains(String.format("%.5f ± ", expected)), run.out());
+        assertTrue(run.err().contains(" images (100%), "), "the embedding's progress on stderr: " + run.err());
         JsonNode written = new ObjectMapper().readTree(json.toFile());
         assertEquals(expected, written.path("targets").path(TinyRun.TARGET).path("accuracy").doubleValue(),
                 "same weights, same code: the same accuracy");
@@ -125,9 +138,37 @@ class EvalCommandTest {
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("top-1 1.00000, top-5 1.00000 over " + 2 * TinyRun.CLASSES + " probes"), run.out());
+        assertEquals(2, run.err().lines().filter(l -> l.startsWith("embed: " + 2 * TinyRun.CLASSES + "/" + 2 * TinyRun.CLASSES + " images (100%)"))
+                .count(), "the gallery's and the probes' embedding each report progress: " + run.err());
         JsonNode written = new ObjectMapper().readTree(json.toFile());
         assertEquals(1.0, written.path("top1").doubleValue(), "each probe's own image is in the gallery");
         assertEquals(Math.min(TinyRun.CLASSES, 20), written.path("cmc").size());
+    }
+
+    @Test
+    void aBundleIdentifiesAsItsCheckpointAndWritesBothSetsFeatures(@TempDir Path dir) throws Exception {
+        Path checkpoint = org.plscj.serve.TestBundles.checkpoint(dir.resolve("run"), 10);
+        Path bundle = dir.resolve("bundle");
+        org.plscj.export.BundleWriter.fromCheckpoint(checkpoint, bundle, org.plscj.export.CentresPrecision.NONE, null);
+        Path gallery = dir.resolve("gallery");
+        Path probes = dir.resolve("probes");
+        DataConvert.fromGenerator(TinyRun.CLASSES, 2, 11, 0, gallery, 1);
+        DataConvert.fromGenerator(TinyRun.CLASSES, 1, 12, 0, probes, 1);
+
+        Run fromCheckpoint = eval("--model", checkpoint.toString(), "--identify", "--gallery", gallery.toString(), "--probes",
+                probes.toString(), "--json-out", dir.resolve("checkpoint.json").toString());
+        Path npy = dir.resolve("features.npy");
+        Run fromBundle = eval("--model", bundle.toString(), "--identify", "--gallery", gallery.toString(), "--probes", probes.toString(),
+                "--features-out", npy.toString());
+
+        assertEquals(0, fromCheckpoint.exit(), fromCheckpoint.err());
+        assertEquals(0, fromBundle.exit(), fromBundle.err());
+        JsonNode expected = new ObjectMapper().readTree(dir.resolve("checkpoint.json").toFile());
+        JsonNode written = new ObjectMapper().readTree(bundle.resolve("identify.json").toFile());
+        assertEquals(expected.path("cmc"), written.path("cmc"), "the same weights through the bundle's engine: the same ranks");
+        assertTrue(written.path("step").isMissingNode(), "a bundle has no training step");
+        assertEquals(2L * TinyRun.CLASSES, NpyFiles.read(dir.resolve("features-gallery.npy")).shape()[0]);
+        assertEquals((long) TinyRun.CLASSES, NpyFiles.read(dir.resolve("features-probes.npy")).shape()[0]);
     }
 
     @Test
@@ -190,6 +231,68 @@ class EvalCommandTest {
         assertEquals(expected, written.path("targets").path(TinyRun.TARGET).path("accuracy").doubleValue(), 0.02);
         assertTrue(written.path("step").isMissingNode(), "a bundle or .onnx has no training step");
         assertTrue(Files.isRegularFile(dir.resolve(TinyRun.TARGET + "-roc.png")));
+    }
+
+    @Test
+    void binFeaturesOutHoldsEachImagesFlipSumBeforeNormalisationInTheSetsOrder(@TempDir Path dir) throws Exception {
+        Path npy = dir.resolve("features.npy");
+        Run run = eval("--model", saved.toString(), "--targets", TinyRun.TARGET, "--data-dir", data.toString(),
+                "--json-out", dir.resolve("eval.json").toString(), "--features-out", npy.toString());
+        assertEquals(0, run.exit(), run.err());
+
+        VerificationSet set = VerificationSet.read(data.resolve(TinyRun.TARGET + ".bin"));
+        NpyFiles.Npy written = NpyFiles.read(npy);
+        float[] features = NpyFiles.floats(written);
+        int dim = (int) written.shape()[1];
+        assertEquals(set.images().size(), written.shape()[0]);
+        // the reference: the checkpoint's backbone on each image and its mirror, one image at a time, summed
+        ImageDecoder decoder = ImageDecoder.plsc();
+        try (Backbone backbone = CheckpointEvaluation.loadBackbone(CheckpointEvaluation.locate(saved)); PointerScope scope = new PointerScope()) {
+            backbone.eval();
+            for (int i = 0; i < set.images().size(); i++) {
+                float[] pixels = new float[decoder.sampleSize()];
+                decoder.decodeInto(set.images().get(i), "image " + i, false, pixels, 0);
+                Tensor image = BatchTensor.of(pixels, 1, ImageDecoder.PLSC_SIZE, ImageDecoder.PLSC_SIZE);
+                float[] plain = ServeTesting.embed(backbone, image)[0];
+                float[] mirrored = ServeTesting.embed(backbone, image.flip(3))[0];
+                double norm = 0;
+                for (int j = 0; j < dim; j++) {
+                    norm += (double) (plain[j] + mirrored[j]) * (plain[j] + mirrored[j]);
+                }
+                for (int j = 0; j < dim; j++) {
+                    // why 1e-4 of the row's norm: batch 1 here, the set's batch there — float32 kernels may sum in another
+                    // order (a few ulps of each output), and the sum is not normalised, so its norm is the scale
+                    assertEquals(plain[j] + mirrored[j], features[i * dim + j], 1e-4 * Math.sqrt(norm), "image " + i + " value " + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBinImageThatDoesNotDecodeStopsTheRunNamingItOrWithSkipBadIsCountedAndItsPairUnscored(@TempDir Path dir) throws Exception {
+        VerificationSet set = VerificationSet.read(data.resolve(TinyRun.TARGET + ".bin"));
+        List<byte[]> images = new ArrayList<>(set.images());
+        images.set(3, "not an image".getBytes(StandardCharsets.US_ASCII));
+        VerificationBinWriter.write(dir.resolve("broken.bin"), new VerificationSet(images, set.issame()));
+
+        Run strict = eval("--model", saved.toString(), "--targets", "broken", "--data-dir", dir.toString(),
+                "--json-out", dir.resolve("strict.json").toString());
+        assertEquals(2, strict.exit(), strict.err());
+        assertTrue(strict.err().contains(dir.resolve("broken.bin") + " image 3"), strict.err());
+
+        Path npy = dir.resolve("features.npy");
+        Run skipping = eval("--model", saved.toString(), "--targets", "broken", "--data-dir", dir.toString(), "--skip-bad",
+                "--json-out", dir.resolve("eval.json").toString(), "--features-out", npy.toString());
+        assertEquals(0, skipping.exit(), skipping.err());
+        assertTrue(skipping.out().contains("broken: 1 images skipped, 1 pairs unscored"), skipping.out());
+        JsonNode target = new ObjectMapper().readTree(dir.resolve("eval.json").toFile()).path("targets").path("broken");
+        assertEquals(1, target.path("unscored_pairs").asInt());
+        assertTrue(target.path("skipped_images").get(0).asText().contains("image 3"), target.toString());
+        NpyFiles.Npy written = NpyFiles.read(npy);
+        float[] features = NpyFiles.floats(written);
+        int dim = (int) written.shape()[1];
+        assertTrue(Float.isNaN(features[3 * dim]), "the skipped image's row is NaN");
+        assertFalse(Float.isNaN(features[2 * dim]), "its pair partner keeps its features");
     }
 
     @Test

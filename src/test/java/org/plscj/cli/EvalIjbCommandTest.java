@@ -64,6 +64,7 @@ class EvalIjbCommandTest {
                 "--features-out", out.resolve("feats.npy").toString(), "--scores-out", out.resolve("scores.npy").toString());
 
         assertEquals(0, run.exit(), run.err());
+        assertTrue(run.err().lines().anyMatch(l -> l.matches("embed: (\\d+)/\\1 images \\(100%\\), .*")), "progress on stderr: " + run.err());
         assertTrue(run.out().contains("|      Methods     | 1e-06 | 1e-05 | 0.0001 | 0.001 |  0.01 |  0.1  |")
                 || run.out().contains("| 1e-06 "), run.out());
         assertTrue(run.out().contains("| " + TestBundles.MODEL + "-IJBC |"), run.out());

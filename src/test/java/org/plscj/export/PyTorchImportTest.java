@@ -5,19 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.plscj.testing.ServeTesting;
 import org.plscj.testing.Float32Tolerance;
+import org.plscj.testing.ArcfaceTorchModels;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +29,6 @@ import org.plscj.tensor.Native;
  * /usr/bin/python3 with torch) load into our backbones and give PyTorch's embeddings.
  */
 class PyTorchImportTest {
-    private static final Path PYTHON = Paths.get("/usr/bin/python3");
     private static final int EMB_DIM = 512;
 
     @TempDir
@@ -41,10 +36,7 @@ class PyTorchImportTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(PYTHON), "no /usr/bin/python3");
-        Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import torch").redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        Assumptions.assumeTrue(p.waitFor() == 0, "/usr/bin/python3 has no torch");
+        ArcfaceTorchModels.assumeTorch();
         Native.load();
     }
 
@@ -100,13 +92,7 @@ class PyTorchImportTest {
         assertTrue(e.getMessage().contains("does not fit IResNet34") && e.getMessage().contains("layer"), e.getMessage());
     }
 
-    private void makeFixture(String name) throws IOException, InterruptedException, URISyntaxException {
-        Path script = Paths.get(getClass().getResource("/fixtures/serve/arcface_torch_models.py").toURI());
-        Process p = new ProcessBuilder(PYTHON.toString(), script.toString(), name, String.valueOf(EMB_DIM), dir.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new AssertionError("fixture script failed:\n" + out);
-        }
+    private void makeFixture(String name) throws IOException, InterruptedException {
+        ArcfaceTorchModels.write(name, EMB_DIM, dir);
     }
 }

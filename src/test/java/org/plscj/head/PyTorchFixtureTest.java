@@ -1,7 +1,10 @@
 package org.plscj.head;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.plscj.testing.JsonFixtures.assertRelative;
+import static org.plscj.testing.JsonFixtures.doubles;
+import static org.plscj.testing.JsonFixtures.floats;
+import static org.plscj.testing.JsonFixtures.longs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,62 +69,24 @@ class PyTorchFixtureTest {
             try (PartialFC head = new PartialFC(config, Communicator.single(), w0, null, bias, null)) {
                 HeadResult first = head.step(x, labels, lr);
                 assertClose(name + " loss", c.get("loss").asDouble(), first.loss());
-                assertRelative(name + " grad_x", doubles(c.get("grad_x")), first.embeddingGrad());
+                assertRelative(name + " grad_x", doubles(c.get("grad_x")), first.embeddingGrad(), TOLERANCE);
                 // from zero momentum, v₁ = ∂L/∂W + λ·W₀
                 Tensor dw = head.weights().momentum().sub(w0.mul(Tensors.scalar(config.weightDecay())));
-                assertRelative(name + " grad_W", doubles(c.get("grad_W")), dw);
+                assertRelative(name + " grad_W", doubles(c.get("grad_W")), dw, TOLERANCE);
                 if (bias != null) {
                     Tensor db = head.weights().biasMomentum().sub(bias.mul(Tensors.scalar(config.weightDecay())));
-                    assertRelative(name + " grad_bias", doubles(c.get("grad_bias")), db);
-                    assertRelative(name + " bias_after_sgd", doubles(c.get("bias_after_sgd")), head.weights().bias());
+                    assertRelative(name + " grad_bias", doubles(c.get("grad_bias")), db, TOLERANCE);
+                    assertRelative(name + " bias_after_sgd", doubles(c.get("bias_after_sgd")), head.weights().bias(), TOLERANCE);
                 }
-                assertRelative(name + " W_after_sgd", doubles(c.get("W_after_sgd")), head.weights().weight());
+                assertRelative(name + " W_after_sgd", doubles(c.get("W_after_sgd")), head.weights().weight(), TOLERANCE);
                 HeadResult second = head.step(x, labels, lr);
                 assertClose(name + " loss_step2", c.get("loss_step2").asDouble(), second.loss());
-                assertRelative(name + " W_after_sgd2", doubles(c.get("W_after_sgd2")), head.weights().weight());
+                assertRelative(name + " W_after_sgd2", doubles(c.get("W_after_sgd2")), head.weights().weight(), TOLERANCE);
             }
         }
     }
 
     private static void assertClose(String what, double expected, double actual) {
         assertEquals(expected, actual, TOLERANCE * Math.max(1, Math.abs(expected)), what);
-    }
-
-    private static void assertRelative(String what, double[] expected, Tensor actual) {
-        double[] got = Tensors.toDoubleArray(actual);
-        assertEquals(expected.length, got.length, what + " size");
-        double scale = 0;
-        double worst = 0;
-        for (int i = 0; i < got.length; i++) {
-            scale = Math.max(scale, Math.abs(expected[i]));
-            worst = Math.max(worst, Math.abs(expected[i] - got[i]));
-        }
-        double rel = worst / Math.max(scale, 1e-30);
-        assertTrue(rel <= TOLERANCE, what + ": relative error " + rel);
-    }
-
-    private static double[] doubles(JsonNode array) {
-        double[] out = new double[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asDouble();
-        }
-        return out;
-    }
-
-    private static long[] longs(JsonNode array) {
-        long[] out = new long[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asLong();
-        }
-        return out;
-    }
-
-    private static Tensor floats(JsonNode array, long... shape) {
-        double[] d = doubles(array);
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return Tensor.create(f, shape);
     }
 }

@@ -19,14 +19,11 @@ import org.plscj.checkpoint.Checkpoint;
 import org.plscj.checkpoint.CheckpointException;
 import org.plscj.comm.Communicator;
 import org.plscj.data.DataConvert;
-import org.plscj.data.ImageDecoder;
-import org.plscj.data.PlscDataset;
-import org.plscj.data.PlscRecord;
-import org.plscj.eval.Embedder;
 import org.plscj.head.ClassShard;
 import org.plscj.head.ShardWeights;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Tensors;
+import org.plscj.testing.MeanEmbedding;
 import org.plscj.testing.TinyBackbone;
 
 /**
@@ -108,25 +105,9 @@ class GrowClassesTest {
 
     /** The normalised mean of class {@code label}'s images' embeddings under the saved backbone, computed here independently. */
     private static double[] meanEmbedding(int label) throws Exception {
-        List<PlscRecord> images = new ArrayList<>();
-        PlscDataset.open(shared.resolve("new")).scan(PlscDataset.ReadOptions.strict(), (r, text) -> {
-            if (r.label() == label) {
-                images.add(r);
-            }
-        });
         TinyBackbone backbone = new TinyBackbone(16);
         Checkpoint.open(saved).loadBackbone(backbone);
-        ImageDecoder decoder = ImageDecoder.plsc();
-        double[][] e = new Embedder(backbone, 3).embed(images.size(), (i, out, offset) -> decoder.decodeInto(images.get(i), false, out, offset))
-                .embeddings();
-        double[] mean = new double[16];
-        for (double[] v : e) {
-            for (int k = 0; k < mean.length; k++) {
-                mean[k] += v[k];
-            }
-        }
-        double norm = Math.sqrt(java.util.Arrays.stream(mean).map(x -> x * x).sum());
-        return java.util.Arrays.stream(mean).map(x -> x / norm).toArray();
+        return MeanEmbedding.of(shared.resolve("new"), backbone, label);
     }
 
     @Test

@@ -61,6 +61,22 @@ class TrainConfigTest {
     }
 
     @Test
+    void interclassFilteringIsOffByDefaultAndACosineInMinusOneToOneForMarginLossesOnly() {
+        assertEquals(0.0, TrainConfig.defaults().head().interclassFilteringThreshold());
+        assertEquals(0.4, with("interclass_filtering_threshold=0.4").head().interclassFilteringThreshold());
+        assertEquals(-0.5, with("interclass_filtering_threshold=-0.5").head().interclassFilteringThreshold());
+        for (String bad : new String[] {"1", "-1", "1.5", "NaN"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> with("interclass_filtering_threshold=" + bad));
+            assertEquals("interclass_filtering_threshold", e.key());
+            assertTrue(e.getMessage().contains("interclass_filtering_threshold must be a cosine in (-1, 1)"), e.getMessage());
+        }
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> with("loss_type=dist_softmax", "interclass_filtering_threshold=0.3"));
+        assertEquals("interclass_filtering_threshold", e.key());
+        assertTrue(e.getMessage().contains("needs a margin loss"), e.getMessage());
+    }
+
+    @Test
     void marginMeansTheLossTypesOwnMargin() {
         assertEquals(new Margin(1, 0.4, 0, 64), with("margin=0.4").margin());
         assertEquals(new Margin(1, 0, 0.4, 64), with("loss_type=dist_cosface", "margin=0.4").margin());

@@ -145,6 +145,21 @@ class TrainerTest {
     }
 
     @Test
+    void aResumingWorkerChecksEachFileByTheReadThatLoadsIt(@TempDir Path dir) throws Exception {
+        train(config(dir, "train_steps=3"), false);
+        Path saved = dir.resolve("checkpoints").resolve("step-00000003");
+        ClassShard mine = ClassShard.of(CLASSES, 1, 0);
+        Checkpoint resuming = Checkpoint.openFor(saved, 0, 1, mine);
+        // why damage it after opening: a shard checked at open and loaded by a second read would load these bytes unchecked
+        Path head = saved.resolve("head-rank-0-of-1.pt");
+        byte[] bytes = Files.readAllBytes(head);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(head, bytes);
+        CheckpointException damaged = assertThrows(CheckpointException.class, () -> Scoped.run(() -> resuming.headShard(mine)));
+        assertTrue(damaged.getMessage().startsWith(head + " is damaged"), damaged.getMessage());
+    }
+
+    @Test
     void keepsOnlyTheLastCheckpointsAndTestsOnTheValTargets(@TempDir Path dir) throws Exception {
         Trainer.Summary summary = train(config(dir, "save_steps=2", "max_last_checkpoint_num=2", "val_targets=[heldout]",
                 "test_period=6"), false);

@@ -9,6 +9,7 @@ import org.plscj.comm.Communicator;
 import org.plscj.eval.Embedder;
 import org.plscj.eval.FaceModel;
 import org.plscj.eval.RankSlice;
+import org.plscj.progress.Progress;
 import org.plscj.serve.NpyWriter;
 import org.plscj.tensor.Placement;
 
@@ -46,14 +47,7 @@ public final class IjbEvaluation {
     public record Result(IjbReport report, float[][] features, double[] scores) {
         /** The features as float32 [images, D] .npy in meta order, a skipped image's row NaN; atomic. */
         public void writeFeatures(Path file, int dim) throws IOException {
-            float[] missing = new float[dim];
-            Arrays.fill(missing, Float.NaN);
-            try (NpyWriter npy = new NpyWriter(file, dim)) {
-                for (float[] f : features) {
-                    npy.write(f == null ? missing : f);
-                }
-                npy.commit();
-            }
+            NpyWriter.writeRows(file, features, dim);
         }
 
         /** The scores as float64 [pairs] .npy in pair-file order (eval_ijbc.py's {@code <target>.npy}), NaN unscored. */
@@ -71,8 +65,14 @@ public final class IjbEvaluation {
      */
     public static Result evaluate(IjbMeta meta, FaceModel model, String modelName, FeatureModes modes, int batch, boolean skipBad,
             Communicator comm) {
+        return evaluate(meta, model, modelName, modes, batch, skipBad, comm, Progress.quiet());
+    }
+
+    /** As above, reporting the images embedded (by all ranks) to {@code progress}. */
+    public static Result evaluate(IjbMeta meta, FaceModel model, String modelName, FeatureModes modes, int batch, boolean skipBad,
+            Communicator comm, Progress progress) {
         List<String> skipped = new ArrayList<>();
-        float[][] features = embed(meta, model, modes, batch, skipBad, comm, skipped);
+        float[][] features = embed(meta, model, modes, batch, skipBad, comm, skipped, progress);
         TemplateFeatures templates = TemplateFeatures.pool(features, meta.faceness(), meta.templates(), meta.medias(), modes);
         double[] scores = templates.score(meta.first(), meta.second());
         for (int p = 0; p < scores.length; p++) {
@@ -85,34 +85,43 @@ public final class IjbEvaluation {
     }
 
     private static float[][] embed(IjbMeta meta, FaceModel model, FeatureModes modes, int batch, boolean skipBad, Communicator comm,
-            List<String> skipped) {
+            List<String> skipped, Progress progress) {
         if (batch <= 0) {
             throw new IllegalArgumentException("batch must be positive, got " + batch);
         }
         int n = meta.images();
-        int dim = model.embDim();
-        int width = dim + 1; // the feature, then the problem code
         AlignedFaces faces = new AlignedFaces(meta);
         float[][] features = new float[n][];
         int chunk = Math.multiplyExact(batch, comm.worldSize());
-        for (int start = 0; start < n; start += chunk) {
-            RankSlice slice = new RankSlice(Math.min(chunk, n - start), comm.worldSize(), comm.rank());
-            float[] local = new float[slice.padded() * width];
-            embedSlice(meta, faces, model, modes, start + slice.start(), slice.size(), skipBad, local, width);
-            float[] all = Embedder.gatherRows(comm, Placement.CPU_FLOAT, local, width);
-            for (int k = 0; k < slice.count(); k++) {
-                int image = start + k;
-                AlignedFaces.Problem problem = AlignedFaces.Problem.of(all[k * width + dim]);
-                if (problem == AlignedFaces.Problem.NONE) {
-                    features[image] = Arrays.copyOfRange(all, k * width, k * width + dim);
-                } else {
-                    skipped.add(problem == AlignedFaces.Problem.META ? meta.problem(image)
-                            : meta.imageFile(image) + " (image of " + meta.landmarkLine(image) + "): "
-                                    + (problem == AlignedFaces.Problem.ABSENT ? "the image is absent" : "the image does not decode"));
-                }
+        try (Progress.Task task = progress.start("embed", n, Progress.Unit.IMAGES)) {
+            for (int start = 0; start < n; start += chunk) {
+                embedChunk(meta, faces, model, modes, start, Math.min(chunk, n - start), skipBad, comm, features, skipped);
+                task.advance(Math.min(chunk, n - start));
             }
         }
         return features;
+    }
+
+    // Images [start, start + size) split among the ranks, gathered into features (or named in skipped) on every rank
+    private static void embedChunk(IjbMeta meta, AlignedFaces faces, FaceModel model, FeatureModes modes, int start, int size,
+            boolean skipBad, Communicator comm, float[][] features, List<String> skipped) {
+        int dim = model.embDim();
+        int width = dim + 1; // the feature, then the problem code
+        RankSlice slice = new RankSlice(size, comm.worldSize(), comm.rank());
+        float[] local = new float[slice.padded() * width];
+        embedSlice(meta, faces, model, modes, start + slice.start(), slice.size(), skipBad, local, width);
+        float[] all = Embedder.gatherRows(comm, Placement.CPU_FLOAT, local, width);
+        for (int k = 0; k < slice.count(); k++) {
+            int image = start + k;
+            AlignedFaces.Problem problem = AlignedFaces.Problem.of(all[k * width + dim]);
+            if (problem == AlignedFaces.Problem.NONE) {
+                features[image] = Arrays.copyOfRange(all, k * width, k * width + dim);
+            } else {
+                skipped.add(problem == AlignedFaces.Problem.META ? meta.problem(image)
+                        : meta.imageFile(image) + " (image of " + meta.landmarkLine(image) + "): "
+                                + (problem == AlignedFaces.Problem.ABSENT ? "the image is absent" : "the image does not decode"));
+            }
+        }
     }
 
     // Rows [0, count) of out: images first .. first+count-1, each dim floats and its problem code
