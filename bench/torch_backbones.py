@@ -16,16 +16,26 @@ Java class -> here:
   DepthWise              -> DepthWise       expand 1x1 -> dw 3x3 -> project 1x1 (+x)
   GlobalDepthwiseEmbedding -> GlobalDepthwiseEmbedding   dw 7x7 -> BN -> FC(no bias) -> BN1d
   MobileFaceNet          -> MobileFaceNet   STANDARD (1,4,6,2)x2, LITE (1,2,2,1)x1
-  WeightInit             -> init_iresnet / init_fan_out_normal
+  WeightInit             -> init_iresnet / init_fan_out_normal / init_vit
+  VisionTransformer      -> make_vit_fixtures.VisionTransformer (src/test/resources/fixtures/model): arcface_torch's
+                            vit.py written out, ViT-T / ViT-S; its attention is arcface_torch's softmax(q.k^T * scale).v
+                            (torch 1.13 has no scaled_dot_product_attention; PLSC-J calls libtorch's fused one)
 
 The Java side computes a strided 1x1 conv as a stride-1 conv of x[:, :, ::s, ::s] (a oneDNN
 workaround); that is the same math, so here it is the plain strided conv.
 """
 import math
 
+import os
+import sys
+
 import torch
 from torch import nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "fixtures",
+                                "model"))
+import make_vit_fixtures  # noqa: E402
 
 TORCH_BN_EPS = 1e-5  # Layers.TORCH_BN_EPS
 PLSC_BN_EPS = 2e-5   # NormStyle.PLSC
@@ -254,11 +264,29 @@ def init_fan_out_normal(model):
             p.zero_()
 
 
+@torch.no_grad()
+def init_vit(model):
+    """arcface_torch ViT: linear weights, pos_embed, mask_token N(0, 0.02^2), biases 0 but the patch conv's."""
+    for name, p in model.named_parameters():
+        if name.startswith("patch_embed."):
+            continue
+        if p.dim() >= 2:
+            p.normal_(0, 0.02)
+        elif name.endswith(".bias"):
+            p.zero_()
+
+
+def vit(recipe, emb):
+    model = make_vit_fixtures.VisionTransformer(num_features=emb, **recipe)
+    init_vit(model)
+    return model
+
+
 # ---- Backbones ----------------------------------------------------------------------------------
 NAMES = ("ResNet50", "ResNet101", "ResNet152", "IResNet18", "IResNet34", "IResNet50", "IResNet100",
-         "MobileFaceNet", "MobileFaceNetLite", "TinyFaceNet")
+         "MobileFaceNet", "MobileFaceNetLite", "TinyFaceNet", "ViT-T", "ViT-S")
 ALIASES = {"r18": "IResNet18", "r34": "IResNet34", "r50": "IResNet50", "r100": "IResNet100",
-           "mbf": "MobileFaceNet"}
+           "mbf": "MobileFaceNet", "vit_t": "ViT-T", "vit_s": "ViT-S"}
 
 
 def canonical(name):
@@ -268,7 +296,7 @@ def canonical(name):
             return n
     if key in ALIASES:
         return ALIASES[key]
-    raise ValueError(f"unknown model '{name}': use one of {list(NAMES)} (or r18, r34, r50, r100, mbf)")
+    raise ValueError(f"unknown model '{name}': use one of {list(NAMES)} (or r18, r34, r50, r100, mbf, vit_t, vit_s)")
 
 
 def build(name, emb_dim):
@@ -280,6 +308,10 @@ def build(name, emb_dim):
         return MobileFaceNet(emb_dim, MBF_STANDARD)
     if name == "TinyFaceNet":
         return TinyFaceNet(emb_dim)
+    if name == "ViT-T":
+        return vit(make_vit_fixtures.VIT_T, emb_dim)
+    if name == "ViT-S":
+        return vit(make_vit_fixtures.VIT_S, emb_dim)
     return MobileFaceNet(emb_dim, MBF_LITE)
 
 
@@ -294,8 +326,6 @@ def total_count(m):
 
 def _main():
     import json
-    import os
-    import sys
     here = os.path.dirname(os.path.abspath(__file__))
     ref_path = os.path.join(here, "..", "src", "test", "resources", "fixtures", "model", "param_counts.json")
     with open(ref_path) as f:

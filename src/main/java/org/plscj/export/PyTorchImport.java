@@ -20,12 +20,12 @@ import org.plscj.tensor.Tensors;
 
 /**
  * Loads a PyTorch {@code state_dict} saved with {@code torch.save} (arcface_torch's {@code backbone.pth}
- * for IResNet18…100 and MobileFaceNet) into one of our backbones.
+ * for IResNet18…100, MobileFaceNet and ViT-T/ViT-S) into one of our backbones.
  *
  * <p>The name mapping is derived, not tabulated: a state_dict lists each module's tensors together,
  * modules in registration order, and our built-ins register their layers in arcface_torch's order
  * (IResNet: conv1 bn1 prelu, per block bn1 conv1 bn2 prelu conv2 bn3 downsample.0/.1, then bn2 fc
- * features; MobileFaceNet: conv → BN → PReLU triples in {@code layers.*}, conv_sep, GDC). So the
+ * features; MobileFaceNet: conv → BN → PReLU triples in {@code layers.*}, conv_sep, GDC; ViT: arcface_torch's own names). So the
  * k-th tensor-owning module of the file maps to our k-th one, and every pairing is checked: the same
  * tensor kinds (weight, bias, running_mean, …) with the same shapes, so a file of another architecture
  * is refused with the first module that differs. A DistributedDataParallel {@code module.} prefix is dropped.

@@ -18,7 +18,7 @@ import org.plscj.tensor.Scoped;
  * <p>Built-ins: PLSC v1's ResNet50/101/152, arcface_torch's IResNet18/34/50/100 (aliases r18, r34,
  * r50, r100) and MobileFaceNet (alias mbf), and MobileFaceNetLite, the demo's small backbone
  * (MobileFaceNet with blocks (1, 2, 2, 1) and half the stage widths: twice its training
- * throughput on 2 CPU threads).
+ * throughput on 2 CPU threads), and arcface_torch's Vision Transformers ViT-T and ViT-S (aliases vit_t, vit_s).
  */
 public final class Backbones {
     /** Canonical names in the order they are listed, with their builders. */
@@ -37,6 +37,8 @@ public final class Backbones {
         register("MobileFaceNet", emb -> new MobileFaceNet("MobileFaceNet", emb, MobileFaceNet.STANDARD), "mbf");
         register("MobileFaceNetLite", emb -> new MobileFaceNet("MobileFaceNetLite", emb, MobileFaceNet.LITE));
         register("TinyFaceNet", TinyFaceNet::new);
+        register("ViT-T", emb -> new VisionTransformer("ViT-T", emb, ViTRecipe.VIT_T), "vit_t");
+        register("ViT-S", emb -> new VisionTransformer("ViT-S", emb, ViTRecipe.VIT_S), "vit_s");
     }
 
     private Backbones() {}
@@ -53,7 +55,7 @@ public final class Backbones {
         }
     }
 
-    /** The built-in names (aliases r18, r34, r50, r100 and mbf are accepted too). */
+    /** The built-in names (aliases r18, r34, r50, r100, mbf, vit_t and vit_s are accepted too). */
     public static List<String> builtInNames() {
         return List.copyOf(BUILT_IN.keySet());
     }
@@ -71,7 +73,7 @@ public final class Backbones {
         }
         if (!modelName.contains(".")) {
             throw new IllegalArgumentException("unknown model_name '" + modelName + "': use one of " + builtInNames()
-                    + " (or r18, r34, r50, r100, mbf), or the fully qualified class name of a Backbone subclass");
+                    + " (or r18, r34, r50, r100, mbf, vit_t, vit_s), or the fully qualified class name of a Backbone subclass");
         }
         return createCustom(modelName.trim(), embDim);
     }

@@ -8,8 +8,10 @@ import org.bytedeco.pytorch.Tensor;
  * What one image's forward pass costs, counted from the layer shapes of the backbone's inference graph
  * ({@link Backbone#exportTo}).
  *
- * <p>Multiply-accumulates: a convolution costs out·(in/groups)·k²·H_out·W_out, a linear layer in·out; BatchNorm, PReLU
- * and additions are memory-bound and not counted. The training graph runs the same convolutions and linear layers, so a
+ * <p>Multiply-accumulates: a convolution costs out·(in/groups)·k²·H_out·W_out, a linear layer in·out (per token for
+ * L tokens: L·in·out), self-attention over L tokens of width D its two products q·kᵀ and softmax·v, 2·L²·D (arcface_torch's
+ * {@code extra_gflops} in vit.py counts the same); BatchNorm, LayerNorm, PReLU, softmax and additions are memory-bound and
+ * not counted. The training graph runs the same convolutions and linear layers, so a
  * training step costs ≈ 3× these MACs per image (forward, gradient of the input, gradient of the weights).
  *
  * <p>Values: the elements of every intermediate result (and the image). In training, autograd keeps what each layer's
@@ -80,15 +82,61 @@ public final class ForwardCost implements LayerGraph {
     @Override
     public String flatten(String x) {
         // why not a value: a view of x, no memory of its own
-        String name = "v" + values++;
-        shapes.put(name, new long[] {numel(shapes.get(x))});
-        return name;
+        return view(new long[] {numel(shapes.get(x))});
     }
 
     @Override
     public String linear(String x, Tensor weight, Tensor bias) {
         macs += weight.size(0) * weight.size(1);
         return value(new long[] {weight.size(0)});
+    }
+
+    @Override
+    public String tokens(String x) {
+        long[] map = shapes.get(x);
+        return view(new long[] {map[1] * map[2], map[0]});
+    }
+
+    @Override
+    public String addConstant(String x, Tensor t) {
+        return value(shapes.get(x));
+    }
+
+    @Override
+    public String layerNorm(String x, Tensor scale, Tensor shift, double eps) {
+        return value(shapes.get(x));
+    }
+
+    @Override
+    public String tokenLinear(String x, Tensor weight, Tensor bias) {
+        long tokens = shapes.get(x)[0];
+        macs += tokens * weight.size(0) * weight.size(1);
+        return value(new long[] {tokens, weight.size(0)});
+    }
+
+    @Override
+    public String relu6(String x) {
+        return value(shapes.get(x));
+    }
+
+    /**
+     * Values: the output [L, D] and the softmax's log-sum-exp per head and query, [heads, L]: the fused kernel keeps
+     * those for backward instead of the [heads, L, L] probabilities (q, k and v are views of the qkv value).
+     */
+    @Override
+    public String attention(String qkv, long heads) {
+        long[] in = shapes.get(qkv);
+        long tokens = in[0];
+        long dim = in[1] / 3;
+        macs += 2 * tokens * tokens * dim;
+        elements += heads * tokens;
+        return value(new long[] {tokens, dim});
+    }
+
+    private String view(long[] shape) {
+        String name = "v" + values++;
+        shapes.put(name, shape);
+        return name;
     }
 
     private String value(long[] shape) {

@@ -25,4 +25,25 @@ public interface LayerGraph {
 
     /** x · weightᵀ + bias with weight [out, in]; {@code bias} may be null. */
     String linear(String x, Tensor weight, Tensor bias);
+
+    /** [N, C, H, W] → [N, H·W, C]: a feature map's pixels, row by row, as a sequence of C-wide tokens. */
+    String tokens(String x);
+
+    /** x + t for a constant t broadcast from the right (a bias [C] over [N, L, C], positions [1, L, C]). */
+    String addConstant(String x, Tensor t);
+
+    /** LayerNorm over the last dimension: (x − mean)/√(var + eps) · scale + shift, biased variance. */
+    String layerNorm(String x, Tensor scale, Tensor shift, double eps);
+
+    /** {@link #linear} on every token of [N, L, in] → [N, L, out]; {@code bias} may be null. */
+    String tokenLinear(String x, Tensor weight, Tensor bias);
+
+    /** min(max(x, 0), 6). */
+    String relu6(String x);
+
+    /**
+     * Multi-head self-attention of [N, L, 3·D] (q, k and v side by side, each split into {@code heads} heads of
+     * d = D/heads features) → [N, L, D]: per head softmax(q·kᵀ/√d)·v, the heads side by side again.
+     */
+    String attention(String qkv, long heads);
 }

@@ -6,9 +6,12 @@ import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
+import org.bytedeco.pytorch.LayerNormImpl;
+import org.bytedeco.pytorch.LayerNormOptions;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LinearOptions;
 import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.PReLUImpl;
 import org.bytedeco.pytorch.PReLUOptions;
 import org.bytedeco.pytorch.Scalar;
@@ -25,6 +28,8 @@ import org.plscj.tensor.Tensors;
 final class Layers {
     /** PyTorch's BatchNorm default. */
     static final double TORCH_BN_EPS = 1e-5;
+    /** PyTorch's LayerNorm default. */
+    static final double TORCH_LAYER_NORM_EPS = 1e-5;
     /** PReLU's slope before training (PyTorch's and Paddle's default). */
     static final double PRELU_INIT = 0.25;
 
@@ -107,6 +112,19 @@ final class Layers {
     /** Exports an eval-mode BatchNorm1d. */
     static String export(LayerGraph g, String x, BatchNorm1dImpl bn) {
         return g.batchNorm(x, bn.weight(), bn.bias(), bn.running_mean(), bn.running_var(), bn.options().eps().get());
+    }
+
+    /** LayerNorm over the last dimension of width {@code features}, PyTorch's eps 1e-5 (arcface_torch's ViT keeps it). */
+    static LayerNormImpl layerNorm(long features) {
+        // why an array: new LongVector(n) would be a vector of n zeros (JavaCPP size constructor)
+        LayerNormOptions o = new LayerNormOptions(new LongVector(new long[] {features}));
+        o.eps().put(TORCH_LAYER_NORM_EPS);
+        return new LayerNormImpl(o);
+    }
+
+    /** Exports a LayerNorm over the last dimension. */
+    static String export(LayerGraph g, String x, LayerNormImpl ln) {
+        return g.layerNorm(x, ln.weight(), ln.bias(), ln.options().eps().get());
     }
 
     static LinearImpl linear(long in, long out, boolean bias) {

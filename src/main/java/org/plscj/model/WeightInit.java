@@ -37,6 +37,23 @@ enum WeightInit {
                 p.zero_();
             }
         }
+    },
+    /**
+     * arcface_torch's ViT: linear weights, pos_embed and mask_token N(0, 0.02²) (their trunc_normal_ cuts at ±2, i.e.
+     * 100 σ: never), every bias but the patch convolution's 0; LayerNorm and BatchNorm start at (1, 0) already.
+     */
+    VIT {
+        @Override
+        void initialise(String name, Tensor p) {
+            if (name.startsWith("patch_embed.")) {
+                return;
+            }
+            if (p.dim() >= 2) {
+                p.normal_(0, 0.02, null);
+            } else if (name.endsWith(".bias")) {
+                p.zero_();
+            }
+        }
     };
 
     abstract void initialise(String name, Tensor parameter);

@@ -1,5 +1,5 @@
 /**
- * Backbones (PLSC ResNet, IResNet, MobileFaceNet, TinyFaceNet) on a conv-BN-PReLU facade, the custom-backbone
+ * Backbones (PLSC ResNet, IResNet, MobileFaceNet, TinyFaceNet on a conv-BN-PReLU facade; arcface_torch's Vision Transformers), the custom-backbone
  * contract ({@link org.plscj.model.Backbone}), the layer graph export walks and the MAC count taken from it. Imports only
  * {@code tensor}.
  */

@@ -9,6 +9,8 @@ import org.plscj.testing.ArcfaceTorchModels;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -39,7 +41,7 @@ class PyTorchImportTest {
     }
 
     @ParameterizedTest(name = "{0} → {1}")
-    @CsvSource({"r18, IResNet18", "r50, IResNet50", "mbf, MobileFaceNet"})
+    @CsvSource({"r18, IResNet18", "r50, IResNet50", "mbf, MobileFaceNet", "vit_t, ViT-T"})
     void importedWeightsGivePyTorchsEmbeddings(String torchName, String ourName) throws Exception {
         makeFixture(torchName);
         try (PointerScope scope = new PointerScope()) {
@@ -68,6 +70,18 @@ class PyTorchImportTest {
         assertEquals("layer1.0.bn2.running_var", names.get("layer1_0.conv1.bn.running_var"));
         assertEquals("layer2.0.downsample.0.weight", names.get("layer2_0.downsample.conv.weight"));
         assertEquals("features.weight", names.get("embedding.features.weight"));
+    }
+
+    @Test
+    void vitNamesAreArcfaceTorchsOwn() throws Exception {
+        makeFixture("vit_t");
+        Map<String, String> names = PyTorchImport.load(Backbones.create("vit_t", EMB_DIM), dir.resolve("backbone.pth"));
+        for (String name : List.of("pos_embed", "mask_token", "patch_embed.proj.bias", "blocks.11.attn.qkv.weight",
+                "blocks.0.mlp.fc2.bias", "norm.weight", "feature.0.weight", "feature.3.running_var")) {
+            assertEquals(name, names.get(name));
+        }
+        assertEquals(names.size(), names.entrySet().stream().filter(e -> e.getKey().equals(e.getValue())).count(),
+                "every name pairs with itself");
     }
 
     @Test

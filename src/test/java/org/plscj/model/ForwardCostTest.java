@@ -8,6 +8,8 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.plscj.tensor.Native;
 
 /** ForwardCost: a backbone's forward multiply-accumulates and values per image, from the layer shapes of its exported graph. */
@@ -67,6 +69,29 @@ class ForwardCostTest {
         // = 2 flops per MAC. why 1 %: its counter also counts the BatchNorm, PReLU and addition elements (≈ 0.1 G here)
         assertEquals(24.209e9 / 2, ForwardCost.perImage(r100).macs(), 0.01 * 24.209e9 / 2);
         r100.close();
+    }
+
+    @Test
+    void aViTCostsItsPatchConvolutionItsTokenLinearLayersItsAttentionProductsAndItsFeatureHead() {
+        Backbone vitT = Backbones.create("vit_t", 512);
+        long tokens = 12 * 12;
+        long dim = 256;
+        long patch = dim * 3 * 9 * 9 * tokens;
+        // per block: qkv D → 3D, q·kᵀ and softmax·v (L·L·D each over all heads), proj D → D, mlp D → 4D → D, per token
+        long block = tokens * dim * 3 * dim + 2 * tokens * tokens * dim + tokens * dim * dim + 2 * tokens * dim * 4 * dim;
+        long feature = tokens * dim * dim + dim * 512;
+        assertEquals(patch + 12 * block + feature, ForwardCost.perImage(vitT).macs());
+        vitT.close();
+    }
+
+    @ParameterizedTest(name = "{0}: {1} G")
+    @CsvSource({"vit_t, 1.5", "vit_s, 5.7"})
+    void aViTCostsWhatArcfaceTorchPublishes(String name, double gigaMacs) {
+        // arcface_torch's README, "ViT For Face Recognition": FLOPs 1.5 (VIT-T) and 5.7 (VIT-S), which count MACs (two
+        // flops per MAC would give 3.0 and 11.5). why ± 0.05 G: the figures have one decimal
+        Backbone vit = Backbones.create(name, 512);
+        assertEquals(gigaMacs * 1e9, ForwardCost.perImage(vit).macs(), 0.05e9);
+        vit.close();
     }
 
     @Test

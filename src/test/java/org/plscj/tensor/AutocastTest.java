@@ -1,0 +1,41 @@
+package org.plscj.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.DeviceType;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A float32 stretch inside bf16 autocast: float32 inside, bf16 around it, autocast on again after it. */
+class AutocastTest {
+    @BeforeAll
+    static void load() {
+        Native.load();
+    }
+
+    @Test
+    void offComputesInFloat32AndRestoresAutocast() {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor a = torch.randn(4, 8);
+            Tensor b = torch.randn(8, 3);
+            torch.set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16);
+            torch.set_autocast_enabled(DeviceType.CPU, true);
+            try {
+                assertEquals(ScalarType.BFloat16, Tensors.dtype(a.matmul(b)), "autocast casts a matmul to bf16");
+                Tensor inside = Autocast.off(() -> Autocast.float32(a.to(ScalarType.BFloat16)).matmul(b));
+                assertEquals(ScalarType.Float, Tensors.dtype(inside));
+                assertTrue(torch.is_autocast_enabled(DeviceType.CPU), "autocast is on again after the block");
+            } finally {
+                torch.set_autocast_enabled(DeviceType.CPU, false);
+            }
+            Tensor unchanged = Autocast.off(() -> a.matmul(b));
+            assertEquals(ScalarType.Float, Tensors.dtype(unchanged));
+            assertTrue(!torch.is_autocast_enabled(DeviceType.CPU), "a block outside autocast leaves it off");
+        }
+    }
+}
