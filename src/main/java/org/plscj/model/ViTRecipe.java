@@ -6,8 +6,8 @@ package org.plscj.model;
  * {@code dim} features, {@code depth} pre-norm blocks of {@code heads}-head self-attention and an MLP of
  * {@code mlpRatio}·dim hidden units, stochastic depth rising linearly from 0 to {@code dropPathRate} over the blocks.
  *
- * <p>Random token masking ({@code mask_ratio}) is not implemented: it is 0 here, as in arcface_torch's
- * {@code vit_t_dp005_mask0} WebFace42M recipe; its {@code mask_token} is kept (frozen) so their state_dicts load.
+ * <p>Random token masking is a training option ({@code mask_ratio}, {@link VisionTransformer#maskTokens}), 0 by default
+ * as in arcface_torch's {@code vit_t_dp005_mask0} WebFace42M recipe; their {@code vit_t} and {@code vit_s} use 0.1.
  */
 record ViTRecipe(long imageSide, long patch, long dim, int depth, long heads, double mlpRatio, double dropPathRate) {
     /** {@code vit_t}: 112/9 → 12×12 = 144 tokens of 256 features, 12 blocks, 8 heads; 1.5 G MACs per image. */

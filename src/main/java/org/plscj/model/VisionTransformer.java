@@ -5,7 +5,9 @@ import java.util.List;
 import org.bytedeco.pytorch.LayerNormImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.tensor.Autocast;
 import org.plscj.tensor.Scoped;
 
 /**
@@ -21,10 +23,17 @@ import org.plscj.tensor.Scoped;
  * {@code feature.1.running_var}, …), so their {@code backbone.pth} loads by name as well as by {@code plsc import}'s
  * module pairing. Initialisation as theirs: linear weights, {@code pos_embed} and {@code mask_token} N(0, 0.02²),
  * linear biases 0; the patch convolution keeps PyTorch's default.
+ *
+ * <p>Random token masking ({@link #maskTokens}, the {@code mask_ratio} key; arcface_torch's {@code random_masking}):
+ * in training, each sample keeps ⌊L·(1 − r)⌋ of its tokens, chosen uniformly at random per sample, for the blocks; after
+ * the final LayerNorm the dropped places are filled with the learned {@code mask_token} and the tokens put back in
+ * their order, so the feature head sees L tokens as always. Evaluation and export never mask.
  */
-public final class VisionTransformer extends Backbone {
+public final class VisionTransformer extends Backbone implements TokenMasking {
     private final PatchEmbedding patchEmbed;
     private final Tensor posEmbed;
+    private final Tensor maskToken;
+    private double maskRatio;
     /** Held for the module's life: libtorch calls back into it (train(), eval()), and a collected Java peer is an NPE. */
     private final Module blockList;
     private final List<TransformerBlock> blocks = new ArrayList<>();
@@ -37,9 +46,9 @@ public final class VisionTransformer extends Backbone {
         // why a handle of its own: register_parameter returns a reference into the module's parameter list, which moves
         // when the next parameter is registered; the handle shares the parameter for the module's life
         posEmbed = Scoped.holdHandle(register_parameter("pos_embed", torch.zeros(1, tokens, recipe.dim())));
-        // why kept and frozen: only random token masking (mask_ratio > 0, not implemented, see ViTRecipe) reads it; it is
-        // in their state_dicts, and a parameter that never gets a gradient must not be trained
-        register_parameter("mask_token", torch.zeros(1, 1, recipe.dim()), false);
+        // why frozen until maskTokens: only masking reads it; it is in their state_dicts either way, and a parameter that
+        // never gets a gradient must not be trained (weight decay alone would shrink it)
+        maskToken = Scoped.holdHandle(register_parameter("mask_token", torch.zeros(1, 1, recipe.dim()), false));
         patchEmbed = register_module("patch_embed", new PatchEmbedding(recipe.patch(), recipe.dim()));
         // why a plain Module: it names the blocks 0, 1, … under "blocks", as arcface_torch's ModuleList
         blockList = register_module("blocks", new Module("ModuleList"));
@@ -52,10 +61,54 @@ public final class VisionTransformer extends Backbone {
         WeightInit.VIT.apply(this);
     }
 
+    /** Dropped tokens are replaced by {@code mask_token} after the final LayerNorm; it trains only while masking. */
+    @Override
+    public void maskTokens(double ratio) {
+        if (!(ratio >= 0 && ratio < 1)) {
+            throw new IllegalArgumentException("mask ratio must lie in [0, 1), got " + ratio);
+        }
+        maskRatio = ratio;
+        maskToken.requires_grad_(ratio > 0);
+    }
+
     @Override
     public Tensor forward(Tensor images) {
-        Tensor x = Block.chain(blocks, patchEmbed.forward(images).add(posEmbed));
-        return feature.forward(norm.forward(x).flatten(1, -1));
+        return feature.forward(tokens(images).flatten(1, -1));
+    }
+
+    /** The L tokens the feature head flattens, [B, L, D]: encoded, or in training with masking, encoded and filled. */
+    Tensor tokens(Tensor images) {
+        Tensor x = embed(images);
+        return is_training() && maskRatio > 0 ? encodeMasked(x) : encode(x);
+    }
+
+    /** The tokens before the blocks: patches + positions, [B, L, D]. */
+    Tensor embed(Tensor images) {
+        return patchEmbed.forward(images).add(posEmbed);
+    }
+
+    /** The blocks and the final LayerNorm over whatever tokens {@code x} holds (attention does not care which). */
+    Tensor encode(Tensor x) {
+        return norm.forward(Block.chain(blocks, x));
+    }
+
+    /**
+     * arcface_torch's {@code random_masking} + {@code forward_features}: argsort of per-sample noise is a uniform
+     * random permutation; its first ⌊L·(1 − r)⌋ places are kept (Python's {@code int(L * (1 - mask_ratio))}), and the
+     * inverse permutation puts the encoded tokens and the mask tokens back in place.
+     */
+    private Tensor encodeMasked(Tensor x) {
+        long b = x.size(0);
+        long places = x.size(1);
+        long width = x.size(2);
+        long keep = (long) (places * (1 - maskRatio));
+        // why float32 noise: under autocast x may be bf16, whose 8-bit mantissa would make ties (a biased permutation)
+        Tensor shuffle = torch.rand_like(Autocast.float32(x.select(2, 0))).argsort(1, false);
+        Tensor restore = shuffle.argsort(1, false);
+        Tensor kept = x.gather(1, shuffle.narrow(1, 0, keep).unsqueeze(-1).expand(b, keep, width));
+        Tensor encoded = encode(kept);
+        Tensor filled = torch.cat(new TensorVector(encoded, maskToken.expand(b, places - keep, width)), 1);
+        return filled.gather(1, restore.unsqueeze(-1).expand(b, places, width));
     }
 
     @Override

@@ -107,6 +107,8 @@ import org.plscj.head.MarginGradient;
  *                             naming file and line
  * @param interclassFilteringThreshold arcface_torch's inter-class filtering for margin losses: non-target cosines above
  *                             this count as 0 in the softmax and pass no gradient (noisy labels); 0 = off, else in (−1, 1)
+ * @param maskRatio            ViT models: the fraction of each sample's tokens dropped at random in training (arcface_torch's
+ *                             mask_ratio), in [0, 1); 0 = none
  */
 public record TrainConfig(
         String modelName,
@@ -164,7 +166,8 @@ public record TrainConfig(
         double backboneLrScale,
         String marginGradient,
         boolean skipBad,
-        double interclassFilteringThreshold) {
+        double interclassFilteringThreshold,
+        double maskRatio) {
 
     /** PLSC's two schedules and arcface_torch's polynomial one. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");
@@ -248,6 +251,9 @@ public record TrainConfig(
         if (MarginGradient.of(marginGradient) == null) {
             throw new ConfigException("margin_gradient", "margin_gradient must be one of " + MarginGradient.keys() + ", got "
                     + marginGradient);
+        }
+        if (!(maskRatio >= 0 && maskRatio < 1)) {
+            throw new ConfigException("mask_ratio", "mask_ratio must be a fraction in [0, 1) (0 = no token masking), got " + maskRatio);
         }
         resolveMargin(lossType, mainMargin, margin1, margin2, margin3, scale);
     }

@@ -30,6 +30,7 @@ import org.plscj.labels.LabelMap;
 import org.plscj.labels.LabelMapException;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
+import org.plscj.model.TokenMasking;
 import org.plscj.tensor.CpuFeatures;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
@@ -115,6 +116,7 @@ public final class Trainer implements AutoCloseable {
             // why seed first: every worker then builds the same initial backbone (rank 0's is broadcast anyway)
             torch.manual_seed(config.seed());
             this.backbone = Backbones.create(config.modelName(), config.embDim());
+            maskTokens(backbone, config);
             HeadConfig headConfig = config.head();
             this.firstStep = start.firstStep();
             ElasticBatch.Choice elastic = start.batch(config, comm.worldSize(), comm.rank() == 0 ? out : null);
@@ -417,5 +419,17 @@ public final class Trainer implements AutoCloseable {
         sgd.close();
         head.close();
         backbone.close();
+    }
+
+    /** mask_ratio reaches the backbone before the optimizer collects its trainable parameters (mask_token trains with it). */
+    private static void maskTokens(Backbone backbone, TrainConfig config) {
+        if (config.maskRatio() == 0) {
+            return;
+        }
+        if (!(backbone instanceof TokenMasking masking)) {
+            throw new ConfigException("mask_ratio", "mask_ratio masks a Vision Transformer's tokens (ViT-T, ViT-S); model_name "
+                    + config.modelName() + " has none: leave mask_ratio at 0");
+        }
+        masking.maskTokens(config.maskRatio());
     }
 }

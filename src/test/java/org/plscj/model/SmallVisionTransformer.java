@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.Tensor;
  * A two-block ViT on 112×112 images (patch 28: 16 tokens of 32 features, 4 heads, drop path 0.1) that trains in
  * seconds: the ViT code path of the built-ins at a test's size, named by class in a test's config.
  */
-public final class SmallVisionTransformer extends Backbone {
+public final class SmallVisionTransformer extends Backbone implements TokenMasking {
     static final ViTRecipe RECIPE = new ViTRecipe(112, 28, 32, 2, 4, 4.0, 0.1);
 
     private final VisionTransformer vit;
@@ -19,6 +19,11 @@ public final class SmallVisionTransformer extends Backbone {
     @Override
     public Tensor forward(Tensor images) {
         return vit.forward(images);
+    }
+
+    @Override
+    public void maskTokens(double ratio) {
+        vit.maskTokens(ratio);
     }
 
     @Override

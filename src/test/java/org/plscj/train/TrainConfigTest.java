@@ -77,6 +77,17 @@ class TrainConfigTest {
     }
 
     @Test
+    void maskRatioIsZeroByDefaultAndAFractionBelowOne() {
+        assertEquals(0.0, TrainConfig.defaults().maskRatio());
+        assertEquals(0.1, with("mask_ratio=0.1").maskRatio());
+        for (String bad : new String[] {"1", "-0.1", "NaN"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> with("mask_ratio=" + bad));
+            assertEquals("mask_ratio", e.key());
+            assertTrue(e.getMessage().contains("mask_ratio must be a fraction in [0, 1)"), e.getMessage());
+        }
+    }
+
+    @Test
     void marginMeansTheLossTypesOwnMargin() {
         assertEquals(new Margin(1, 0.4, 0, 64), with("margin=0.4").margin());
         assertEquals(new Margin(1, 0, 0.4, 64), with("loss_type=dist_cosface", "margin=0.4").margin());
