@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.stream.Stream;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.plscj.tensor.Scoped;
@@ -18,13 +19,17 @@ import org.plscj.tensor.Scoped;
  * <p>Built-ins: PLSC v1's ResNet50/101/152, arcface_torch's IResNet18/34/50/100 (aliases r18, r34,
  * r50, r100) and MobileFaceNet (alias mbf), and MobileFaceNetLite, the demo's small backbone
  * (MobileFaceNet with blocks (1, 2, 2, 1) and half the stage widths: twice its training
- * throughput on 2 CPU threads), and arcface_torch's Vision Transformers ViT-T and ViT-S (aliases vit_t, vit_s).
+ * throughput on 2 CPU threads), and arcface_torch's Vision Transformers ViT-T and ViT-S (aliases vit_t, vit_s). Their
+ * WebFace42M networks {@code vit_t_dp005_mask0} and {@code vit_s_dp005_mask_0} are accepted too: ViT-T and ViT-S trained
+ * with drop path 0.05 instead of 0.1 (the "mask0" is mask_ratio 0, our default).
  */
 public final class Backbones {
     /** Canonical names in the order they are listed, with their builders. */
     private static final Map<String, IntFunction<Backbone>> BUILT_IN = new LinkedHashMap<>();
     /** Lower-case name or alias → canonical name. */
     private static final Map<String, String> LOOKUP = new LinkedHashMap<>();
+    /** arcface_torch network names of a built-in trained with other settings → builders; the model keeps the built-in's name. */
+    private static final Map<String, IntFunction<Backbone>> VARIANTS = new LinkedHashMap<>();
 
     static {
         resnet("ResNet50", ResNetRecipe.RESNET50);
@@ -39,6 +44,9 @@ public final class Backbones {
         register("TinyFaceNet", TinyFaceNet::new);
         register("ViT-T", emb -> new VisionTransformer("ViT-T", emb, ViTRecipe.VIT_T), "vit_t");
         register("ViT-S", emb -> new VisionTransformer("ViT-S", emb, ViTRecipe.VIT_S), "vit_s");
+        // why variants, not built-ins: the same architecture and weights (a bundle of one serves as ViT-T), only training differs
+        VARIANTS.put("vit_t_dp005_mask0", emb -> new VisionTransformer("ViT-T", emb, ViTRecipe.VIT_T_DP005));
+        VARIANTS.put("vit_s_dp005_mask_0", emb -> new VisionTransformer("ViT-S", emb, ViTRecipe.VIT_S_DP005));
     }
 
     private Backbones() {}
@@ -55,7 +63,7 @@ public final class Backbones {
         }
     }
 
-    /** The built-in names (aliases r18, r34, r50, r100, mbf, vit_t and vit_s are accepted too). */
+    /** The built-in names (their aliases, e.g. r50, mbf, vit_t, are accepted too). */
     public static List<String> builtInNames() {
         return List.copyOf(BUILT_IN.keySet());
     }
@@ -71,11 +79,21 @@ public final class Backbones {
         if (canonical != null) {
             return BUILT_IN.get(canonical).apply(embDim);
         }
+        IntFunction<Backbone> variant = VARIANTS.get(modelName.trim().toLowerCase(Locale.ROOT));
+        if (variant != null) {
+            return variant.apply(embDim);
+        }
         if (!modelName.contains(".")) {
             throw new IllegalArgumentException("unknown model_name '" + modelName + "': use one of " + builtInNames()
-                    + " (or r18, r34, r50, r100, mbf, vit_t, vit_s), or the fully qualified class name of a Backbone subclass");
+                    + " (or " + aliases() + "), or the fully qualified class name of a Backbone subclass");
         }
         return createCustom(modelName.trim(), embDim);
+    }
+
+    /** The lower-case aliases that are not a canonical name, then the variants, in registration order. */
+    private static List<String> aliases() {
+        return Stream.concat(LOOKUP.entrySet().stream().filter(e -> !e.getKey().equals(e.getValue().toLowerCase(Locale.ROOT)))
+                .map(Map.Entry::getKey), VARIANTS.keySet().stream()).toList();
     }
 
     private static Backbone createCustom(String className, int embDim) {

@@ -14,6 +14,10 @@ record ViTRecipe(long imageSide, long patch, long dim, int depth, long heads, do
     static final ViTRecipe VIT_T = new ViTRecipe(112, 9, 256, 12, 8, 4.0, 0.1);
     /** {@code vit_s}: as vit_t with 512 features per token; 5.7 G MACs per image. */
     static final ViTRecipe VIT_S = new ViTRecipe(112, 9, 512, 12, 8, 4.0, 0.1);
+    /** {@code vit_t_dp005_mask0}: vit_t with drop path 0.05, their WebFace42M recipes' ViT-T (configs/wf42m_pfc03_40epoch_8gpu_vit_t.py). */
+    static final ViTRecipe VIT_T_DP005 = new ViTRecipe(112, 9, 256, 12, 8, 4.0, 0.05);
+    /** {@code vit_s_dp005_mask_0}: vit_s with drop path 0.05, their WebFace42M recipes' ViT-S. */
+    static final ViTRecipe VIT_S_DP005 = new ViTRecipe(112, 9, 512, 12, 8, 4.0, 0.05);
 
     ViTRecipe {
         if (dim % heads != 0) {

@@ -31,6 +31,7 @@ import org.plscj.tensor.Scoped;
  */
 public final class VisionTransformer extends Backbone implements TokenMasking {
     private final PatchEmbedding patchEmbed;
+    private final ViTRecipe recipe;
     private final Tensor posEmbed;
     private final Tensor maskToken;
     private double maskRatio;
@@ -42,6 +43,7 @@ public final class VisionTransformer extends Backbone implements TokenMasking {
 
     VisionTransformer(String modelName, int embDim, ViTRecipe recipe) {
         super(modelName, embDim);
+        this.recipe = recipe;
         long tokens = recipe.tokens();
         // why a handle of its own: register_parameter returns a reference into the module's parameter list, which moves
         // when the next parameter is registered; the handle shares the parameter for the module's life
@@ -59,6 +61,10 @@ public final class VisionTransformer extends Backbone implements TokenMasking {
         norm = register_module("norm", Layers.layerNorm(recipe.dim()));
         feature = register_module("feature", new ViTFeatureHead(tokens * recipe.dim(), recipe.dim(), embDim));
         WeightInit.VIT.apply(this);
+    }
+
+    ViTRecipe recipe() {
+        return recipe;
     }
 
     /** Dropped tokens are replaced by {@code mask_token} after the final LayerNorm; it trains only while masking. */

@@ -67,6 +67,19 @@ class BackbonesTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"vit_t_dp005_mask0, ViT-T", "VIT_S_DP005_MASK_0, ViT-S"})
+    void arcfaceTorchsWebFaceViTNetworksAreTheirViTsTrainedWithDropPathFiveHundredths(String asked, String built) {
+        try (PointerScope scope = new PointerScope()) {
+            VisionTransformer variant = (VisionTransformer) Backbones.create(asked, 64);
+            VisionTransformer plain = (VisionTransformer) Backbones.create(built, 64);
+            assertEquals(built, variant.modelName(), "same architecture and weights: a bundle of it serves as " + built);
+            assertEquals(Backbones.parameterCount(plain), Backbones.parameterCount(variant));
+            assertEquals(0.05, variant.recipe().dropPathRate());
+            assertEquals(0.1, plain.recipe().dropPathRate());
+        }
+    }
+
     @Test
     void unknownNameListsTheBuiltIns() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backbones.create("ResNet34", 512));
@@ -74,6 +87,7 @@ class BackbonesTest {
             assertTrue(e.getMessage().contains(name), e.getMessage());
         }
         assertTrue(e.getMessage().contains("ResNet34"), e.getMessage());
+        assertTrue(e.getMessage().contains("r50") && e.getMessage().contains("vit_t_dp005_mask0"), "and the aliases: " + e.getMessage());
     }
 
     @Test

@@ -36,4 +36,16 @@ class RecipesTest {
         assertEquals(0.4, LrSchedule.of(c, 8, 1000, c.totalSteps(1000)).baseLr(), 1e-12);
         assertEquals(2000, LrSchedule.of(c, 8, 1000, c.totalSteps(1000)).warmupSteps());
     }
+
+    @Test
+    void theViTRecipeIsArcfaceTorchsWf42mPfc03VitT() {
+        TrainConfig c = TrainConfigLoader.load(RECIPES.resolve("webface_vit_t_pfc03.yaml"), List.of());
+        assertEquals("adamw", c.optimizer());
+        assertEquals(0.1, c.weightDecay());
+        assertEquals(0.3, c.sampleRatio());
+        assertEquals(0.0, c.maskRatio());
+        // their lr 0.001 at a global batch of 8 × 512 = 4096, warm-up num_epoch // 10 = 4 epochs
+        assertEquals(0.001, LrSchedule.of(c, 8, 1000, c.totalSteps(1000)).baseLr(), 1e-15);
+        assertEquals(4000, LrSchedule.of(c, 8, 1000, c.totalSteps(1000)).warmupSteps());
+    }
 }
