@@ -66,13 +66,16 @@ public final class NearestCentres {
      * queries shares the memory traffic, which is what bounds the time of a search over a million classes.
      *
      * <p>Memory: holds per class D values of the storage's width, plus 4 bytes (int8: the row's 1/‖codes‖); a search
-     * holds the queries, an fp32 score block [queries, blockRows], for fp16/int8 an fp32 row block [blockRows, D], and
+     * holds the queries, an fp32 score block [queries, blockRows], for fp16/int8 an fp32 row block [blockRows, D] (not a
+     * single fp16 query), and
      * the running top-k [queries, k] — never a [queries, classes] matrix. Searches may run concurrently (each has its
      * own buffers) until {@link #close}.
      */
     public static final class Index implements AutoCloseable {
         /** Rows per block when the centres need no conversion: the score block [32, 16384] is 2 MiB. */
         static final long FP32_BLOCK_ROWS = 16_384;
+        /** Rows per block of a single query read without conversion: a [65536] score vector; fewer blocks, less overhead. */
+        static final long SINGLE_BLOCK_ROWS = 65_536;
         /** Rows per block converted to fp32 before the GEMM: [4096, 512] fp32 is 8 MiB; smaller blocks converted slower. */
         static final long CONVERTED_BLOCK_ROWS = 4_096;
 
@@ -80,13 +83,20 @@ public final class NearestCentres {
         private final Tensor stored;
         // int8 only: 1/‖codes_c‖ [C], so a score is (q̂·codes_c)/‖codes_c‖, the cosine with the stored centre
         private final Tensor inverseNorms;
-        private final long blockRows;
-
         private Index(CentreStorage storage, Tensor stored, Tensor inverseNorms) {
             this.storage = storage;
             this.stored = stored;
             this.inverseNorms = inverseNorms;
-            this.blockRows = storage == CentreStorage.FP32 ? FP32_BLOCK_ROWS : CONVERTED_BLOCK_ROWS;
+        }
+
+        /** Whether a search of {@code queries} converts each block to fp32 (a single fp16 query is scored in fp16). */
+        private boolean converts(int queries) {
+            return storage == CentreStorage.INT8 || (storage == CentreStorage.FP16 && queries > 1);
+        }
+
+        /** Rows scored per block for a batch of {@code queries}. */
+        private long blockRows(int queries) {
+            return converts(queries) ? CONVERTED_BLOCK_ROWS : queries == 1 ? SINGLE_BLOCK_ROWS : FP32_BLOCK_ROWS;
         }
 
         /**
@@ -187,8 +197,8 @@ public final class NearestCentres {
 
         /** Bytes one search of {@code queries} queries holds besides its inputs and answer (see the class comment). */
         public long bytesPerSearch(int queries) {
-            long converted = storage == CentreStorage.FP32 ? 0 : blockRows * dim() * Float.BYTES;
-            return (long) queries * blockRows * Float.BYTES + converted;
+            long blockRows = blockRows(queries);
+            return (long) queries * blockRows * Float.BYTES + (converts(queries) ? blockRows * dim() * Float.BYTES : 0);
         }
 
         /**
@@ -205,17 +215,19 @@ public final class NearestCentres {
          * pass over the centres.
          */
         public Result topK(Tensor queries, int k) {
-            check(stored, queries, k, blockRows);
             long classes = size();
             int m = (int) queries.size(0);
+            long blockRows = blockRows(m);
+            check(stored, queries, k, blockRows);
             return Scoped.compute(() -> {
                 requireFinite(queries, 0, "query");
                 Tensor qHat = normalisedRows(queries.to(ScalarType.Float));
                 Tensor scoreBuffer = torch.empty(new long[] {m, blockRows}, new TensorOptions(ScalarType.Float), null);
-                Tensor rowBuffer = storage == CentreStorage.FP32 || (m == 1 && storage == CentreStorage.FP16) ? null
+                // why a vector for one query: libtorch's matrix-vector kernels stream the rows near memory speed (the fp16 one
+                // included, converting in registers), where a 1-row GEMM ran 3x slower (BENCHMARKS.md, issue 13). Not int8 rows
+                // through that fp16 kernel: converting a block int8 → fp16 ran 2x slower than int8 → fp32
+                Tensor rowBuffer = !converts(m) ? null
                         : torch.empty(new long[] {blockRows, dim()}, new TensorOptions(ScalarType.Float), null);
-                // why a vector for one query: libtorch's matrix-vector kernels stream the rows at memory speed (fp16 ones
-                // included, converting in registers), where a 1-row GEMM ran 3x slower (BENCHMARKS.md, issue 13)
                 Tensor q = m != 1 ? null : storage == CentreStorage.FP16 ? qHat.select(0, 0).to(ScalarType.Half) : qHat.select(0, 0);
                 return search(classes, blockRows, qHat, k, (first, n) -> {
                     Tensor block = rows(stored, first, n);
