@@ -111,6 +111,26 @@ public final class ServeBenchmark {
         }
     }
 
+    /**
+     * The machine's fp32 GEMM rate in 10⁹ flop/s: the median of three 2048 × 2048 × 2048 products (one untimed first).
+     * A batch of B queries over C × D centres needs 2·B·C·D flop whatever the memory does: its compute floor.
+     */
+    public static double gemmGflops() {
+        return Scoped.compute(() -> {
+            Tensor a = torch.randn(2048, 2048);
+            Tensor b = torch.randn(2048, 2048);
+            Tensor c = torch.empty(2048, 2048);
+            double[] ms = new double[3];
+            torch.mm_out(c, a, b);
+            for (int r = 0; r < ms.length; r++) {
+                long s = System.nanoTime();
+                torch.mm_out(c, a, b);
+                ms[r] = (System.nanoTime() - s) / 1e6;
+            }
+            return 2.0 * 2048 * 2048 * 2048 / median(ms) / 1e6;
+        });
+    }
+
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);

@@ -129,9 +129,14 @@ final class BenchServeCommand implements Callable<Integer> {
     }
 
     private void identify(PrintWriter out, StringBuilder json) {
+        double gflops = ServeBenchmark.gemmGflops();
+        double computeFloor = 2.0 * identifyBatch * classes * 512 / gflops / 1e6;
+        json.append(String.format(Locale.ROOT, ", \"gemm_gflops\": %.1f, \"batch_compute_floor_ms\": %.2f", gflops, computeFloor));
         json.append(", \"identify\": [");
         out.printf("identification: top-%d over %,d random unit centres x 512, medians of %d; floor = one streaming read of the centres' bytes%n",
                 topK, classes, identifyRepeats);
+        out.printf(Locale.ROOT, "compute floor of a batch of %d: 2*%d*%d*512 flop at %.1f GFLOP/s (a 2048^3 fp32 GEMM in this run) = %.1f ms%n",
+                identifyBatch, identifyBatch, classes, gflops, computeFloor);
         out.printf("%-6s %10s %9s %12s %7s %12s %7s %11s %14s%n", "dtype", "bytes/cls", "floor ms", "batch" + identifyBatch + " ms", "ratio",
                 "1 query ms", "ratio", "GB/s floor", "search bytes");
         Scoped.run(() -> {
