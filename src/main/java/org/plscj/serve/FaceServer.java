@@ -403,7 +403,8 @@ public final class FaceServer implements AutoCloseable {
         if (k < 1 || k > Math.min(MAX_K, candidates)) {
             throw new BadRequest("field 'k' must be an integer in 1.." + Math.min(MAX_K, candidates) + ", got " + body.get("k"));
         }
-        float[][] e = embeddings(images.array(body, "images"));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+        float[][] e = embeddings(images.array(body, "images"), deadline);
         List<List<Map<String, Object>>> results = new ArrayList<>();
         if (inGallery) {
             NearestCentres.Result r = Scoped.compute(() -> NearestCentres.topK(matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()),
@@ -418,10 +419,15 @@ public final class FaceServer implements AutoCloseable {
             return Map.of("results", results);
         }
         List<Query> queries = new ArrayList<>();
-        for (float[] q : e) {
-            queries.add(new Query(q, k));
+        for (int i = 0; i < e.length; i++) {
+            // why here: the index refuses a NaN query, which would fail every request grouped into the same pass
+            for (float v : e[i]) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalStateException("the model gave a non-finite embedding for images[" + i + "]");
+                }
+            }
+            queries.add(new Query(e[i], k));
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
         List<CompletableFuture<Top>> futures = identifier.submit(queries, deadline);
         if (futures == null) {
             throw new BadRequest(503, identifier.serving() ? "the server is busy: its queue of " + identifier.capacity()
@@ -493,7 +499,11 @@ public final class FaceServer implements AutoCloseable {
      * the images still queued are dropped, not computed).
      */
     private float[][] embeddings(List<float[]> batch) throws InterruptedException, ExecutionException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+        return embeddings(batch, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis()));
+    }
+
+    /** As above, by {@code deadline} ({@link System#nanoTime}): the request's, when it has more to do after. */
+    private float[][] embeddings(List<float[]> batch, long deadline) throws InterruptedException, ExecutionException {
         List<CompletableFuture<float[]>> futures = batcher.submit(batch, deadline);
         if (futures == null) {
             throw new BadRequest(503, batcher.serving() ? "the server is busy: its queue of " + batcher.capacity() + " images is full; retry later"
