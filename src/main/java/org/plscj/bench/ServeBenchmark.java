@@ -25,8 +25,8 @@ import java.util.zip.CRC32;
 import java.util.zip.DeflaterOutputStream;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.eval.CentreStorage;
 import org.plscj.eval.NearestCentres;
-import org.plscj.export.BundleWriter;
 import org.plscj.tensor.Scoped;
 
 /**
@@ -61,25 +61,80 @@ public final class ServeBenchmark {
         return new Level(concurrency, requests, failures.get(), seconds, percentile(latencies, 0.50), percentile(latencies, 0.99));
     }
 
-    /** Median milliseconds of one query's top-{@code k} among {@code classes} random normalised centres of {@code dim}. */
-    public static double identifyMillis(long classes, int dim, int k, int queries) {
-        return Scoped.compute(() -> {
-            Tensor centres = BundleWriter.normalisedRows(torch.randn(classes, dim));
-            double[] times = new double[queries];
-            try (NearestCentres.Index index = NearestCentres.Index.of(centres)) {
-                for (int i = 0; i < queries; i++) {
-                    int query = i;
-                    Scoped.run(() -> {
-                        Tensor q = torch.randn(1, dim);
-                        long s = System.nanoTime();
-                        index.topK(q, k);
-                        times[query] = (System.nanoTime() - s) / 1e6;
-                    });
-                }
+    /**
+     * Identification over one {@link CentreStorage} of the centres, all times medians in milliseconds of one run:
+     * {@code floorMillis} one streaming read of the index's centre bytes ({@link NearestCentres.Index#streamingRead}),
+     * {@code batchMillis} one top-k pass for {@code batch} queries at once, {@code singleMillis} one pass for one query
+     * (concurrency 1: one request, one image, at a time).
+     */
+    public record Identify(CentreStorage storage, long classes, int dim, int k, int batch, double floorMillis, double batchMillis,
+            double singleMillis, long bytesPerClass, long bytesPerSearch) {
+        public double batchVsFloor() {
+            return batchMillis / floorMillis;
+        }
+
+        public double singleVsFloor() {
+            return singleMillis / floorMillis;
+        }
+    }
+
+    /**
+     * Times identification over {@code unitCentres} [C, D] (fp32 unit rows) kept in {@code storage}: each measurement
+     * {@code repeats} times, the three kinds interleaved so that a slow moment of a shared machine hits all of them.
+     */
+    public static Identify identify(Tensor unitCentres, CentreStorage storage, int k, int batch, int repeats) {
+        int dim = (int) unitCentres.size(1);
+        try (NearestCentres.Index index = NearestCentres.Index.of(unitCentres, storage)) {
+            double[] floor = new double[repeats];
+            double[] many = new double[repeats];
+            double[] one = new double[repeats];
+            index.streamingRead(); // warm-up: the first pass also pays page faults and code paths
+            Scoped.run(() -> index.topK(torch.randn(batch, dim), k));
+            for (int r = 0; r < repeats; r++) {
+                int at = r;
+                Scoped.run(() -> {
+                    Tensor queries = torch.randn(batch, dim);
+                    Tensor single = torch.randn(1, dim);
+                    long s = System.nanoTime();
+                    index.streamingRead();
+                    floor[at] = (System.nanoTime() - s) / 1e6;
+                    s = System.nanoTime();
+                    index.topK(queries, k);
+                    many[at] = (System.nanoTime() - s) / 1e6;
+                    s = System.nanoTime();
+                    index.topK(single, k);
+                    one[at] = (System.nanoTime() - s) / 1e6;
+                });
             }
-            Arrays.sort(times);
-            return percentile(times, 0.5);
+            return new Identify(storage, unitCentres.size(0), dim, k, batch, median(floor), median(many), median(one), index.bytesPerClass(),
+                    index.bytesPerSearch(batch));
+        }
+    }
+
+    /**
+     * The machine's fp32 GEMM rate in 10⁹ flop/s: the median of three 2048 × 2048 × 2048 products (one untimed first).
+     * A batch of B queries over C × D centres needs 2·B·C·D flop whatever the memory does: its compute floor.
+     */
+    public static double gemmGflops() {
+        return Scoped.compute(() -> {
+            Tensor a = torch.randn(2048, 2048);
+            Tensor b = torch.randn(2048, 2048);
+            Tensor c = torch.empty(2048, 2048);
+            double[] ms = new double[3];
+            torch.mm_out(c, a, b);
+            for (int r = 0; r < ms.length; r++) {
+                long s = System.nanoTime();
+                torch.mm_out(c, a, b);
+                ms[r] = (System.nanoTime() - s) / 1e6;
+            }
+            return 2.0 * 2048 * 2048 * 2048 / median(ms) / 1e6;
         });
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return percentile(sorted, 0.5);
     }
 
     /** Request number i of a load. */

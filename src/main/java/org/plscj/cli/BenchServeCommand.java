@@ -12,7 +12,10 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.plscj.eval.CentreStorage;
+import org.plscj.export.BundleWriter;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
 import org.plscj.export.BatchNormCalibration;
@@ -21,7 +24,10 @@ import org.plscj.bench.ServeBenchmark;
 import org.plscj.serve.ServeConfig;
 import org.plscj.serve.TorchEngine;
 import org.plscj.tensor.Native;
+import org.plscj.tensor.Scoped;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,7 +39,10 @@ import picocli.CommandLine.Spec;
         description = {
             "Starts plsc serve in-process for each model (random weights, BatchNorm statistics calibrated on",
             "random images) and sends batch-1 POST /v1/embed requests from closed-loop clients at each",
-            "concurrency; then times top-k identification of one query over random class centres."
+            "concurrency; then identification over random unit class centres (generated here, 1M x 512 by default)",
+            "kept fp32, fp16 and int8: the bandwidth floor (one streaming read of the centres' bytes), one pass for a",
+            "batch of --identify-batch queries and one for a single query, with their ratios to the floor.",
+            "--models '' runs identification only."
         })
 final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--models", defaultValue = "MobileFaceNet,ResNet50", split = ",", description = "Default ${DEFAULT-VALUE}.")
@@ -57,6 +66,16 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "5")
     int topK;
 
+    @Option(names = "--identify-batch", defaultValue = "32", description = "Queries per identification batch (default ${DEFAULT-VALUE}).")
+    int identifyBatch;
+
+    @Option(names = "--identify-repeats", defaultValue = "5", description = "Timings per kind, median reported (default ${DEFAULT-VALUE}).")
+    int identifyRepeats;
+
+    @Option(names = "--centres-dtype", defaultValue = "fp32,fp16,int8", split = ",", converter = CentreStorageConverter.class,
+            paramLabel = "fp32|fp16|int8", description = "Storages of the centres to time (default ${DEFAULT-VALUE}).")
+    List<CentreStorage> centresDtypes;
+
     @Option(names = "--soak", description = "Instead: a soak of --soak-requests requests on the first model, 1 in 10 malformed or oversized, in two halves;"
             + " counts answers by status (5xx must be 0) and the process RSS before and after each half.")
     boolean soak;
@@ -78,6 +97,9 @@ final class BenchServeCommand implements Callable<Integer> {
         StringBuilder json = new StringBuilder("{\"bench\": \"serve\", \"threads\": " + torch.get_num_threads() + ", \"embed\": [");
         out.printf("%-14s %6s %9s %9s %9s %5s%n", "model", "conc", "req/s", "p50 ms", "p99 ms", "fail");
         for (String name : models) {
+            if (name.isBlank()) {
+                continue;
+            }
             Backbone backbone = Backbones.create(name, 512);
             BatchNormCalibration.calibrate(backbone, torch.rand(8, 3, 112, 112).mul_(new Scalar(2)).sub_(new Scalar(1)));
             ServeConfig config = ServeConfig.defaults().withAddress("127.0.0.1", 0).withBatching(maxBatch, maxWaitMillis, 4096)
@@ -95,15 +117,58 @@ final class BenchServeCommand implements Callable<Integer> {
                 }
             }
         }
-        json.setLength(json.length() - 2);
+        if (json.charAt(json.length() - 1) != '[') {
+            json.setLength(json.length() - 2);
+        }
         json.append("]");
         if (classes > 0) {
-            double ms = ServeBenchmark.identifyMillis(classes, 512, topK, 20);
-            out.printf(Locale.ROOT, "identify: top-%d over %,d centres x 512: %.1f ms per query (median of 20)%n", topK, classes, ms);
-            json.append(String.format(Locale.ROOT, ", \"identify\": {\"classes\": %d, \"k\": %d, \"ms_per_query\": %.2f}", classes, topK, ms));
+            identify(out, json);
         }
         out.println(json.append("}"));
         return 0;
+    }
+
+    private void identify(PrintWriter out, StringBuilder json) {
+        double gflops = ServeBenchmark.gemmGflops();
+        double computeFloor = 2.0 * identifyBatch * classes * 512 / gflops / 1e6;
+        json.append(String.format(Locale.ROOT, ", \"gemm_gflops\": %.1f, \"batch_compute_floor_ms\": %.2f", gflops, computeFloor));
+        json.append(", \"identify\": [");
+        out.printf("identification: top-%d over %,d random unit centres x 512, medians of %d; floor = one streaming read of the centres' bytes%n",
+                topK, classes, identifyRepeats);
+        out.printf(Locale.ROOT, "compute floor of a batch of %d: 2*%d*%d*512 flop at %.1f GFLOP/s (a 2048^3 fp32 GEMM in this run) = %.1f ms%n",
+                identifyBatch, identifyBatch, classes, gflops, computeFloor);
+        out.printf("%-6s %10s %9s %12s %7s %12s %7s %11s %14s%n", "dtype", "bytes/cls", "floor ms", "batch" + identifyBatch + " ms", "ratio",
+                "1 query ms", "ratio", "GB/s floor", "search bytes");
+        Scoped.run(() -> {
+            Tensor unit = BundleWriter.normalisedRows(torch.randn(classes, 512));
+            for (CentreStorage storage : centresDtypes) {
+                ServeBenchmark.Identify r = ServeBenchmark.identify(unit, storage, topK, identifyBatch, identifyRepeats);
+                double gbps = classes * (double) r.bytesPerClass() / r.floorMillis() / 1e6;
+                out.printf(Locale.ROOT, "%-6s %10d %9.1f %12.1f %7.2f %12.1f %7.2f %11.1f %14d%n", storage.name().toLowerCase(Locale.ROOT),
+                        r.bytesPerClass(), r.floorMillis(), r.batchMillis(), r.batchVsFloor(), r.singleMillis(), r.singleVsFloor(), gbps,
+                        r.bytesPerSearch());
+                out.flush();
+                json.append(String.format(Locale.ROOT, "{\"dtype\": \"%s\", \"classes\": %d, \"dim\": 512, \"k\": %d, \"batch\": %d, "
+                        + "\"floor_ms\": %.2f, \"batch_ms\": %.2f, \"batch_vs_floor\": %.3f, \"single_ms\": %.2f, \"single_vs_floor\": %.3f, "
+                        + "\"bytes_per_class\": %d, \"bytes_per_search\": %d}, ", storage.name().toLowerCase(Locale.ROOT), classes, topK,
+                        identifyBatch, r.floorMillis(), r.batchMillis(), r.batchVsFloor(), r.singleMillis(), r.singleVsFloor(),
+                        r.bytesPerClass(), r.bytesPerSearch()));
+            }
+        });
+        json.setLength(json.length() - 2);
+        json.append("]");
+    }
+
+    /** Accepts fp32, fp16 or int8 in any case. */
+    static final class CentreStorageConverter implements ITypeConverter<CentreStorage> {
+        @Override
+        public CentreStorage convert(String value) {
+            try {
+                return CentreStorage.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("--centres-dtype must be fp32, fp16 or int8, got '" + value + "'");
+            }
+        }
     }
 
     private int soak(PrintWriter out, List<String> images) throws Exception {

@@ -11,20 +11,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gathers single images from concurrent requests into backbone batches: a batch runs when it has
- * {@code maxBatch} images or when its first image has waited {@code maxWaitMillis}. The queue is
+ * Gathers single items from concurrent requests into batches: a batch runs when it has
+ * {@code maxBatch} items or when its first item has waited {@code maxWaitMillis}. The queue is
  * bounded: {@link #submit} refuses (null) when it is full, which the server answers with 503.
- * One thread runs the engine, so the engine sees one batch at a time.
+ * One thread runs the work, so it sees one batch at a time. Two kinds: images into backbone
+ * batches ({@link #embeddings}), and identification queries into one pass over the class centres.
  *
- * <p>Images whose request gave up (its future cancelled, or its deadline passed) are dropped
- * before they reach the engine. Whatever the engine throws — an {@link Error} included — fails
+ * <p>Items whose request gave up (its future cancelled, or its deadline passed) are dropped
+ * before they reach the work. Whatever the work throws — an {@link Error} included — fails
  * that batch's requests only; the thread goes on. Memory: the queue holds at most
- * {@code queueCapacity} images of 3·112·112 floats (147 KiB each).
+ * {@code queueCapacity} items (images: 3·112·112 floats, 147 KiB each).
+ *
+ * @param <I> one item of a request
+ * @param <O> its result
  */
-final class DynamicBatcher implements AutoCloseable {
+final class DynamicBatcher<I, O> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
 
-    private record Job(float[] image, long deadlineNanos, CompletableFuture<float[]> result) {
+    /** A batch's computation: one result per item, in order. */
+    interface Work<I, O> {
+        List<O> run(List<I> items) throws Exception;
+    }
+
+    private record Job<I, O>(I item, long deadlineNanos, CompletableFuture<O> result) {
         boolean abandoned(long now) {
             if (result.isDone()) {
                 return true;
@@ -37,43 +46,61 @@ final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    private final EmbeddingEngine engine;
+    private final Work<I, O> work;
+    private final String what;
     private final int maxBatch;
     private final long maxWaitNanos;
-    private final BlockingQueue<Job> queue;
-    private final ServeMetrics metrics;
+    private final BlockingQueue<Job<I, O>> queue;
     private final Thread worker;
     private volatile boolean running = true;
 
-    DynamicBatcher(EmbeddingEngine engine, int maxBatch, long maxWaitMillis, int queueCapacity, ServeMetrics metrics) {
+    /** Images [3·112·112] into the engine's batches; the metrics see the batch sizes and the queue depth. */
+    static DynamicBatcher<float[], float[]> embeddings(EmbeddingEngine engine, int maxBatch, long maxWaitMillis, int queueCapacity,
+            ServeMetrics metrics) {
+        DynamicBatcher<float[], float[]> batcher = new DynamicBatcher<>("images", images -> {
+            int n = images.size();
+            int pixels = images.get(0).length;
+            float[] packed = new float[n * pixels];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(images.get(i), 0, packed, i * pixels, pixels);
+            }
+            float[][] embeddings = engine.embed(packed, n);
+            metrics.batch(n);
+            return List.of(embeddings);
+        }, maxBatch, maxWaitMillis, queueCapacity);
+        metrics.queueDepth(batcher.queue::size);
+        return batcher;
+    }
+
+    /** {@code what}: the items' name in the log and the thread's. */
+    DynamicBatcher(String what, Work<I, O> work, int maxBatch, long maxWaitMillis, int queueCapacity) {
         if (maxBatch <= 0 || maxWaitMillis < 0 || queueCapacity <= 0) {
             throw new IllegalArgumentException("max batch (" + maxBatch + ") and queue capacity (" + queueCapacity
                     + ") must be positive, max wait (" + maxWaitMillis + " ms) not negative");
         }
-        this.engine = engine;
+        this.work = work;
+        this.what = what;
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
-        this.metrics = metrics;
-        metrics.queueDepth(queue::size);
-        worker = new Thread(this::loop, "plsc-batcher");
+        worker = new Thread(this::loop, "plsc-batcher-" + what);
         worker.setDaemon(true);
         worker.start();
     }
 
     /**
-     * Queues every image of one request, or none: returns null when the queue lacks room for all
-     * of them (then nothing was queued). Images still queued at {@code deadlineNanos} ({@link System#nanoTime})
+     * Queues every item of one request, or none: returns null when the queue lacks room for all
+     * of them (then nothing was queued). Items still queued at {@code deadlineNanos} ({@link System#nanoTime})
      * are not computed; their futures fail with a {@link TimeoutException}.
      */
-    synchronized List<CompletableFuture<float[]>> submit(List<float[]> images, long deadlineNanos) {
-        if (!serving() || queue.remainingCapacity() < images.size()) {
+    synchronized List<CompletableFuture<O>> submit(List<I> items, long deadlineNanos) {
+        if (!serving() || queue.remainingCapacity() < items.size()) {
             return null;
         }
-        List<CompletableFuture<float[]>> out = new ArrayList<>(images.size());
-        for (float[] image : images) {
-            CompletableFuture<float[]> f = new CompletableFuture<>();
-            queue.add(new Job(image, deadlineNanos, f));
+        List<CompletableFuture<O>> out = new ArrayList<>(items.size());
+        for (I item : items) {
+            CompletableFuture<O> f = new CompletableFuture<>();
+            queue.add(new Job<>(item, deadlineNanos, f));
             out.add(f);
         }
         return out;
@@ -83,23 +110,23 @@ final class DynamicBatcher implements AutoCloseable {
         return queue.size() + queue.remainingCapacity();
     }
 
-    /** Whether queued images will be computed: false once closed or if the worker thread has died. */
+    /** Whether queued items will be computed: false once closed or if the worker thread has died. */
     boolean serving() {
         return running && worker.isAlive();
     }
 
     private void loop() {
-        List<Job> batch = new ArrayList<>(maxBatch);
+        List<Job<I, O>> batch = new ArrayList<>(maxBatch);
         while (running) {
             try {
-                Job first = queue.poll(100, TimeUnit.MILLISECONDS);
+                Job<I, O> first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null || first.abandoned(System.nanoTime())) {
                     continue;
                 }
                 batch.add(first);
                 long deadline = System.nanoTime() + maxWaitNanos;
                 while (batch.size() < maxBatch) {
-                    Job next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    Job<I, O> next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     if (next == null) {
                         break;
                     }
@@ -122,28 +149,24 @@ final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    private void run(List<Job> batch) {
+    private void run(List<Job<I, O>> batch) {
         int n = batch.size();
         try {
-            int pixels = batch.get(0).image().length;
-            float[] packed = new float[n * pixels];
+            List<I> items = new ArrayList<>(n);
+            batch.forEach(j -> items.add(j.item()));
+            List<O> results = work.run(items);
             for (int i = 0; i < n; i++) {
-                System.arraycopy(batch.get(i).image(), 0, packed, i * pixels, pixels);
-            }
-            float[][] embeddings = engine.embed(packed, n);
-            metrics.batch(n);
-            for (int i = 0; i < n; i++) {
-                batch.get(i).result().complete(embeddings[i]);
+                batch.get(i).result().complete(results.get(i));
             }
         } catch (Throwable e) {
             // why Throwable: an OutOfMemoryError or a native failure in one batch must not end the thread every request waits on;
             // each failed request logs the details under its own id
-            LOG.error("a batch of {} images failed in the engine: {}", n, e.toString());
+            LOG.error("a batch of {} {} failed: {}", n, what, e.toString());
             batch.forEach(j -> j.result().completeExceptionally(e));
         }
     }
 
-    /** Stops taking work, lets the running batch finish; queued images are cancelled. */
+    /** Stops taking work, lets the running batch finish; queued items are cancelled. */
     @Override
     public void close() {
         synchronized (this) {

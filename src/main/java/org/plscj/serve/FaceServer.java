@@ -78,7 +78,9 @@ public final class FaceServer implements AutoCloseable {
     private final Double threshold;
     private final NearestCentres.Index centres;
     private final ServeMetrics metrics = new ServeMetrics();
-    private final DynamicBatcher batcher;
+    private final DynamicBatcher<float[], float[]> batcher;
+    /** Groups concurrent /v1/identify queries into one pass over the centres (null without centres). */
+    private final DynamicBatcher<Query, Top> identifier;
     private final RequestImages images;
     private final Gallery gallery;
     private final AccessRules access;
@@ -111,9 +113,11 @@ public final class FaceServer implements AutoCloseable {
         this.gallery = config.galleryDir() == null ? Gallery.inMemory(engine.embDim(), config.maxGallery())
                 : Gallery.open(config.galleryDir(), engine.embDim(), config.maxGallery(), Gallery.SNAPSHOT_EVERY);
         metrics.model(modelName, fingerprint);
-        // why an index: checked and normalised once here, each query is then one pass over the centres
-        this.centres = model.centres() == null ? null : NearestCentres.Index.of(model.centres());
-        this.batcher = new DynamicBatcher(engine, config.maxBatch(), config.maxWaitMillis(), config.queueCapacity(), metrics);
+        // why an index: checked and normalised once here, kept in the bundle's precision; a batch of queries is then one pass
+        this.centres = model.centres() == null ? null : NearestCentres.Index.ofStored(model.centres(), model.centreScales());
+        this.batcher = DynamicBatcher.embeddings(engine, config.maxBatch(), config.maxWaitMillis(), config.queueCapacity(), metrics);
+        this.identifier = centres == null ? null
+                : new DynamicBatcher<>("queries", this::identifyBatch, config.maxBatch(), config.maxWaitMillis(), config.queueCapacity());
         this.images = new RequestImages(config.maxImages(), config.maxImagePixels(), Math.max(2, Runtime.getRuntime().availableProcessors()));
         app = Javalin.create(c -> {
             c.showJavalinBanner = false;
@@ -210,6 +214,9 @@ public final class FaceServer implements AutoCloseable {
             LOG.warn("requests still running after the {} ms drain were cut off ({})", config.drainMillis(), e.toString());
         }
         batcher.close();
+        if (identifier != null) {
+            identifier.close();
+        }
         try {
             gallery.close();
         } catch (IOException e) {
@@ -396,26 +403,80 @@ public final class FaceServer implements AutoCloseable {
         if (k < 1 || k > Math.min(MAX_K, candidates)) {
             throw new BadRequest("field 'k' must be an integer in 1.." + Math.min(MAX_K, candidates) + ", got " + body.get("k"));
         }
-        float[][] e = embeddings(images.array(body, "images"));
-        NearestCentres.Result r = Scoped.compute(() -> {
-            float[] packed = new float[e.length * e[0].length];
-            for (int i = 0; i < e.length; i++) {
-                System.arraycopy(e[i], 0, packed, i * e[0].length, e[0].length);
-            }
-            Tensor queries = matrix(packed, e.length, e[0].length);
-            return inGallery ? NearestCentres.topK(matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()), queries, k)
-                    : centres.topK(queries, k);
-        });
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+        float[][] e = embeddings(images.array(body, "images"), deadline);
         List<List<Map<String, Object>>> results = new ArrayList<>();
+        if (inGallery) {
+            NearestCentres.Result r = Scoped.compute(() -> NearestCentres.topK(matrix(enrolled.templates(), enrolled.ids().size(), enrolled.dim()),
+                    matrix(packed(e), e.length, e[0].length), k));
+            for (int i = 0; i < e.length; i++) {
+                List<Map<String, Object>> top = new ArrayList<>();
+                for (int j = 0; j < k; j++) {
+                    top.add(Map.of("id", enrolled.ids().get((int) r.indices()[i][j]), "score", r.scores()[i][j]));
+                }
+                results.add(top);
+            }
+            return Map.of("results", results);
+        }
+        List<Query> queries = new ArrayList<>();
         for (int i = 0; i < e.length; i++) {
+            // why here: the index refuses a NaN query, which would fail every request grouped into the same pass
+            for (float v : e[i]) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalStateException("the model gave a non-finite embedding for images[" + i + "]");
+                }
+            }
+            queries.add(new Query(e[i], k));
+        }
+        List<CompletableFuture<Top>> futures = identifier.submit(queries, deadline);
+        if (futures == null) {
+            throw new BadRequest(503, identifier.serving() ? "the server is busy: its queue of " + identifier.capacity()
+                    + " identification queries is full; retry later" : "the server is not identifying (shutting down)");
+        }
+        for (Top t : await(futures, deadline, "no identification")) {
             List<Map<String, Object>> top = new ArrayList<>();
             for (int j = 0; j < k; j++) {
-                long index = r.indices()[i][j];
-                top.add(inGallery ? Map.of("id", enrolled.ids().get((int) index), "score", r.scores()[i][j]) : centre(index, r.scores()[i][j]));
+                top.add(centre(t.indices()[j], t.scores()[j]));
             }
             results.add(top);
         }
         return Map.of("results", results);
+    }
+
+    /** One query of a /v1/identify request: an embedding and how many classes its request asked for. */
+    private record Query(float[] embedding, int k) {}
+
+    /** The best classes of one query, best first. */
+    private record Top(long[] indices, double[] scores) {}
+
+    /**
+     * The queries of concurrent requests in one pass over the centres: the top max(k) of every query (its first k are
+     * its own request's top k, the list being sorted).
+     */
+    private List<Top> identifyBatch(List<Query> queries) {
+        int dim = queries.get(0).embedding().length;
+        float[][] e = new float[queries.size()][];
+        int maxK = 0;
+        for (int i = 0; i < e.length; i++) {
+            e[i] = queries.get(i).embedding();
+            maxK = Math.max(maxK, queries.get(i).k());
+        }
+        int kk = maxK;
+        NearestCentres.Result r = Scoped.compute(() -> centres.topK(matrix(packed(e), e.length, dim), kk));
+        List<Top> out = new ArrayList<>(e.length);
+        for (int i = 0; i < e.length; i++) {
+            int k = queries.get(i).k();
+            out.add(new Top(java.util.Arrays.copyOf(r.indices()[i], k), java.util.Arrays.copyOf(r.scores()[i], k)));
+        }
+        return out;
+    }
+
+    private static float[] packed(float[][] rows) {
+        float[] out = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * rows[0].length, rows[0].length);
+        }
+        return out;
     }
 
     /** One class-centre match: its class, its name when the bundle names it, and the score. */
@@ -438,34 +499,43 @@ public final class FaceServer implements AutoCloseable {
      * the images still queued are dropped, not computed).
      */
     private float[][] embeddings(List<float[]> batch) throws InterruptedException, ExecutionException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+        return embeddings(batch, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis()));
+    }
+
+    /** As above, by {@code deadline} ({@link System#nanoTime}): the request's, when it has more to do after. */
+    private float[][] embeddings(List<float[]> batch, long deadline) throws InterruptedException, ExecutionException {
         List<CompletableFuture<float[]>> futures = batcher.submit(batch, deadline);
         if (futures == null) {
             throw new BadRequest(503, batcher.serving() ? "the server is busy: its queue of " + batcher.capacity() + " images is full; retry later"
                     : "the server is not computing embeddings (shutting down, or its batching thread stopped)");
         }
-        float[][] out = new float[batch.size()][];
+        return await(futures, deadline, "no embeddings").toArray(new float[0][]);
+    }
+
+    /** The results of one request's items, in order; 503 when the deadline passes first (the items still queued are dropped). */
+    private <O> List<O> await(List<CompletableFuture<O>> futures, long deadline, String what) throws InterruptedException, ExecutionException {
+        List<O> out = new ArrayList<>(futures.size());
         try {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            for (CompletableFuture<O> f : futures) {
+                out.add(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
             }
         } catch (TimeoutException e) {
-            throw timedOut(futures);
+            throw timedOut(futures, what);
         } catch (CancellationException e) {
             throw new BadRequest(503, "the server is shutting down; retry on another instance");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TimeoutException) {
-                throw timedOut(futures);
+                throw timedOut(futures, what);
             }
             throw e;
         }
         return out;
     }
 
-    /** Drops the request's images still queued (the batcher skips cancelled ones) and says why. */
-    private BadRequest timedOut(List<CompletableFuture<float[]>> futures) {
+    /** Drops the request's items still queued (the batchers skip cancelled ones) and says why. */
+    private <O> BadRequest timedOut(List<CompletableFuture<O>> futures, String what) {
         futures.forEach(f -> f.cancel(false));
-        return new BadRequest(503, "no embeddings within " + config.timeoutMillis() + " ms (--request-timeout-ms); the server is overloaded");
+        return new BadRequest(503, what + " within " + config.timeoutMillis() + " ms (--request-timeout-ms); the server is overloaded");
     }
 
     static float[] normalise(float[] v) {

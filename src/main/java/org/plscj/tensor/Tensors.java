@@ -22,6 +22,11 @@ public final class Tensors {
         return new Scalar(v);
     }
 
+    /** An integer scalar: added to an int64 tensor it stays int64 (a {@link #scalar(double)} would promote it to float32). */
+    public static Scalar integer(long v) {
+        return new Scalar(v);
+    }
+
     public static Tensor zeros(Placement at, long... shape) {
         return torch.zeros(shape, at.floats());
     }

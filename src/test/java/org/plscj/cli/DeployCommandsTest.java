@@ -37,6 +37,9 @@ class DeployCommandsTest {
         assertEquals(0, run("export", "--checkpoint", checkpoint.toString(), "--out", bundle.toString(), "--centres", "fp16"), err.toString());
         assertTrue(out.toString().contains("300 centres (fp16)"), out.toString());
         assertTrue(Files.isRegularFile(bundle.resolve(BundleMeta.ONNX)));
+        // the server keeps them as exported: half the memory, and a pass over them reads half the bytes
+        assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Half,
+                org.plscj.tensor.Tensors.dtype(org.plscj.serve.ModelBundle.open(bundle).centres()));
 
         assertEquals(2, run("export", "--checkpoint", checkpoint.toString(), "--out", bundle.toString()));
         assertTrue(err.toString().contains("already exists"), err.toString());

@@ -30,6 +30,7 @@ import org.plscj.bench.ServeBenchmark;
 import org.plscj.data.ImageDecoder;
 import org.plscj.export.CentresPrecision;
 import org.plscj.tensor.Native;
+import org.plscj.tensor.Tensors;
 
 /** plsc serve over real HTTP: answers, error statuses naming the field, batching under concurrent load, metrics. */
 class FaceServerTest {
@@ -161,6 +162,40 @@ class FaceServerTest {
         assertError("/v1/identify", "{\"images\": [\"" + FACES.get(0) + "\"], \"k\": 0}", 400, "field 'k'");
         assertError("/v1/embed", "{\"images\": [" + "\"x\",".repeat(8) + "\"x\"]}", 413, "at most 8");
         assertError("/v1/embed", "{\"images\": [\"" + "A".repeat(300_000) + "\"]}", 413, "exceeds");
+    }
+
+    @Test
+    void concurrentIdentifyRequestsEachGetTheirOwnAnswers() throws Exception {
+        float[][] e = direct(FACES.toArray(new String[0]));
+        Tensor q = torch.empty(e.length, TestBundles.EMB_DIM);
+        for (int i = 0; i < e.length; i++) {
+            q.select(0, i).copy_(Tensors.floats(FaceServer.normalise(e[i].clone()), TestBundles.EMB_DIM));
+        }
+        Tensor scores = q.matmul(bundle.centresFloat().t()); // [faces, classes]
+        ExecutorService clients = Executors.newFixedThreadPool(FACES.size());
+        List<Future<JsonNode>> answers = new ArrayList<>();
+        for (int c = 0; c < FACES.size(); c++) {
+            int client = c;
+            // each client its own k and its own two images, so a mix-up between requests grouped in one pass shows
+            answers.add(clients.submit(() -> ok("/v1/identify", "{\"images\": [\"" + FACES.get(client) + "\", \""
+                    + FACES.get((client + 1) % FACES.size()) + "\"], \"k\": " + (client + 1) + "}")));
+        }
+        for (int c = 0; c < FACES.size(); c++) {
+            JsonNode results = answers.get(c).get().get("results");
+            assertEquals(2, results.size(), "client " + c);
+            for (int j = 0; j < 2; j++) {
+                int face = (c + j) % FACES.size();
+                JsonNode top = results.get(j);
+                assertEquals(c + 1, top.size(), "client " + c + " asked for k = " + (c + 1));
+                double[] want = Tensors.toDoubleArray(scores.select(0, face).topk(c + 1).get0());
+                assertEquals(scores.select(0, face).argmax().item_long(), top.get(0).get("class").asLong(), "client " + c + " image " + j);
+                for (int p = 0; p <= c; p++) {
+                    // the same tolerance as verifyAndIdentify: unit-scale cosines summed in another order
+                    assertEquals(want[p], top.get(p).get("score").asDouble(), 1e-5, "client " + c + " image " + j + " place " + p);
+                }
+            }
+        }
+        clients.shutdown();
     }
 
     /** Concurrent clients, valid and malformed requests mixed: every answer is 200 or 4xx, batches form, memory stays flat. */

@@ -27,7 +27,7 @@ class OverloadTest {
     @Test
     void aFullQueueRefusesWholeRequestsAndBatchesStayWithinMaxBatch() throws Exception {
         GatedEngine engine = new GatedEngine();
-        try (DynamicBatcher batcher = new DynamicBatcher(engine, 3, 50, 6, new ServeMetrics())) {
+        try (DynamicBatcher<float[], float[]> batcher = DynamicBatcher.embeddings(engine, 3, 50, 6, new ServeMetrics())) {
             List<CompletableFuture<float[]>> first = batcher.submit(List.of(new float[1]), FAR);
             Thread.sleep(200); // the worker now holds the first image and blocks in the engine
             assertNotNull(batcher.submit(List.of(new float[1], new float[1], new float[1], new float[1]), FAR));
