@@ -15,10 +15,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data=$1; out=$2; seeds=${3:-7 8 9}; workers=${4:-1 2}
 shift $(( $# < 4 ? $# : 4 )); [ "${1:-}" = "--" ] && shift
 mkdir -p "$out"
+steps=300  # a run is complete when metrics.jsonl has its last step (train_steps=N among the extra keys overrides)
+for a in "$@"; do case $a in train_steps=*) steps=${a#train_steps=};; esac; done
 for w in $workers; do
   for s in $seeds; do
     dir="$out/ours-${w}w-s$s"
-    if ! grep -qs '"step":300' "$dir/metrics.jsonl"; then
+    if ! grep -qs "\"step\":$steps," "$dir/metrics.jsonl"; then
       rm -rf "$dir"
       flock /tmp/plsc-heavy.lock "$here/plsc" launch --nproc "$w" --master-port 0 -- train model_name=TinyFaceNet \
         loss_type=dist_arcface margin=0.3 scale=32 emb_dim=128 num_classes=1000 train_batch_size=$((128 / w)) lr=1.6 \
