@@ -83,7 +83,7 @@ final class PlanCommand implements Callable<Integer> {
                     plan.head().maxClassesTotal(), plan.head().maxClassesPerWorker(), plan.head().bytesPerClass());
             boolean fits = plan.fits();
             System.out.println(fits ? "  fits: yes" : "  fits: NO — lower num_classes per worker (more workers), sample_ratio, "
-                    + "recompute_logits, head_dtype bfloat16 or train_batch_size");
+                    + "recompute_logits, " + (c.headDtype().equals("bfloat16") ? "" : "head_dtype bfloat16, ") + "or train_batch_size");
             if (time) {
                 timeOptions.print(c, net, nnodes, nproc, System.out);
             }
