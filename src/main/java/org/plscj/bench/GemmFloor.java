@@ -31,14 +31,21 @@ public record GemmFloor(long rows, long classes, int emb, int logitsPasses, doub
     private static final int REPS = 5;
     /** 256 MiB of fp32 per operand: far beyond any cache, small next to the head. */
     private static final long STREAM_FLOATS = 64L << 20;
+    /** The widest GEMMs timed (4 GB of W and 1 GB of logits at D = 512, N = 128); wider floors are scaled from these. */
+    static final long MAX_MEASURED_CLASSES = 2_000_000;
 
     /** Measures the floor; every buffer is freed again before this returns (to the allocator, which may keep it resident). */
     public static GemmFloor measure(long rows, long classes, int emb, int logitsPasses) {
         Placement at = Placement.CPU_FLOAT;
+        // why capped: fp32 operands at the step's full width need 4·n·(D + N) bytes, 25 GB at 10M classes, more than a
+        // bfloat16 head that fits the machine freed; beyond the cap the GEMMs are timed at the cap's width and scaled by
+        // n / cap (at these widths a GEMM's time is linear in n: 1M-class GEMMs are far past any cache effect)
+        long measured = Math.min(classes, MAX_MEASURED_CLASSES);
+        double scale = (double) classes / measured;
         return Scoped.compute(() -> {
             Tensor x = Tensors.randn(at, rows, emb);
-            Tensor w = Tensors.randn(at, classes, emb);
-            Tensor z = Tensors.randn(at, rows, classes);
+            Tensor w = Tensors.randn(at, measured, emb);
+            Tensor z = Tensors.randn(at, rows, measured);
             Tensor dx = Tensors.empty(at, rows, emb);
             Tensor dxT = Tensors.empty(at, emb, rows);
             double logits = Timing.medianMillis(REPS, () -> mm_out(z, x, w.t()));
@@ -49,7 +56,8 @@ public record GemmFloor(long rows, long classes, int emb, int logitsPasses, doub
             // why: dW goes into W's own storage, which no later GEMM reads; without a separate [n, D]
             // output the floor needs less memory than the head (no momentum), so it never raises the peak RSS
             double weightGrad = Timing.medianMillis(REPS, () -> mm_out(w, z.t(), x));
-            return new GemmFloor(rows, classes, emb, logitsPasses, logits, inputGrad, weightGrad, measureBandwidth());
+            return new GemmFloor(rows, classes, emb, logitsPasses, logits * scale, inputGrad * scale, weightGrad * scale,
+                    measureBandwidth());
         });
     }
 

@@ -335,8 +335,9 @@ public final class Checkpoint {
                 old.biasSecondMoment() == null ? null : append(old.biasSecondMoment(), zeros));
     }
 
+    /** {@code tail} after {@code head}, in head's dtype: a bfloat16 head stays bfloat16 (its new rows rounded as a fresh run's). */
     private static Tensor append(Tensor head, Tensor tail) {
-        return head == null ? tail : Tensors.cat0(head, tail);
+        return head == null ? tail : Tensors.cat0(head, Tensors.as(tail, Tensors.dtype(head)));
     }
 
     /** Global classes [start, end) of the saved head, joined from the old shards that hold them; all null when empty. */

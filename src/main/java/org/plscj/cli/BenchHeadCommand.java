@@ -22,6 +22,7 @@ import org.plscj.comm.Communicator;
 import org.plscj.comm.Communicator.Reduction;
 import org.plscj.comm.DistEnv;
 import org.plscj.head.HeadConfig;
+import org.plscj.head.HeadDtype;
 import org.plscj.head.LossType;
 import org.plscj.head.StepProfile.Phase;
 import org.plscj.tensor.Native;
@@ -85,6 +86,11 @@ final class BenchHeadCommand implements Callable<Integer> {
             description = "Keep no [N, n] logits buffer; recompute each block's logits in the backward pass (less memory).")
     boolean recomputeLogits;
 
+    @Option(names = "--head-dtype", defaultValue = "float32", paramLabel = "DTYPE",
+            description = "float32 or bfloat16: the element type W and its momentum are stored in (training key head_dtype;"
+                    + " float32 arithmetic either way). Default ${DEFAULT-VALUE}.")
+    String headDtype;
+
     @Option(names = "--block-rows", defaultValue = "0",
             description = "Classes per block of the blocked step; 0 = automatic (default ${DEFAULT-VALUE}).")
     int blockRows;
@@ -123,7 +129,7 @@ final class BenchHeadCommand implements Callable<Integer> {
                 : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads());
         try (Communicator comm = worker.connect()) {
             HeadConfig config = HeadConfig.of(classes, emb, type).withSampleRatio(sampleRatio).withRecomputedLogits(recomputeLogits)
-                    .withBlockRows(blockRows);
+                    .withBlockRows(blockRows).withHeadDtype(HeadDtype.of(headDtype));
             long rows = (long) batch * comm.worldSize();
             HeadBenchmark.Result run = HeadBenchmark.run(new HeadBenchmark.Settings(config, batch, warmup, steps, LR), comm);
             double worstMedian = maxOverRanks(comm, run.medianMs());
@@ -155,6 +161,11 @@ final class BenchHeadCommand implements Callable<Integer> {
         require(warmup >= 0, "--warmup must be >= 0, got " + warmup);
         require(worker.device.equals("cpu"), "--device " + worker.device + ": bench head times host calls and measures "
                 + "a CPU floor, so it runs on cpu only");
+        try {
+            HeadDtype.of(headDtype);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--head-dtype: " + e.getMessage(), e);
+        }
         LossType type;
         try {
             type = LossType.parse(loss);
@@ -194,7 +205,7 @@ final class BenchHeadCommand implements Callable<Integer> {
         int threads = Native.intraOpThreads();
         BenchReport report = new BenchReport()
                 .fact("impl", "plsc-j").fact("classes", classes).fact("emb", emb).fact("batch", batch).fact("world_size", world)
-                .fact("sample_ratio", sampleRatio).fact("recompute_logits", recomputeLogits).fact("loss", type.plscName()).fact("steps", steps).fact("warmup", warmup)
+                .fact("sample_ratio", sampleRatio).fact("recompute_logits", recomputeLogits).fact("head_dtype", headDtype).fact("loss", type.plscName()).fact("steps", steps).fact("warmup", warmup)
                 .fact("threads", threads).fact("classes_per_worker", run.shardSize()).fact("classes_per_step", classesPerStep(run.shardSize()))
                 .fact("date", OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("mem_total_mb", Math.round(host.memTotalMb()))

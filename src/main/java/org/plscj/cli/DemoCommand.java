@@ -58,6 +58,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "The training's mixed_precision (default ${DEFAULT-VALUE}: bf16 where the CPU has bf16 instructions).")
     String mixedPrecision;
 
+    @Option(names = "--head-dtype", defaultValue = "float32", paramLabel = "float32|bfloat16",
+            description = "The training's head_dtype: the element type of the head's W and momentum (default ${DEFAULT-VALUE}).")
+    String headDtype;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path data = out.resolve("data");
@@ -113,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
                 "num_classes=" + identities, "train_batch_size=64", "lr=1.6", "lr_steps=[" + steps * 3 / 4 + "]",
                 "warmup_epochs=0", "train_steps=" + steps, "log_period=50", "calc_acc=true", "val_targets=[heldout]",
                 "test_period=" + steps / 2, "save_steps=" + steps / 2, "test_batch_size=100", "dataset_dir=" + data,
-                "model_save_dir=" + model, "seed=7", "mixed_precision=" + mixedPrecision);
+                "model_save_dir=" + model, "seed=7", "mixed_precision=" + mixedPrecision, "head_dtype=" + headDtype);
     }
 
     private static double heldOutAccuracy(Path model) throws IOException {

@@ -71,7 +71,7 @@ final class PlanCommand implements Callable<Integer> {
                     c.modelName(), c.lossType().plscName(), c.numClasses(), c.embDim(), c.trainBatchSize(), world, nproc,
                     c.sampleRatio() < 1 ? ", sample_ratio " + c.sampleRatio() : "");
             System.out.printf("  classes per worker        %,15d%n", plan.classesPerWorker());
-            row("W (class centres)", plan.weightBytes());
+            row("W (class centres) " + c.headDtype(), plan.weightBytes());
             row("W momentum", plan.momentumBytes());
             row(c.recomputeLogits() ? "logits (recomputed)" : "logits buffer", plan.logitsBytes());
             row("backbone θ, ∇θ, momentum", plan.backboneBytes());
@@ -83,7 +83,7 @@ final class PlanCommand implements Callable<Integer> {
                     plan.head().maxClassesTotal(), plan.head().maxClassesPerWorker(), plan.head().bytesPerClass());
             boolean fits = plan.fits();
             System.out.println(fits ? "  fits: yes" : "  fits: NO — lower num_classes per worker (more workers), sample_ratio, "
-                    + "recompute_logits or train_batch_size");
+                    + "recompute_logits, " + (c.headDtype().equals("bfloat16") ? "" : "head_dtype bfloat16, ") + "or train_batch_size");
             if (time) {
                 timeOptions.print(c, net, nnodes, nproc, System.out);
             }

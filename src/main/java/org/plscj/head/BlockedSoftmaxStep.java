@@ -43,6 +43,19 @@ import org.plscj.tensor.Tensors;
  * and (s/N)·(p_it − 1)·ψ'(cos_it) at the target, with p_ij = e^(z_ij)/Σ_k e^(z_ik) over the filtered logits. The mask
  * is never stored: pass 1 tests each block's logits against s·τ, pass 2 tests the same stored (or recomputed) values
  * again, so the persistent memory is unchanged and each block only adds [N, block] temporaries inside its scope.
+ *
+ * <p>head_dtype bfloat16: W, its momentum (and AdamW's second moment) are stored in bfloat16, and each block widens its
+ * rows to the placement's dtype, runs exactly the float32 arithmetic above and writes the updated rows back rounded to
+ * nearest, ties to even (what libtorch's conversion does). Why not stochastic rounding: it needs a [block, D] random
+ * draw per tensor per block (as many random bits as the update reads) and makes a step depend on a generator's state,
+ * while what it protects against, updates smaller than half a bfloat16 ulp (2⁻⁹ relative) being lost, is limited here:
+ * the momentum accumulates ~1/(1 − μ) = 10 steps of gradient before it moves w, so the per-step change of w is that many
+ * times larger than one gradient, and for the margin losses only w's direction matters (the lost part is mostly the
+ * weight decay's 5·10⁻⁵ relative shrink, which only sets the norm). Measured on the demo (BENCHMARKS.md, "bf16 head"):
+ * held-out accuracy and VAL with stochastic rounding of W were the same as with round-to-nearest, both within 0.5 % of
+ * float32, and the stochastic draw cost ~5–10 % of the training throughput (its training loss after the lr drop was
+ * lower, which a longer run should check). No [n, D] float32 copy of the shard is ever made:
+ * only one block's [block, D] rows are wide at a time.
  */
 final class BlockedSoftmaxStep implements AutoCloseable {
     /** What one step produced: the global mean loss, correct predictions, and ∂loss/∂input. */
@@ -172,7 +185,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 Scoped.run(() -> {
                     Tensor z = logitsBuffer(bl);
                     t = profile.lap(Phase.SOFTMAX, t);
-                    rawLogits(z, bl);
+                    rawLogits(z, bl, working(shard.weight(), bl.lo(), bl.len()));
                     t = profile.lap(Phase.LOGITS_GEMM, t);
                     if (bl.hasTargets()) {
                         recordTargets(z, bl);
@@ -242,9 +255,10 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             for (Block bl : blocks) {
                 Scoped.run(() -> {
                     Tensor z = logitsBuffer(bl);
+                    Tensor wb = working(shard.weight(), bl.lo(), bl.len());
                     if (recompute) {
                         t = profile.lap(Phase.SOFTMAX, t);
-                        rawLogits(z, bl);
+                        rawLogits(z, bl, wb);
                         t = profile.lap(Phase.LOGITS_GEMM, t);
                         putTargets(z, bl, targetLogit);
                     }
@@ -257,7 +271,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                         g.put_(bl.targets(), targetGrad.narrow(0, bl.from(), bl.to() - bl.from()));
                     }
                     t = profile.lap(Phase.SOFTMAX, t);
-                    backwardAndUpdate(g, z, inputGrad, bl);
+                    backwardAndUpdate(g, z, wb, inputGrad, bl);
                 });
             }
         }
@@ -268,11 +282,9 @@ final class BlockedSoftmaxStep implements AutoCloseable {
          * removes the radial part of ∂/∂w_j (x·w_j/‖w_j‖). Since gw_j·w_j = Σ_i G_ij·cos_ij, r comes
          * from the [N, len] block in cache instead of a pass over the [len, D] weights.
          */
-        private void backwardAndUpdate(Tensor g, Tensor z, Tensor inputGrad, Block bl) {
+        private void backwardAndUpdate(Tensor g, Tensor z, Tensor wb, Tensor inputGrad, Block bl) {
             double mu = config.momentum();
             double decay = config.weightDecay();
-            Tensor wb = rows(shard.weight(), bl.lo(), bl.len());
-            Tensor vb = rows(shard.momentum(), bl.lo(), bl.len());
             Tensor radial = null;
             if (normalised) {
                 Tensor inv = shard.inverseNorms().narrow(0, bl.lo(), bl.len());
@@ -292,6 +304,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 t = profile.lap(Phase.BACKWARD_GEMMS, t);
                 return;
             }
+            Tensor vb = working(shard.momentum(), bl.lo(), bl.len());
             if (adamW != null) {
                 adamWUpdate(g, radial, wb, vb, bl);
                 return;
@@ -301,10 +314,11 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             if (normalised) {
                 vb.addcmul_(wb, col(radial.neg_().add_(scalar(decay))));
                 wb.add_(vb, scalar(-lr));
-                shard.inverseNorms().narrow(0, bl.lo(), bl.len()).copy_(rowNorms(wb).reciprocal_());
+                store(shard, bl.lo(), bl.len(), wb, vb, null);
             } else {
                 vb.add_(wb, scalar(decay));
                 wb.add_(vb, scalar(-lr));
+                store(shard, bl.lo(), bl.len(), wb, vb, null);
                 Tensor bb = shard.bias().narrow(0, bl.lo(), bl.len());
                 Tensor vbb = shard.biasMomentum().narrow(0, bl.lo(), bl.len());
                 vbb.mul_(scalar(mu)).add_(colSum(g)).add_(bb, scalar(decay));
@@ -321,10 +335,10 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             double decay = config.weightDecay();
             Tensor grad = blockGradient(g, radial, wb);
             t = profile.lap(Phase.BACKWARD_GEMMS, t);
-            adamW.apply(wb, grad, mb, rows(shard.secondMoment(), bl.lo(), bl.len()), lr, decay, update);
-            if (normalised) {
-                shard.inverseNorms().narrow(0, bl.lo(), bl.len()).copy_(rowNorms(wb).reciprocal_());
-            } else {
+            Tensor sb = working(shard.secondMoment(), bl.lo(), bl.len());
+            adamW.apply(wb, grad, mb, sb, lr, decay, update);
+            store(shard, bl.lo(), bl.len(), wb, mb, sb);
+            if (!normalised) {
                 adamW.apply(shard.bias().narrow(0, bl.lo(), bl.len()), colSum(g), shard.biasMomentum().narrow(0, bl.lo(), bl.len()),
                         shard.biasSecondMoment().narrow(0, bl.lo(), bl.len()), lr, decay, update);
             }
@@ -359,9 +373,9 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             return logits.narrow(0, offset, batch * bl.len()).view(batch, bl.len());
         }
 
-        /** z ← x·w_blockᵀ scaled by s/‖w‖ (margin losses) or plus the bias (softmax). */
-        private void rawLogits(Tensor z, Block bl) {
-            Tensors.mmTransposedInto(z, input, rows(shard.weight(), bl.lo(), bl.len()));
+        /** z ← x·w_blockᵀ scaled by s/‖w‖ (margin losses) or plus the bias (softmax), {@code wb} the block's working rows. */
+        private void rawLogits(Tensor z, Block bl, Tensor wb) {
+            Tensors.mmTransposedInto(z, input, wb);
             if (normalised) {
                 z.mul_(row(columnScale.narrow(0, bl.lo(), bl.len())));
             } else {
@@ -383,29 +397,62 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             long len = Math.min(blockRows, n - lo);
             long from = lo;
             Scoped.run(() -> {
-                Tensor wb = rows(shard.weight(), from, len);
-                Tensor mb = rows(shard.momentum(), from, len);
+                Tensor wb = working(shard.weight(), from, len);
+                Tensor mb = working(shard.momentum(), from, len);
                 Tensor gb = rows(sum.weightGrad(), from, len);
+                Tensor sb = null;
                 if (adamW != null) {
-                    adamW.apply(wb, gb, mb, rows(shard.secondMoment(), from, len), lr, decay, update);
+                    sb = working(shard.secondMoment(), from, len);
+                    adamW.apply(wb, gb, mb, sb, lr, decay, update);
                 } else {
                     mb.mul_(scalar(mu)).add_(gb).add_(wb, scalar(decay));
                     wb.add_(mb, scalar(-lr));
                 }
-                if (normalised) {
-                    shard.inverseNorms().narrow(0, from, len).copy_(rowNorms(wb).reciprocal_());
-                    return;
-                }
-                Tensor bb = shard.bias().narrow(0, from, len);
-                Tensor vbb = shard.biasMomentum().narrow(0, from, len);
-                Tensor gbb = sum.biasGrad().narrow(0, from, len);
-                if (adamW != null) {
-                    adamW.apply(bb, gbb, vbb, shard.biasSecondMoment().narrow(0, from, len), lr, decay, update);
-                } else {
-                    vbb.mul_(scalar(mu)).add_(gbb).add_(bb, scalar(decay));
-                    bb.add_(vbb, scalar(-lr));
+                store(shard, from, len, wb, mb, sb);
+                if (!normalised) {
+                    updateBias(shard, sum, from, len, lr, update);
                 }
             });
+        }
+    }
+
+    /** The softmax bias's update from the summed gradient (the bias stays in the placement's dtype). */
+    private void updateBias(ShardTensors shard, Accumulator sum, long from, long len, double lr, long update) {
+        Tensor bb = shard.bias().narrow(0, from, len);
+        Tensor vbb = shard.biasMomentum().narrow(0, from, len);
+        Tensor gbb = sum.biasGrad().narrow(0, from, len);
+        if (adamW != null) {
+            adamW.apply(bb, gbb, vbb, shard.biasSecondMoment().narrow(0, from, len), lr, config.weightDecay(), update);
+        } else {
+            vbb.mul_(scalar(config.momentum())).add_(gbb).add_(bb, scalar(config.weightDecay()));
+            bb.add_(vbb, scalar(-lr));
+        }
+    }
+
+    /**
+     * Rows [lo, lo + len) of a stored tensor (W, momentum, second moment) in the placement's dtype: a view of a float32
+     * head's storage, updated in place, or a widened copy of a bfloat16 head's, which {@link #store} writes back.
+     */
+    private Tensor working(Tensor stored, long lo, long len) {
+        return Tensors.as(rows(stored, lo, len), config.placement().dtype());
+    }
+
+    /**
+     * Puts the updated working rows of W, momentum and (AdamW, else null) second moment back into the shard, rounded to
+     * nearest-even when it is stored narrower, then refreshes 1/‖w‖ from the rows as stored: the next step's widened
+     * rows are exactly those, so their cached norm matches them.
+     */
+    private void store(ShardTensors shard, long lo, long len, Tensor wb, Tensor mb, Tensor sb) {
+        Tensor stored = rows(shard.weight(), lo, len);
+        if (config.narrowStorage()) {
+            stored.copy_(wb);
+            rows(shard.momentum(), lo, len).copy_(mb);
+            if (sb != null) {
+                rows(shard.secondMoment(), lo, len).copy_(sb);
+            }
+        }
+        if (normalised) {
+            shard.inverseNorms().narrow(0, lo, len).copy_(rowNorms(working(shard.weight(), lo, len)).reciprocal_());
         }
     }
 

@@ -64,8 +64,10 @@ public final class HeadCheck {
         Tensor x = torch.empty(new long[] {total, config.embDim()}, at.floats(), null).normal_(0, 1, gen);
         Tensor labels = torch.empty(new long[] {total}, at.longs(), null).random_(0, new org.bytedeco.pytorch.LongOptional(config.numClasses()), gen);
         ShardWeights sw = head.weights();
-        Tensor w = gatherShards(comm, head.shard(), sw.weight());
-        Tensor v = gatherShards(comm, head.shard(), sw.momentum());
+        // why widened: a bfloat16 head computes in the placement's dtype from its stored rows, so the reference runs on
+        // exactly those values (widening is exact)
+        Tensor w = Tensors.as(gatherShards(comm, head.shard(), sw.weight()), at.dtype());
+        Tensor v = Tensors.as(gatherShards(comm, head.shard(), sw.momentum()), at.dtype());
         Tensor b = sw.bias() == null ? null : gatherShards(comm, head.shard(), sw.bias());
         Tensor vb = sw.bias() == null ? null : gatherShards(comm, head.shard(), sw.biasMomentum());
 
@@ -74,8 +76,8 @@ public final class HeadCheck {
         long[] sampled = unionOfSampled(comm, head);
         SingleDeviceReference.Result ref = SingleDeviceReference.compute(config, x, labels, w, b, sampled);
 
-        Tensor w2 = gatherShards(comm, head.shard(), sw.weight());
-        Tensor v2 = gatherShards(comm, head.shard(), sw.momentum());
+        Tensor w2 = Tensors.as(gatherShards(comm, head.shard(), sw.weight()), at.dtype());
+        Tensor v2 = Tensors.as(gatherShards(comm, head.shard(), sw.momentum()), at.dtype());
         Tensor touched = Tensors.longs(at, sampled != null ? sampled : java.util.stream.LongStream.range(0, config.numClasses()).toArray());
         Tensor untouched = torch.ones(new long[] {config.numClasses()}, at.longs()).index_fill_(0, touched, scalar(0)).nonzero().view(-1);
 

@@ -1,6 +1,7 @@
 package org.plscj.head;
 
 import java.util.function.Consumer;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.tensor.Placement;
 
 /**
@@ -24,6 +25,7 @@ import org.plscj.tensor.Placement;
  * @param marginGradient how the target's margin logit passes its gradient back (PLSC's exact derivative by default)
  * @param interclassFilteringThreshold arcface_torch's inter-class filtering for margin losses: a row's non-target cosines
  *                    above this are replaced by the constant 0 (logit 0, no gradient); 0 = off, else in (−1, 1)
+ * @param headDtype   the element type W and its optimizer state are stored in (float32 arithmetic either way)
  */
 public record HeadConfig(
         long numClasses,
@@ -39,9 +41,13 @@ public record HeadConfig(
         Placement placement,
         boolean adamW,
         MarginGradient marginGradient,
-        double interclassFilteringThreshold) {
+        double interclassFilteringThreshold,
+        HeadDtype headDtype) {
 
     public HeadConfig {
+        if (headDtype == null) {
+            throw new HeadConfigException("head_dtype", "head_dtype must be one of " + HeadDtype.keys());
+        }
         if (numClasses < 1) {
             throw new HeadConfigException("num_classes", "num_classes must be positive, got " + numClasses);
         }
@@ -77,7 +83,7 @@ public record HeadConfig(
     /** PLSC defaults for the given size and loss. */
     public static HeadConfig of(long numClasses, int embDim, LossType lossType) {
         return new HeadConfig(numClasses, embDim, lossType, lossType.defaultMargin(), 1.0, 0.9, 5e-4, 42, 0, false, Placement.CPU_FLOAT, false,
-                MarginGradient.EXACT, 0);
+                MarginGradient.EXACT, 0, HeadDtype.FLOAT32);
     }
 
     public HeadConfig withMargin(Margin m) {
@@ -113,9 +119,24 @@ public record HeadConfig(
         return edit(b -> b.interclassFilteringThreshold = t);
     }
 
+    /** Whether W and its optimizer state are stored narrower than the float32 the step computes in. */
+    boolean narrowStorage() {
+        return headDtype != HeadDtype.FLOAT32;
+    }
+
+    /** The element type W and its optimizer state are held in: bfloat16, or the placement's own (float32 or float64). */
+    ScalarType storage() {
+        return narrowStorage() ? headDtype.storage() : placement.dtype();
+    }
+
     /** Whether the inter-class filter is on (a non-zero threshold). */
     boolean filtersInterclass() {
         return interclassFilteringThreshold != 0;
+    }
+
+    /** The element type of W and its optimizer state. */
+    public HeadConfig withHeadDtype(HeadDtype d) {
+        return edit(b -> b.headDtype = d);
     }
 
     public HeadConfig withOptimizer(double mom, double wd) {
@@ -136,7 +157,7 @@ public record HeadConfig(
         change.accept(d);
         return new HeadConfig(d.numClasses, d.embDim, d.lossType, d.margin, d.sampleRatio, d.momentum, d.weightDecay, d.seed,
                 d.blockRows, d.recomputeLogits, d.placement, d.adamW, d.marginGradient,
-                d.interclassFilteringThreshold);
+                d.interclassFilteringThreshold, d.headDtype);
     }
 
     /** A mutable copy, so that each wither names only what it changes. */
@@ -155,6 +176,7 @@ public record HeadConfig(
         boolean adamW;
         MarginGradient marginGradient;
         double interclassFilteringThreshold;
+        HeadDtype headDtype;
 
         Draft(HeadConfig c) {
             numClasses = c.numClasses;
@@ -171,6 +193,7 @@ public record HeadConfig(
             adamW = c.adamW;
             marginGradient = c.marginGradient;
             interclassFilteringThreshold = c.interclassFilteringThreshold;
+            headDtype = c.headDtype;
         }
     }
 

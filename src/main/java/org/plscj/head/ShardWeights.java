@@ -6,6 +6,7 @@ import static org.plscj.tensor.Tensors.rows;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
@@ -16,6 +17,11 @@ import org.plscj.tensor.Tensors;
  * (kept current by the update, so no step re-reads W just to normalise it); for softmax the
  * bias and its momentum. Under AdamW the momentum is AdamW's first moment and a second moment of the same
  * shape sits beside it (one more n_r·D floats; null under SGD). All tensors are held (Scoped.hold) beyond any step's scope.
+ *
+ * <p>W, its momentum and the second moment are stored in the config's {@link HeadDtype} (2 bytes per element in
+ * bfloat16); 1/‖w‖, the bias and its state stay in the placement's dtype. Under bfloat16, 1/‖w‖ is computed from the
+ * stored (rounded) rows, so it is exactly what the next step's widened rows have. Nothing here ever holds the whole
+ * shard in float32: initialisation draws into the stored dtype chunk by chunk, the norms are taken block by block.
  */
 public final class ShardWeights implements AutoCloseable {
     /** Classes per initialisation chunk: W's initial values depend on the class id, not the world size. */
@@ -46,9 +52,9 @@ public final class ShardWeights implements AutoCloseable {
      * same matrix. Momentum and bias start at zero.
      */
     static ShardWeights initial(ClassShard shard, HeadConfig config) {
-        Tensor w = initialRows(shard.numClasses(), config.embDim(), config.seed(), shard.start(), shard.size())
-                .to(config.placement().floats(), false, false, null);
-        return create(w, Tensors.zeros(config.placement(), shard.size(), config.embDim()), null, null, null, null, config);
+        Tensor w = Tensors.to(initialRows(shard.numClasses(), config.embDim(), config.seed(), shard.start(), shard.size(),
+                config.storage()), config.placement(), config.storage(), false);
+        return create(w, null, null, null, null, null, config);
     }
 
     /**
@@ -57,7 +63,12 @@ public final class ShardWeights implements AutoCloseable {
      * run with that many classes would.
      */
     public static Tensor initialRows(long numClasses, int embDim, long seed, long start, long count) {
-        Tensor w = Tensors.empty(Placement.CPU_FLOAT, count, embDim);
+        return initialRows(numClasses, embDim, seed, start, count, ScalarType.Float);
+    }
+
+    /** {@link #initialRows(long, int, long, long, long)} stored as {@code type}: each float32 chunk is rounded as it is copied in. */
+    static Tensor initialRows(long numClasses, int embDim, long seed, long start, long count, ScalarType type) {
+        Tensor w = Tensors.empty(Placement.CPU_FLOAT, type, count, embDim);
         if (count == 0) {
             return w;
         }
@@ -87,30 +98,48 @@ public final class ShardWeights implements AutoCloseable {
     static ShardWeights of(Tensor w, Tensor momentum, Tensor bias, Tensor biasMomentum, Tensor secondMoment, Tensor biasSecondMoment,
             HeadConfig config) {
         Placement at = config.placement();
-        return create(copy(w, at), copyOrNull(momentum, at), copyOrNull(bias, at), copyOrNull(biasMomentum, at),
-                copyOrNull(secondMoment, at), copyOrNull(biasSecondMoment, at), config);
+        ScalarType stored = config.storage();
+        return create(copy(w, at, stored), copyOrNull(momentum, at, stored), copyOrNull(bias, at, at.dtype()),
+                copyOrNull(biasMomentum, at, at.dtype()), copyOrNull(secondMoment, at, stored), copyOrNull(biasSecondMoment, at, at.dtype()),
+                config);
     }
 
-    private static Tensor copyOrNull(Tensor t, Placement at) {
-        return t == null ? null : copy(t, at);
+    private static Tensor copyOrNull(Tensor t, Placement at, ScalarType type) {
+        return t == null ? null : copy(t, at, type);
     }
 
-    private static Tensor copy(Tensor t, Placement at) {
-        return t.to(at.floats(), false, true, null).contiguous();
+    private static Tensor copy(Tensor t, Placement at, ScalarType type) {
+        return Tensors.to(t, at, type, true).contiguous();
     }
 
     /** Takes ownership of the given tensors; null momentum, bias or (under AdamW) second moments start at zero. */
     private static ShardWeights create(Tensor weight, Tensor momentum, Tensor bias, Tensor biasMomentum, Tensor secondMoment,
             Tensor biasSecondMoment, HeadConfig config) {
         Placement at = config.placement();
-        Tensor mom = momentum != null ? momentum : Tensors.zeros(at, weight.size(0), weight.size(1));
-        Tensor second = !config.adamW() ? null : secondMoment != null ? secondMoment : Tensors.zeros(at, weight.size(0), weight.size(1));
+        ScalarType stored = config.storage();
+        Tensor mom = momentum != null ? momentum : Tensors.zeros(at, stored, weight.size(0), weight.size(1));
+        Tensor second = !config.adamW() ? null
+                : secondMoment != null ? secondMoment : Tensors.zeros(at, stored, weight.size(0), weight.size(1));
         if (!config.lossType().normalised()) {
             Tensor biasSecond = !config.adamW() ? null : biasSecondMoment != null ? biasSecondMoment : Tensors.zeros(at, weight.size(0));
             return new ShardWeights(weight, mom, null, bias != null ? bias : Tensors.zeros(at, weight.size(0)),
                     biasMomentum != null ? biasMomentum : Tensors.zeros(at, weight.size(0)), second, biasSecond);
         }
-        return new ShardWeights(weight, mom, rowNorms(weight).reciprocal(), null, null, second, null);
+        return new ShardWeights(weight, mom, inverseNorms(weight, config), null, null, second, null);
+    }
+
+    /** 1/‖w_j‖ in the placement's dtype, block by block: a bfloat16 shard is never widened whole. */
+    private static Tensor inverseNorms(Tensor weight, HeadConfig config) {
+        Placement at = config.placement();
+        long n = weight.size(0);
+        Tensor inv = Tensors.empty(at, n);
+        int blockRows = config.effectiveBlockRows();
+        for (long lo = 0; lo < n; lo += blockRows) {
+            long from = lo;
+            long len = Math.min(blockRows, n - lo);
+            Scoped.run(() -> inv.narrow(0, from, len).copy_(rowNorms(Tensors.as(rows(weight, from, len), at.dtype())).reciprocal_()));
+        }
+        return inv;
     }
 
     /** The live tensors, for the step to update in place. */

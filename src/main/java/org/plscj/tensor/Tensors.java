@@ -147,6 +147,29 @@ public final class Tensors {
         return images.contiguous(torch.MemoryFormat.ChannelsLast);
     }
 
+    /**
+     * {@code t} with elements of {@code type} on its own device: {@code t} itself when it already has that type, else a
+     * converted copy (to a narrower type such as bfloat16 it rounds to nearest, ties to even).
+     */
+    public static Tensor as(Tensor t, ScalarType type) {
+        return dtype(t) == type ? t : t.to(new TensorOptions().dtype(new ScalarTypeOptional(type)), false, false, null);
+    }
+
+    /** {@code t} on {@code at}'s device with elements of {@code type} in one conversion (no float32 copy on the way); a copy when {@code copy}. */
+    public static Tensor to(Tensor t, Placement at, ScalarType type, boolean copy) {
+        return t.to(at.floats().dtype(new ScalarTypeOptional(type)), false, copy, null);
+    }
+
+    /** An uninitialised tensor on {@code at}'s device with elements of {@code type} (its placement's dtype notwithstanding). */
+    public static Tensor empty(Placement at, ScalarType type, long... shape) {
+        return torch.empty(shape, at.floats().dtype(new ScalarTypeOptional(type)), null);
+    }
+
+    /** Zeros on {@code at}'s device with elements of {@code type}. */
+    public static Tensor zeros(Placement at, ScalarType type, long... shape) {
+        return empty(at, type, shape).zero_();
+    }
+
     public static Tensor rows(Tensor t, long lo, long n) {
         return t.narrow(0, lo, n);
     }

@@ -26,13 +26,15 @@ public record MemoryPlan(long bytesPerClass, long availableBytes, long maxClasse
     public static MemoryPlan of(HeadConfig config, long rows, int worldSize, int localWorkers, long availableBytes) {
         double r = config.sampleRatio();
         long d = config.embDim();
-        // per class: W and momentum (2·D·4) + its share of the [N, r·n] logits buffer (4·N·r, none
-        // when the logits are recomputed) + with sampling, the step's gathered copies of W and
-        // momentum (2·D·4·r) + 1/‖w‖ (4, margin losses) or bias and its momentum (8, softmax); AdamW adds its second
-        // moment beside the momentum (D·4 more per class and per gathered row, 4 more for a bias)
+        // per class: W and momentum (2·D·e, e = 4 bytes in float32, 2 in bfloat16 head_dtype) + its share of the
+        // [N, r·n] logits buffer (4·N·r, none when the logits are recomputed) + with sampling, the step's gathered
+        // copies of W and momentum (2·D·e·r) + 1/‖w‖ (4, margin losses) or bias and its momentum (8, softmax: float32
+        // whatever head_dtype); AdamW adds its second moment beside the momentum (D·e more per class and per gathered
+        // row, 4 more for a bias)
         double tensors = config.adamW() ? 3 : 2;
+        double e = config.headDtype().bytes();
         double logits = config.recomputeLogits() ? 0 : 4.0 * rows * r;
-        double perClass = 4.0 * tensors * d + logits + (r < 1 ? 4.0 * tensors * d * r : 0)
+        double perClass = e * tensors * d + logits + (r < 1 ? e * tensors * d * r : 0)
                 + (config.lossType().normalised() ? 4 : 4 * tensors);
         long bytesPerClass = (long) Math.ceil(perClass);
         long perWorker = Math.max(0, (availableBytes - RESERVE_BYTES) / ((long) localWorkers * bytesPerClass));

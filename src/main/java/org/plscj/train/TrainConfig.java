@@ -9,6 +9,7 @@ import java.util.Objects;
 import org.plscj.remote.RemoteStorages;
 import org.plscj.head.HeadConfig;
 import org.plscj.head.HeadConfigException;
+import org.plscj.head.HeadDtype;
 import org.plscj.head.LossType;
 import org.plscj.head.Margin;
 import org.plscj.head.MarginGradient;
@@ -62,6 +63,7 @@ import org.plscj.head.MarginGradient;
  * @param maxLastCheckpointNum checkpoints kept
  * @param seed                 seeds weights, sampling and shuffling
  * @param recomputeLogits      trade one GEMM per step for the [N, n] logits buffer
+ * @param headDtype            float32 or bfloat16: the element type of the head's W and its optimizer state
  * @param numThreads           intra-op threads; 0 = automatic
  * @param growClasses          a starting checkpoint may hold fewer classes than num_classes: its rows are kept and
  *                             the new classes' rows appended (fine-tuning on new identities); idempotent on resume
@@ -167,7 +169,8 @@ public record TrainConfig(
         String marginGradient,
         boolean skipBad,
         double interclassFilteringThreshold,
-        double maskRatio) {
+        double maskRatio,
+        String headDtype) {
 
     /** PLSC's two schedules and arcface_torch's polynomial one. */
     public static final List<String> LR_SCHEDULERS = List.of("piecewise", "cosine", "poly");
@@ -231,6 +234,9 @@ public record TrainConfig(
             throw new ConfigException("bucket_cap_mb", "bucket_cap_mb must be a finite number ≥ 0 (0 = one all-reduce after backward), got "
                     + bucketCapMb);
         }
+        if (!HeadDtype.keys().contains(headDtype)) {
+            throw new ConfigException("head_dtype", "head_dtype must be one of " + HeadDtype.keys() + ", got '" + headDtype + "'");
+        }
         if (!OPTIMIZERS.contains(optimizer)) {
             throw new ConfigException("optimizer", "optimizer must be one of " + OPTIMIZERS + ", got " + optimizer);
         }
@@ -284,7 +290,8 @@ public record TrainConfig(
     public HeadConfig head() {
         return HeadConfig.of(numClasses, embDim, lossType).withMargin(margin()).withSampleRatio(sampleRatio).withSeed(seed)
                 .withRecomputedLogits(recomputeLogits).withOptimizer(momentum, weightDecay).withAdamW(optimizer.equals("adamw"))
-                .withMarginGradient(MarginGradient.of(marginGradient)).withInterclassFilteringThreshold(interclassFilteringThreshold);
+                .withMarginGradient(MarginGradient.of(marginGradient)).withInterclassFilteringThreshold(interclassFilteringThreshold)
+                .withHeadDtype(HeadDtype.of(headDtype));
     }
 
     /** Where the verification sets live: valDataDir, or datasetDir when that is not set. */

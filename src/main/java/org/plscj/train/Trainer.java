@@ -23,6 +23,7 @@ import org.plscj.data.ShardLoader;
 import org.plscj.eval.VerificationReport;
 import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
+import org.plscj.head.HeadDtype;
 import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.head.ShardWeights;
@@ -143,6 +144,7 @@ public final class Trainer implements AutoCloseable {
                 Checkpoint c = start.checkpoint().get();
                 this.head = Scoped.compute(() -> {
                     Checkpoint.HeadState h = savedHead(c, shard, data);
+                    announceDtypeChange(h, headConfig, c, comm.rank());
                     return new PartialFC(headConfig, comm, h.weight(), h.momentum(), h.bias(), h.biasMomentum(), h.secondMoment(),
                             h.biasSecondMoment());
                 });
@@ -179,6 +181,20 @@ public final class Trainer implements AutoCloseable {
      * Every worker checks that keep_global's per-worker batch fits its machine; all refuse when one does not. A custom
      * backbone that does not describe its layers cannot be counted and is not checked (rank 0 says so).
      */
+    /**
+     * One line (rank 0) when the checkpoint's head was saved in another dtype than head_dtype asks for: the head is then
+     * converted as it loads (to bfloat16 rounding to nearest-even, to float32 exactly), which is never done silently.
+     * A checkpoint from before head_dtype stored float32 tensors, so it reads as float32.
+     */
+    private void announceDtypeChange(Checkpoint.HeadState h, HeadConfig headConfig, Checkpoint c, int rank) {
+        HeadDtype saved = HeadDtype.stored(Tensors.dtype(h.weight()));
+        if (rank == 0 && saved != headConfig.headDtype()) {
+            out.println("plsc train: the head in " + c.directory() + " was saved as " + (saved == null ? Tensors.dtype(h.weight()) : saved.key())
+                    + "; converting it to head_dtype " + headConfig.headDtype().key() + " (W, momentum"
+                    + (h.secondMoment() != null ? ", second moment" : "") + ")");
+        }
+    }
+
     private void refuseUnfittingBatch() {
         int local = DistEnv.fromEnvironment().localWorldSize();
         Optional<TrainingPlan> plan = TrainingPlan.counted(config, comm.worldSize(), local, backbone);

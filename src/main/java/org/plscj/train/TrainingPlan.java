@@ -3,6 +3,7 @@ package org.plscj.train;
 import java.util.Optional;
 import org.plscj.head.ClassShard;
 import org.plscj.head.HeadConfig;
+import org.plscj.head.HeadDtype;
 import org.plscj.io.MemoryProbe;
 import org.plscj.model.Backbone;
 import org.plscj.model.Backbones;
@@ -22,7 +23,7 @@ import org.plscj.tensor.Tensors;
  * backbone that does not describe its layers is measured instead (see {@link #of(TrainConfig, int, int)}).
  *
  * @param classesPerWorker n_r of the largest shard
- * @param weightBytes      W_r [n_r, D] fp32
+ * @param weightBytes      W_r [n_r, D] in head_dtype (4 or 2 bytes an element)
  * @param momentumBytes    its momentum (and AdamW's second moment)
  * @param logitsBytes      the step's [N, r·n_r] logits buffer (0 when recomputed)
  * @param backboneBytes    backbone parameters, gradients and momentum (AdamW: both moments)
@@ -78,10 +79,11 @@ public record TrainingPlan(long classesPerWorker, long weightBytes, long momentu
 
     private static TrainingPlan plan(TrainConfig config, int worldSize, int localWorkers, Backbone net, long activationsPerImage) {
         HeadConfig head = HeadConfig.of(config.numClasses(), config.embDim(), config.lossType()).withSampleRatio(config.sampleRatio())
-                .withRecomputedLogits(config.recomputeLogits()).withAdamW(config.optimizer().equals("adamw"));
+                .withRecomputedLogits(config.recomputeLogits()).withAdamW(config.optimizer().equals("adamw"))
+                .withHeadDtype(HeadDtype.of(config.headDtype()));
         long n = ClassShard.of(config.numClasses(), worldSize, 0).size();
         long rows = (long) config.trainBatchSize() * worldSize;
-        long w = n * config.embDim() * 4L;
+        long w = n * config.embDim() * (long) head.headDtype().bytes();
         long logits = config.recomputeLogits() ? 0 : (long) Math.ceil(rows * config.sampleRatio() * n) * 4L;
         long available = MemoryProbe.availableBytes();
         // θ, ∇θ and SGD's momentum, or AdamW's two moments

@@ -13,7 +13,7 @@ class HeadConfigTest {
     void aWitherChangesOnlyWhatItNames() {
         HeadConfig changed = BASE.withOptimizer(0.5, 0.01);
         assertEquals(new HeadConfig(1000, 64, LossType.COSFACE, BASE.margin(), 0.5, 0.5, 0.01, 7, 0, false, BASE.placement(), false,
-                MarginGradient.EXACT, 0), changed);
+                MarginGradient.EXACT, 0, HeadDtype.FLOAT32), changed);
     }
 
     @Test

@@ -22,7 +22,7 @@ class TrainConfigDefaultsTest {
             1.0, 0.9, 5e-4,
             "./train_data", "./saved_model", null, List.of("lfw"), null, null,
             200, 0, 0, false, "auto", 5, 0, false, 0, false, "random", "per_rank", "./plsc-staging", null, null,
-            "stop", 10, 0, ElasticBatch.KEEP_GLOBAL, 25, "sgd", 1.0, 1, null, 0, 1.0, "exact", false, 0, 0);
+            "stop", 10, 0, ElasticBatch.KEEP_GLOBAL, 25, "sgd", 1.0, 1, null, 0, 1.0, "exact", false, 0, 0, "float32");
 
     @Test
     void everyKeyKeepsTheDefaultItHadInCode() {
