@@ -12,7 +12,7 @@ import org.plscj.tensor.Tensors;
  * How an inference bundle stores the class centres in {@code centres.pt}: fp32; fp16 (half the
  * size); int8 (a quarter: per row q = round(127·w/max|w|), with {@code scales} = max|w|/127 in fp32,
  * so w ≈ q·scale, error ≤ scale/2 per value; {@link CentreStorage} bounds the score errors); or not at all.
- * {@code plsc serve} keeps them in the stored precision ({@link #scales}), so its identification pass reads
+ * {@code plsc serve} keeps them in the stored precision ({@link Stored}), so its identification pass reads
  * 2 or 1 bytes per value instead of 4.
  */
 public enum CentresPrecision {
