@@ -75,11 +75,12 @@ public final class Backbones {
      *     lacks a public {@code (int embDim)} constructor
      */
     public static Backbone create(String modelName, int embDim) {
-        String canonical = LOOKUP.get(modelName.trim().toLowerCase(Locale.ROOT));
+        String key = modelName.trim().toLowerCase(Locale.ROOT);
+        String canonical = LOOKUP.get(key);
         if (canonical != null) {
             return BUILT_IN.get(canonical).apply(embDim);
         }
-        IntFunction<Backbone> variant = VARIANTS.get(modelName.trim().toLowerCase(Locale.ROOT));
+        IntFunction<Backbone> variant = VARIANTS.get(key);
         if (variant != null) {
             return variant.apply(embDim);
         }
