@@ -24,8 +24,6 @@ Held in memory: the encoded records (~95 MB for the demo), never the decoded set
 Prints one JSON line on stdout: {"seed", "workers", "steps", "loss": {step: loss}, "heldout_acc", "seconds"}.
 """
 import argparse
-import base64
-import io
 import json
 import math
 import os
@@ -59,32 +57,10 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from PIL import Image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_backbones  # noqa: E402
-
-
-def read_records(data):
-    """The encoded images and their labels, in file order."""
-    with open(os.path.join(data, "file_list.txt")) as f:
-        files = [line.strip() for line in f if line.strip()]
-    images, labels = [], []
-    for name in files:
-        with open(os.path.join(data, name), "rb") as f:
-            for line in f:
-                b64, label = line.rstrip(b"\n").split(b"\t")
-                images.append(base64.b64decode(b64))
-                labels.append(int(label))
-    return images, np.array(labels, dtype=np.int64)
-
-
-def decode(encoded, mirror):
-    """CHW float32, (x - 127.5)/128, optionally mirrored left-right."""
-    a = np.asarray(Image.open(io.BytesIO(encoded)).convert("RGB"), dtype=np.float32)
-    if mirror:
-        a = a[:, ::-1, :]
-    return ((a - 127.5) / 128.0).transpose(2, 0, 1)
+from plsc_records import decode, read_records  # noqa: E402
 
 
 def batches(images, labels, batch, seed):

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.plscj.head.Margin;
 import org.plscj.head.MarginGradient;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
+import org.plscj.model.Backbones;
 import org.plscj.model.FidelityNet;
 import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
@@ -35,11 +37,10 @@ import org.plscj.train.TrainStep;
  * model-parallel head, backward, summed gradients, BackboneSgd), and after every step each of its parameters, its
  * BatchNorm buffers, its head shard and the loss are compared with PyTorch's. The result is the largest relative
  * difference per kind (|ours − torch| / max|torch| per tensor), and which tensor it was.
- * As a main (one JVM per rank under the torchrun variables): args fixture.pt result.json.
+ * As a main (one JVM per rank under the torchrun variables): args fixture.pt result.json. The same main replays
+ * make_whole_step.py's demo-scale fixtures (TinyFaceNet, float32 or float64) when run by hand.
  */
 public final class WholeStepReplay {
-    private static final Placement DOUBLE = Placement.of("cpu", "float64");
-
     /** The worst relative difference of one kind of value over all steps, and where it was. */
     public record Worst(double relative, String where) {
         Worst max(double r, String at) {
@@ -52,15 +53,20 @@ public final class WholeStepReplay {
     public static void main(String[] args) throws Exception {
         Native.load();
         try (Communicator comm = Communicator.connect(DistEnv.fromEnvironment(), Duration.ofSeconds(120))) {
-            Map<String, Worst> result = replay(Path.of(args[0]), comm);
+            Result result = replay(Path.of(args[0]), comm);
             Files.write(Path.of(args[1] + ".rank" + comm.rank()), new ObjectMapper().writeValueAsBytes(result));
         }
         System.exit(0);
     }
 
-    /** The worst relative difference per kind: loss, parameters, buffers (this rank's), head (this rank's shard). */
+    /**
+     * The worst relative difference per kind: loss, parameters, buffers (this rank's), head (this rank's shard); and
+     * each step's loss, ours then PyTorch's.
+     */
+    public record Result(Map<String, Worst> worst, List<List<Double>> losses) {}
+
     @SuppressWarnings("unchecked")
-    public static Map<String, Worst> replay(Path fixture, Communicator comm) throws IOException {
+    public static Result replay(Path fixture, Communicator comm) throws IOException {
         Map<String, Object> fx = TorchFile.read(fixture);
         List<String> names = (List<String>) fx.get("names");
         Tensor images = (Tensor) fx.get("images");
@@ -70,13 +76,18 @@ public final class WholeStepReplay {
         int classes = (int) w.size(0);
         int emb = (int) w.size(1);
         Map<String, Worst> worst = new LinkedHashMap<>();
+        List<List<Double>> losses = new ArrayList<>();
         for (String kind : List.of("loss", "parameters", "buffers", "head")) {
             worst.put(kind, new Worst(0, "-"));
         }
-        Backbone net = new FidelityNet(emb);
-        net.to(DOUBLE.dtype(), false);
-        Tensor[] params = net.parameters().get();
-        Tensor[] buffers = net.buffers().get();
+        // the fixture's net and dtype: FidelityNet in float64 for the test, TinyFaceNet at the demo's scale by hand
+        String netName = (String) fx.getOrDefault("net", "FidelityNet");
+        Placement at = Placement.of("cpu", (String) fx.getOrDefault("dtype", "float64"));
+        Backbone net = netName.equals("FidelityNet") ? new FidelityNet(emb) : Backbones.create(netName, emb);
+        net.to(at.dtype(), false);
+        // own handles: get()'s elements point into the vector, which the collector may free during a long replay
+        Tensor[] params = Scoped.compute(() -> handles(net.parameters().get()));
+        Tensor[] buffers = Scoped.compute(() -> handles(net.buffers().get()));
         if (params.length != names.size()) {
             throw new AssertionError("FidelityNet has " + params.length + " parameters, the fixture " + names.size() + ": " + names);
         }
@@ -84,7 +95,7 @@ public final class WholeStepReplay {
         load(buffers, (List<Object>) fx.get("buffers_r" + comm.rank()), null, "buffer");
         HeadConfig config = HeadConfig.of(classes, emb, LossType.ARCFACE)
                 .withMargin(new Margin(1, (Double) fx.get("margin"), 0, (Double) fx.get("scale")))
-                .withPlacement(DOUBLE).withOptimizer(0.9, 5e-4)
+                .withPlacement(at).withOptimizer(0.9, 5e-4)
                 .withMarginGradient(MarginGradient.of((String) fx.get("margin_gradient")));
         ClassShard shard = ClassShard.of(classes, comm.worldSize(), comm.rank());
         try (PartialFC head = new PartialFC(config, comm, w.narrow(0, shard.start(), shard.size()), null, null, null);
@@ -92,10 +103,12 @@ public final class WholeStepReplay {
             TrainStep step = new TrainStep(net, head, sgd, comm, false);
             long local = images.size(1) / comm.worldSize();
             for (int k = 0; k < lrs.length; k++) {
-                int at = k;
-                double loss = Scoped.compute(() -> step.run(images.select(0, at).narrow(0, comm.rank() * local, local),
-                        labels.select(0, at).narrow(0, comm.rank() * local, local), lrs[at], System.nanoTime()).loss());
+                int index = k;
+                double loss = Scoped.compute(() -> step.run(
+                        Tensors.to(images.select(0, index).narrow(0, comm.rank() * local, local), at, at.dtype(), false),
+                        labels.select(0, index).narrow(0, comm.rank() * local, local), lrs[index], System.nanoTime()).loss());
                 double expected = (Double) fx.get("loss_" + k);
+                losses.add(List.of(loss, expected));
                 worst.put("loss", worst.get("loss").max(Math.abs(loss - expected) / Math.abs(expected), "step " + k));
                 List<Object> p = (List<Object>) fx.get("params_" + k);
                 for (int i = 0; i < params.length; i++) {
@@ -111,9 +124,15 @@ public final class WholeStepReplay {
                 worst.put("head", worst.get("head").max(relative(head.weights().weight(), h), "head shard after step " + k));
             }
         } finally {
+            Arrays.stream(params).forEach(Scoped::release);
+            Arrays.stream(buffers).forEach(Scoped::release);
             net.close();
         }
-        return worst;
+        return new Result(worst, losses);
+    }
+
+    private static Tensor[] handles(Tensor[] elements) {
+        return Arrays.stream(elements).map(Scoped::holdHandle).toArray(Tensor[]::new);
     }
 
     private static void load(Tensor[] into, List<Object> values, List<String> names, String what) {
