@@ -40,6 +40,11 @@ public final class TrainBenchmark {
         public Settings withBucketCapMb(double capMb) {
             return new Settings(model, embDim, classes, batch, warmup, steps, mixedPrecision, capMb);
         }
+
+        /** These settings in another precision. */
+        public Settings withMixedPrecision(boolean bf16) {
+            return new Settings(model, embDim, classes, batch, warmup, steps, bf16, bucketCapMb);
+        }
     }
 
     /**

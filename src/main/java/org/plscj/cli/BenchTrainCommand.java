@@ -45,11 +45,13 @@ import picocli.CommandLine.Option;
             "from its layer shapes) at the rate of one oneDNN convolution timed in this process; ratio_to_floor =",
             "step / floor. --bucket-cap-mb 0,25 runs the steps once per gradient bucket cap (0 = one all-reduce after",
             "backward, else buckets all-reduced during backward), alternating within each round, and reports the ratio.",
+            "--mixed-precision --vs-fp32 runs our fp32 step after the bf16 one in each round and reports bf16's speed-up.",
             "Rank 0 prints a table and 'BENCH_JSON {...}'.",
             "",
             "  plsc bench train --model r50 --batch 64 --steps 3 --warmup 1 --peer --repeat 3",
             "  plsc bench train --model MobileFaceNet --batch 64 --nproc 2 --threads 1",
-            "  plsc bench train --model r50 --batch 16 --nproc 2 --bucket-cap-mb 0,25 --repeat 2"
+            "  plsc bench train --model r50 --batch 16 --nproc 2 --bucket-cap-mb 0,25 --repeat 2",
+            "  plsc bench train --model MobileFaceNet --mixed-precision --vs-fp32 --peer --repeat 3"
         })
 final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "ResNet50", description = "Backbone (default ${DEFAULT-VALUE}).")
@@ -73,6 +75,11 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--mixed-precision",
             description = "bf16 autocast for the backbone's forward (fp32 master weights and head); warns on a CPU without bf16 instructions.")
     boolean mixedPrecision;
+
+    @Option(names = "--vs-fp32",
+            description = "With --mixed-precision: also run our fp32 step in each round, after the bf16 one, and report bf16's "
+                    + "speed-up over it (the median of the rounds' ratios).")
+    boolean vsFp32;
 
     @Option(names = "--repeat", defaultValue = "1",
             description = "Rounds of (peer, ours) run alternately; the ratio reported is the median of the rounds' (default ${DEFAULT-VALUE}).")
@@ -112,6 +119,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (Arrays.stream(bucketCapsMb).anyMatch(c -> !(c >= 0) || Double.isInfinite(c))) {
             throw new IllegalArgumentException("--bucket-cap-mb takes finite numbers ≥ 0, got " + Arrays.toString(bucketCapsMb));
         }
+        if (vsFp32 && !mixedPrecision) {
+            throw new IllegalArgumentException("--vs-fp32 compares bf16 with fp32: it needs --mixed-precision");
+        }
         if (peer && env.worldSize() > 1) {
             throw new IllegalArgumentException("--peer runs single-process only (the peer is one process)");
         }
@@ -135,7 +145,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                 for (double cap : bucketCapsMb) {
                     ours.add(TrainBenchmark.run(settings.withBucketCapMb(cap), comm));
                 }
-                rounds.add(new Round(ours, peerRun));
+                // why in the same round: bf16's gain over fp32 is only measurable between neighbouring runs (drift above)
+                TrainBenchmark.Result fp32 = vsFp32 ? TrainBenchmark.run(settings.withMixedPrecision(false), comm) : null;
+                rounds.add(new Round(ours, peerRun, fp32));
             }
             if (comm.rank() == 0) {
                 ComputeFloor floor = comm.worldSize() == 1 ? measureFloor() : null;
@@ -147,8 +159,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One interleaved round: the peer's run (null without --peer), then ours once per bucket cap. */
-    private record Round(List<TrainBenchmark.Result> byCap, PeerBenchmark.Result peer) {
+    /** One interleaved round: the peer's run (null without --peer), then ours once per bucket cap, then ours in fp32 (null without --vs-fp32). */
+    private record Round(List<TrainBenchmark.Result> byCap, PeerBenchmark.Result peer, TrainBenchmark.Result fp32) {
         /** Our run with the first bucket cap. */
         TrainBenchmark.Result ours() {
             return byCap.get(0);
@@ -156,6 +168,10 @@ final class BenchTrainCommand implements Callable<Integer> {
 
         double speedup() {
             return peer.stepMsMedian() / ours().medianMs();
+        }
+
+        double bf16Speedup() {
+            return fp32.medianMs() / ours().medianMs();
         }
     }
 
@@ -178,6 +194,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                 "--bucket-cap-mb", Arrays.stream(bucketCapsMb).mapToObj(Double::toString).collect(Collectors.joining(","))));
         if (mixedPrecision) {
             args.add("--mixed-precision");
+        }
+        if (vsFp32) {
+            args.add("--vs-fp32");
         }
         if (threads != null) {
             args.addAll(List.of("--threads", Integer.toString(threads)));
@@ -219,6 +238,17 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
         if (bucketCapsMb.length > 1) {
             describeBuckets(report, rounds);
+        }
+        if (vsFp32) {
+            report.section("bf16 vs our fp32 (alternated in each round, rank 0)")
+                    .figure("fp32_step_ms_median", "fp32 step time, median of the rounds' medians",
+                            median(rounds.stream().mapToDouble(r -> r.fp32().medianMs())), "ms");
+            for (int i = 0; i < rounds.size(); i++) {
+                report.figure("bf16_speedup_round_" + (i + 1), "bf16 speed-up in round " + (i + 1) + " (fp32 / bf16)",
+                        rounds.get(i).bf16Speedup(), "×");
+            }
+            report.figure("bf16_speedup_vs_fp32_median", "bf16 speed-up, median of the rounds (fp32 / bf16)",
+                    median(rounds.stream().mapToDouble(Round::bf16Speedup)), "×");
         }
         report.section("memory (rank 0, last round)")
                 .figure("rss_first_mb", "RSS after warm-up", last.rssFirstMb(), "MiB")

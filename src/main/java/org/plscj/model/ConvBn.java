@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.PReLUImpl;
 import org.bytedeco.pytorch.Tensor;
+import org.plscj.tensor.Autocast;
 
 /** conv (no bias) → BatchNorm2d → optional PReLU: the unit every backbone here is built from. */
 final class ConvBn extends Block {
@@ -26,12 +27,26 @@ final class ConvBn extends Block {
 
     @Override
     Tensor forward(Tensor x) {
-        // a strided 1×1 conv is built with stride 1: feed it only the pixels it would read
-        Tensor in = spec.isStridedPointwise() ? Layers.subsample(x, spec.stride()) : x;
-        Tensor z = FewChannelGroupConv.appliesTo(spec) ? FewChannelGroupConv.forward(in, conv.weight(), spec)
-                : conv.forward(in);
-        Tensor y = bn.forward(z);
+        Tensor y = bn.forward(convolve(x));
         return prelu == null ? y : Layers.prelu(y, prelu.weight());
+    }
+
+    /** The convolution alone, by the fastest route for its shape and precision. */
+    Tensor convolve(Tensor x) {
+        if (spec.isStridedPointwise()) {
+            // built with stride 1: feed it only the pixels it would read
+            return conv.forward(Layers.subsample(x, spec.stride()));
+        }
+        if (FewChannelGroupConv.appliesTo(spec)) {
+            return FewChannelGroupConv.forward(x, conv.weight(), spec);
+        }
+        if (spec.isStridedDepthwise()) {
+            // why float32 under bf16 autocast: libtorch 2.10's bf16 backward of a strided depthwise conv (oneDNN's
+            // brgemm_convolution_bwd_strided) takes 4-9x its float32 time here, e.g. 128 ch 56→28 at batch 64,
+            // fwd+bwd 289 ms in bf16, 76 ms in float32 with both casts (BENCHMARKS.md, issue 12 continued)
+            return Autocast.inFloat32(x, conv::forward);
+        }
+        return conv.forward(x);
     }
 
     @Override

@@ -34,4 +34,9 @@ record ConvSpec(long in, long out, long kernel, long stride, long padding, long 
     boolean isStridedPointwise() {
         return kernel == 1 && stride > 1;
     }
+
+    /** Whether this is a depthwise k×k convolution (k &gt; 1, one channel per group) that skips pixels. */
+    boolean isStridedDepthwise() {
+        return kernel > 1 && stride > 1 && groups > 1 && groups == in && in == out;
+    }
 }

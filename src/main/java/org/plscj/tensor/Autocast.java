@@ -1,6 +1,7 @@
 package org.plscj.tensor;
 
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
@@ -32,5 +33,18 @@ public final class Autocast {
         } finally {
             torch.set_autocast_enabled(DeviceType.CPU, true);
         }
+    }
+
+    /**
+     * {@code op(x)} computed in float32 under CPU autocast, its result handed back in autocast's dtype so that the layers
+     * after it stay in bf16 (autograd casts the gradient on the way back); without autocast just {@code op(x)}. For one
+     * operation whose bf16 kernel is slower than its float32 one plus the two casts.
+     */
+    public static Tensor inFloat32(Tensor x, UnaryOperator<Tensor> op) {
+        if (!torch.is_autocast_enabled(DeviceType.CPU)) {
+            return op.apply(x);
+        }
+        ScalarType lower = torch.get_autocast_dtype(DeviceType.CPU);
+        return off(() -> op.apply(float32(x))).to(lower);
     }
 }

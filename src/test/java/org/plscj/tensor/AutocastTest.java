@@ -38,4 +38,32 @@ class AutocastTest {
             assertTrue(!torch.is_autocast_enabled(DeviceType.CPU), "a block outside autocast leaves it off");
         }
     }
+
+    @Test
+    void inFloat32RunsTheOperationInFloat32AndHandsBackAutocastsDtype() {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor a = torch.randn(4, 8).to(ScalarType.BFloat16);
+            Tensor b = torch.randn(8, 3);
+            ScalarType[] seen = new ScalarType[1];
+            torch.set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16);
+            torch.set_autocast_enabled(DeviceType.CPU, true);
+            Tensor out;
+            try {
+                out = Autocast.inFloat32(a, x -> {
+                    Tensor y = x.matmul(b);
+                    seen[0] = Tensors.dtype(y);
+                    return y;
+                });
+                assertTrue(torch.is_autocast_enabled(DeviceType.CPU), "autocast is on again after it");
+            } finally {
+                torch.set_autocast_enabled(DeviceType.CPU, false);
+            }
+            assertEquals(ScalarType.Float, seen[0], "the operation ran in float32");
+            assertEquals(ScalarType.BFloat16, Tensors.dtype(out), "its result comes back in autocast's dtype");
+            assertTrue(torch.equal(a.to(ScalarType.Float).matmul(b).to(ScalarType.BFloat16), out), "rounded once");
+
+            Tensor plain = Autocast.inFloat32(b, x -> x.mul(x));
+            assertEquals(ScalarType.Float, Tensors.dtype(plain), "without autocast nothing is cast");
+        }
+    }
 }
