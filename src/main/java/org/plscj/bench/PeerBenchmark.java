@@ -63,10 +63,12 @@ public final class PeerBenchmark {
         return new PeerBenchmark(script);
     }
 
-    /** Runs the head peer (bench/arcface_torch_head.py) on the same problem. */
-    public Result run(long classes, int emb, int batch, int steps, int warmup, int threads) throws IOException, InterruptedException {
+    /** Runs the head peer (bench/arcface_torch_head.py) on the same problem; {@code sampleRatio} &lt; 1 is its Partial FC. */
+    public Result run(long classes, int emb, int batch, int steps, int warmup, int threads, double sampleRatio)
+            throws IOException, InterruptedException {
         return runScript(List.of("--classes", Long.toString(classes), "--emb", Integer.toString(emb), "--batch", Integer.toString(batch),
-                "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup), "--threads", Integer.toString(threads)));
+                "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup), "--threads", Integer.toString(threads),
+                "--sample-rate", Double.toString(sampleRatio)));
     }
 
     /** Runs the training-step peer (bench/torch_train_step.py): the same backbone, head and update through PyTorch. */
