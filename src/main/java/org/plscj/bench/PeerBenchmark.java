@@ -88,6 +88,9 @@ public final class PeerBenchmark {
         List<String> command = new ArrayList<>(List.of(PYTHON, script.toString()));
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // why: a bench killed by its timeout must not leave the peer (18.5 GB at 1M classes) running on without it
+        Thread reaper = new Thread(p::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(reaper);
         String json = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -97,6 +100,7 @@ public final class PeerBenchmark {
             }
         }
         int status = p.waitFor();
+        Runtime.getRuntime().removeShutdownHook(reaper);
         if (status != 0 || json == null) {
             throw new IllegalStateException("the PyTorch peer (" + String.join(" ", command) + ") "
                     + (status != 0 ? "exited with status " + status : "printed no JSON line") + "; its stderr is above");

@@ -99,6 +99,11 @@ final class BenchHeadCommand implements Callable<Integer> {
             description = "Classes per block of the blocked step; 0 = automatic (default ${DEFAULT-VALUE}).")
     int blockRows;
 
+    @Option(names = "--block-threads", defaultValue = "0", paramLabel = "K",
+            description = "Threads walking the step's blocks side by side, each with one intra-op and one BLAS thread; 0 = automatic"
+                    + " (default ${DEFAULT-VALUE}).")
+    int blockThreads;
+
     @Option(names = "--peer", description = "Also run the PyTorch peer (single process, arcface only) and report the speed-up.")
     boolean peer;
 
@@ -141,7 +146,7 @@ final class BenchHeadCommand implements Callable<Integer> {
                 : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads(), sampleRatio);
         try (Communicator comm = worker.connect()) {
             HeadConfig config = HeadConfig.of(classes, emb, type).withSampleRatio(sampleRatio).withRecomputedLogits(recomputeLogits)
-                    .withBlockRows(blockRows).withHeadDtype(HeadDtype.of(headDtype));
+                    .withBlockRows(blockRows).withHeadDtype(HeadDtype.of(headDtype)).withBlockThreads(blockThreads);
             long rows = (long) batch * comm.worldSize();
             HeadBenchmark.Result run = HeadBenchmark.run(new HeadBenchmark.Settings(config, batch, warmup, steps, LR), comm);
             double worstMedian = maxOverRanks(comm, run.medianMs());
@@ -169,6 +174,7 @@ final class BenchHeadCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("bench", "head", "--classes", Long.toString(classes), "--emb", Integer.toString(emb),
                 "--batch", Integer.toString(batch), "--sample-ratio", Double.toString(sampleRatio), "--steps", Integer.toString(steps),
                 "--warmup", Integer.toString(warmup), "--loss", loss, "--head-dtype", headDtype, "--block-rows", Integer.toString(blockRows),
+                "--block-threads", Integer.toString(blockThreads),
                 "--threads", Integer.toString(Native.intraOpThreads()), "--timeout", Integer.toString(worker.timeoutSeconds)));
         if (recomputeLogits) {
             args.add("--recompute-logits");
@@ -239,7 +245,7 @@ final class BenchHeadCommand implements Callable<Integer> {
         int threads = Native.intraOpThreads();
         BenchReport report = new BenchReport()
                 .fact("impl", "plsc-j").fact("classes", classes).fact("emb", emb).fact("batch", batch).fact("world_size", world)
-                .fact("sample_ratio", sampleRatio).fact("recompute_logits", recomputeLogits).fact("head_dtype", headDtype).fact("loss", type.plscName()).fact("steps", steps).fact("warmup", warmup)
+                .fact("sample_ratio", sampleRatio).fact("recompute_logits", recomputeLogits).fact("head_dtype", headDtype).fact("block_threads", blockThreads).fact("block_rows", blockRows).fact("loss", type.plscName()).fact("steps", steps).fact("warmup", warmup)
                 .fact("threads", threads).fact("classes_per_worker", run.shardSize()).fact("classes_per_step", classesPerStep(run.shardSize()))
                 .fact("date", OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("mem_total_mb", Math.round(host.memTotalMb()))

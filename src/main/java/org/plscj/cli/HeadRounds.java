@@ -42,12 +42,16 @@ final class HeadRounds {
             List<String> withOut = new ArrayList<>(args);
             withOut.addAll(List.of("--json-out", out.toString()));
             Process p = new ProcessBuilder(SelfCommand.of(withOut)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            // why: a bench killed by its timeout must not leave a 5 GB head running on without it
+            Thread reaper = new Thread(p::destroyForcibly);
+            Runtime.getRuntime().addShutdownHook(reaper);
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                     System.err.println("round " + round + ": " + line);
                 }
             }
             int status = p.waitFor();
+            Runtime.getRuntime().removeShutdownHook(reaper);
             if (status != 0) {
                 throw new IllegalStateException("round " + round + " of bench head (" + String.join(" ", args) + ") exited with status "
                         + status + "; its output is above");
