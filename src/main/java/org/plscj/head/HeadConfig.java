@@ -2,6 +2,7 @@ package org.plscj.head;
 
 import java.util.function.Consumer;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
 
 /**
@@ -27,7 +28,8 @@ import org.plscj.tensor.Placement;
  *                    above this are replaced by the constant 0 (logit 0, no gradient); 0 = off, else in (−1, 1)
  * @param headDtype   the element type W and its optimizer state are stored in (float32 arithmetic either way)
  * @param blockThreads threads that walk the step's blocks side by side, each with one intra-op and one BLAS thread;
- *                    1 = one thread walks them all with the process's intra-op and BLAS threads; 0 = automatic (1)
+ *                    1 = one thread walks them all with the process's intra-op and BLAS threads; 0 = automatic: one per
+ *                    intra-op thread of this worker (measured at 1M classes on 2 cores: 2,801 ms per step vs 3,391 with 1)
  */
 public record HeadConfig(
         long numClasses,
@@ -215,8 +217,8 @@ public record HeadConfig(
         return blockRows > 0 ? blockRows : 8192;
     }
 
-    /** Block threads: the configured count, or 1. */
+    /** Block threads: the configured count, or this worker's intra-op threads (one per core it owns). */
     int effectiveBlockThreads() {
-        return blockThreads > 0 ? blockThreads : 1;
+        return blockThreads > 0 ? blockThreads : Native.intraOpThreads();
     }
 }
