@@ -121,7 +121,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
      */
     Outcome run(Tensor input, ShardTensors shard, long[] ownedRows, long[] ownedCols, double lr, long update, Accumulator sum,
             StepProfile profile) {
-        long n = shard.size();
+        long n = shard.weight().size(0);
         long rows = input.size(0);
         int lanes = laneCount(n);
         logits = ensure(logits, rows * (config.recomputeLogits() ? Math.min(n, config.effectiveBlockRows()) * lanes : n), config.placement());
@@ -211,8 +211,8 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             this.gradFactor = scale / input.size(0) * (sum == null ? 1 : sum.scale());
             this.profile = profile;
             this.batch = input.size(0);
-            long n = shard.size();
-            this.columnScale = normalised ? shard.rowsOf(shard.inverseNorms(), 0, n).mul(scalar(scale)) : null;
+            this.columnScale = normalised ? shard.inverseNorms().mul(scalar(scale)) : null;
+            long n = shard.weight().size(0);
             int blockRows = config.effectiveBlockRows();
             this.blocks = new Block[(int) ((n + blockRows - 1) / blockRows)];
             for (int b = 0; b < blocks.length; b++) {
@@ -295,7 +295,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             eachLane(lane -> eachBlock(lane, bl -> {
                 Tensor z = logitsBuffer(bl, lane);
                 lane.lap(Phase.SOFTMAX);
-                rawLogits(z, bl, working(shard.rowsOf(shard.weight(), bl.lo(), bl.len())));
+                rawLogits(z, bl, working(shard.weight(), bl.lo(), bl.len()));
                 lane.lap(Phase.LOGITS_GEMM);
                 if (bl.hasTargets()) {
                     recordTargets(z, bl);
@@ -376,8 +376,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             }
             eachLane(lane -> eachBlock(lane, bl -> {
                 Tensor z = logitsBuffer(bl, lane);
-                ShardTensors rows = shard.block(bl.lo(), bl.len());
-                Tensor wb = working(rows.weight());
+                Tensor wb = working(shard.weight(), bl.lo(), bl.len());
                 if (recompute) {
                     lane.lap(Phase.SOFTMAX);
                     rawLogits(z, bl, wb);
@@ -393,7 +392,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                     g.put_(bl.targets(), targetGrad.narrow(0, bl.from(), bl.to() - bl.from()));
                 }
                 lane.lap(Phase.SOFTMAX);
-                backwardAndUpdate(g, z, wb, rows, lane, bl);
+                backwardAndUpdate(g, z, wb, lane, bl);
             }));
             if (lanes.length > 1) {
                 for (Lane lane : lanes) {
@@ -409,12 +408,12 @@ final class BlockedSoftmaxStep implements AutoCloseable {
          * removes the radial part of ∂/∂w_j (x·w_j/‖w_j‖). Since gw_j·w_j = Σ_i G_ij·cos_ij, r comes
          * from the [N, len] block in cache instead of a pass over the [len, D] weights.
          */
-        private void backwardAndUpdate(Tensor g, Tensor z, Tensor wb, ShardTensors rows, Lane lane, Block bl) {
+        private void backwardAndUpdate(Tensor g, Tensor z, Tensor wb, Lane lane, Block bl) {
             double mu = config.momentum();
             double decay = config.weightDecay();
             Tensor radial = null;
             if (normalised) {
-                Tensor inv = rows.inverseNorms();
+                Tensor inv = shard.inverseNorms().narrow(0, bl.lo(), bl.len());
                 // r_j = ‖w_j‖⁻² Σ_i G_ij·cos_ij, with the target entries of z back to s·cos (no margin)
                 putTargets(z, bl, targetRaw);
                 radial = colSum(g.mul(z)).mul_(inv).mul_(inv).div_(scalar(scale));
@@ -431,9 +430,9 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 lane.lap(Phase.BACKWARD_GEMMS);
                 return;
             }
-            Tensor vb = working(rows.momentum());
+            Tensor vb = working(shard.momentum(), bl.lo(), bl.len());
             if (adamW != null) {
-                adamWUpdate(g, radial, wb, vb, rows, lane, bl);
+                adamWUpdate(g, radial, wb, vb, lane, bl);
                 return;
             }
             vb.addmm_(g.t(), input, scalar(mu), scalar(1));
@@ -441,17 +440,16 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             if (normalised) {
                 vb.addcmul_(wb, col(radial.neg_().add_(scalar(decay))));
                 wb.add_(vb, scalar(-lr));
-                store(rows, wb, vb, null);
+                store(shard, bl.lo(), bl.len(), wb, vb, null);
             } else {
                 vb.add_(wb, scalar(decay));
                 wb.add_(vb, scalar(-lr));
-                store(rows, wb, vb, null);
-                Tensor bb = rows.bias();
-                Tensor vbb = rows.biasMomentum();
+                store(shard, bl.lo(), bl.len(), wb, vb, null);
+                Tensor bb = shard.bias().narrow(0, bl.lo(), bl.len());
+                Tensor vbb = shard.biasMomentum().narrow(0, bl.lo(), bl.len());
                 vbb.mul_(scalar(mu)).add_(colSum(g)).add_(bb, scalar(decay));
                 bb.add_(vbb, scalar(-lr));
             }
-            shard.putBlock(bl.lo(), rows);
             lane.lap(Phase.UPDATE);
         }
 
@@ -459,17 +457,17 @@ final class BlockedSoftmaxStep implements AutoCloseable {
          * torch.optim.AdamW on the block: ∂L/∂w_j = (G'ᵀx)_j − r_j·w_j (margin losses; the radial part as in the SGD
          * update) or Gᵀx with the bias gradient Σ_i G_ij (softmax), one [len, D] gradient per block.
          */
-        private void adamWUpdate(Tensor g, Tensor radial, Tensor wb, Tensor mb, ShardTensors rows, Lane lane, Block bl) {
+        private void adamWUpdate(Tensor g, Tensor radial, Tensor wb, Tensor mb, Lane lane, Block bl) {
             double decay = config.weightDecay();
             Tensor grad = blockGradient(g, radial, wb);
             lane.lap(Phase.BACKWARD_GEMMS);
-            Tensor sb = working(rows.secondMoment());
+            Tensor sb = working(shard.secondMoment(), bl.lo(), bl.len());
             adamW.apply(wb, grad, mb, sb, lr, decay, update);
-            store(rows, wb, mb, sb);
+            store(shard, bl.lo(), bl.len(), wb, mb, sb);
             if (!normalised) {
-                adamW.apply(rows.bias(), colSum(g), rows.biasMomentum(), rows.biasSecondMoment(), lr, decay, update);
+                adamW.apply(shard.bias().narrow(0, bl.lo(), bl.len()), colSum(g), shard.biasMomentum().narrow(0, bl.lo(), bl.len()),
+                        shard.biasSecondMoment().narrow(0, bl.lo(), bl.len()), lr, decay, update);
             }
-            shard.putBlock(bl.lo(), rows);
             lane.lap(Phase.UPDATE);
         }
 
@@ -507,7 +505,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             if (normalised) {
                 z.mul_(row(columnScale.narrow(0, bl.lo(), bl.len())));
             } else {
-                z.add_(row(shard.rowsOf(shard.bias(), bl.lo(), bl.len())));
+                z.add_(row(shard.bias().narrow(0, bl.lo(), bl.len())));
             }
         }
     }
@@ -519,40 +517,38 @@ final class BlockedSoftmaxStep implements AutoCloseable {
     void applySum(ShardTensors shard, Accumulator sum, double lr, long update) {
         double mu = config.momentum();
         double decay = config.weightDecay();
-        long n = shard.size();
+        long n = shard.weight().size(0);
         int blockRows = config.effectiveBlockRows();
         for (long lo = 0; lo < n; lo += blockRows) {
             long len = Math.min(blockRows, n - lo);
             long from = lo;
             Scoped.run(() -> {
-                ShardTensors rows = shard.block(from, len);
-                Tensor wb = working(rows.weight());
-                Tensor mb = working(rows.momentum());
+                Tensor wb = working(shard.weight(), from, len);
+                Tensor mb = working(shard.momentum(), from, len);
                 Tensor gb = rows(sum.weightGrad(), from, len);
                 Tensor sb = null;
                 if (adamW != null) {
-                    sb = working(rows.secondMoment());
+                    sb = working(shard.secondMoment(), from, len);
                     adamW.apply(wb, gb, mb, sb, lr, decay, update);
                 } else {
                     mb.mul_(scalar(mu)).add_(gb).add_(wb, scalar(decay));
                     wb.add_(mb, scalar(-lr));
                 }
-                store(rows, wb, mb, sb);
+                store(shard, from, len, wb, mb, sb);
                 if (!normalised) {
-                    updateBias(rows, sum, from, len, lr, update);
+                    updateBias(shard, sum, from, len, lr, update);
                 }
-                shard.putBlock(from, rows);
             });
         }
     }
 
-    /** The softmax bias's update from the summed gradient of step rows [from, from + len) (the bias stays in the placement's dtype). */
-    private void updateBias(ShardTensors rows, Accumulator sum, long from, long len, double lr, long update) {
-        Tensor bb = rows.bias();
-        Tensor vbb = rows.biasMomentum();
+    /** The softmax bias's update from the summed gradient (the bias stays in the placement's dtype). */
+    private void updateBias(ShardTensors shard, Accumulator sum, long from, long len, double lr, long update) {
+        Tensor bb = shard.bias().narrow(0, from, len);
+        Tensor vbb = shard.biasMomentum().narrow(0, from, len);
         Tensor gbb = sum.biasGrad().narrow(0, from, len);
         if (adamW != null) {
-            adamW.apply(bb, gbb, vbb, rows.biasSecondMoment(), lr, config.weightDecay(), update);
+            adamW.apply(bb, gbb, vbb, shard.biasSecondMoment().narrow(0, from, len), lr, config.weightDecay(), update);
         } else {
             vbb.mul_(scalar(config.momentum())).add_(gbb).add_(bb, scalar(config.weightDecay()));
             bb.add_(vbb, scalar(-lr));
@@ -560,28 +556,29 @@ final class BlockedSoftmaxStep implements AutoCloseable {
     }
 
     /**
-     * A block's rows of a stored tensor (W, momentum, second moment) in the placement's dtype: the rows themselves for a
-     * float32 head, updated in place, or a widened copy of a bfloat16 head's, which {@link #store} writes back.
+     * Rows [lo, lo + len) of a stored tensor (W, momentum, second moment) in the placement's dtype: a view of a float32
+     * head's storage, updated in place, or a widened copy of a bfloat16 head's, which {@link #store} writes back.
      */
-    private Tensor working(Tensor storedRows) {
-        return Tensors.as(storedRows, config.placement().dtype());
+    private Tensor working(Tensor stored, long lo, long len) {
+        return Tensors.as(rows(stored, lo, len), config.placement().dtype());
     }
 
     /**
-     * Puts the updated working rows of W, momentum and (AdamW, else null) second moment back into the block's rows, rounded to
+     * Puts the updated working rows of W, momentum and (AdamW, else null) second moment back into the shard, rounded to
      * nearest-even when it is stored narrower, then refreshes 1/‖w‖ from the rows as stored: the next step's widened
      * rows are exactly those, so their cached norm matches them.
      */
-    private void store(ShardTensors rows, Tensor wb, Tensor mb, Tensor sb) {
+    private void store(ShardTensors shard, long lo, long len, Tensor wb, Tensor mb, Tensor sb) {
+        Tensor stored = rows(shard.weight(), lo, len);
         if (config.narrowStorage()) {
-            rows.weight().copy_(wb);
-            rows.momentum().copy_(mb);
+            stored.copy_(wb);
+            rows(shard.momentum(), lo, len).copy_(mb);
             if (sb != null) {
-                rows.secondMoment().copy_(sb);
+                rows(shard.secondMoment(), lo, len).copy_(sb);
             }
         }
         if (normalised) {
-            rows.inverseNorms().copy_(rowNorms(working(rows.weight())).reciprocal_());
+            shard.inverseNorms().narrow(0, lo, len).copy_(rowNorms(working(shard.weight(), lo, len)).reciprocal_());
         }
     }
 

@@ -219,7 +219,11 @@ public final class PartialFC implements AutoCloseable {
         for (int k = 0; k < cols.length; k++) {
             cols[k] = Arrays.binarySearch(sampled, cols[k]);
         }
-        return runSorted(input, ownedRows, cols, whole.sampled(longs(config.placement(), sampled)), lr, null);
+        Tensor index = longs(config.placement(), sampled);
+        ShardTensors subset = whole.select(index);
+        BlockedSoftmaxStep.Outcome outcome = runSorted(input, ownedRows, cols, subset, lr, null);
+        whole.put(index, subset);
+        return outcome;
     }
 
     private BlockedSoftmaxStep.Outcome runSorted(Tensor input, int[] ownedRows, long[] cols, ShardTensors target, double lr, Accumulator sum) {

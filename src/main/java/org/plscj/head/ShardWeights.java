@@ -144,7 +144,7 @@ public final class ShardWeights implements AutoCloseable {
 
     /** The live tensors, for the step to update in place. */
     ShardTensors tensors() {
-        return new ShardTensors(weight, momentum, inverseNorms, bias, biasMomentum, secondMoment, biasSecondMoment, null);
+        return new ShardTensors(weight, momentum, inverseNorms, bias, biasMomentum, secondMoment, biasSecondMoment);
     }
 
     public Tensor weight() {
