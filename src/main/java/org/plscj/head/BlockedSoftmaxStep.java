@@ -300,11 +300,12 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 if (bl.hasTargets()) {
                     recordTargets(z, bl);
                 }
-                lane.rawMax.copy_(torch.maximum(lane.rawMax, rowMax(z)));
+                Tensor blockRaw = rowMax(z);
+                lane.rawMax.copy_(torch.maximum(lane.rawMax, blockRaw));
                 putTargets(z, bl, targetLogit);
                 Tensor kept = filtered(z, bl);
-                // m' = max(m, max_j z_ij); S ← S·e^(m − m') + Σ_j e^(z_ij − m')   (z itself stays for pass 2)
-                Tensor newMax = torch.maximum(lane.runMax, rowMax(kept));
+                // m' = max(m, b) with b ≥ max_j z_ij; S ← S·e^(m − m') + Σ_j e^(z_ij − m')   (z itself stays for pass 2)
+                Tensor newMax = torch.maximum(lane.runMax, config.filtersInterclass() ? rowMax(kept) : shiftBound(blockRaw, bl));
                 lane.runSum.mul_(lane.runMax.sub(newMax).exp_()).add_(rowSum(kept.sub(col(newMax)).exp_()));
                 lane.runMax.copy_(newMax);
             }));
@@ -318,6 +319,20 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 }
             }
             self.lap(Phase.SOFTMAX);
+        }
+
+        /**
+         * max(raw row max, margin logit) per row of a block: at least the largest logit the softmax sees there, as the
+         * margin logit only replaces the raw one at the target. Why not the exact max: it would be a second pass over the
+         * block, and the softmax is the same for any shift at least the max (the sums differ by rounding only).
+         */
+        private Tensor shiftBound(Tensor blockRaw, Block bl) {
+            if (!bl.hasTargets()) {
+                return blockRaw;
+            }
+            Tensor rowsOfTargets = ownedRows.narrow(0, bl.from(), bl.to() - bl.from());
+            return blockRaw.index_copy(0, rowsOfTargets, torch.maximum(blockRaw.index_select(0, rowsOfTargets),
+                    targetLogit.narrow(0, bl.from(), bl.to() - bl.from())));
         }
 
         /** The targets' plain logits (for accuracy), margin logits and margin slopes ψ' (used by the exact gradient). */
