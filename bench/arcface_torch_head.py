@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """PyTorch peer benchmark: one arcface training step of the classification head
 exactly as insightface arcface_torch computes it at world size 1
-(partial_fc_v2.PartialFC_V2 with sample_rate=1 + CombinedMarginLoss arcface
-path + DistCrossEntropyFunc), re-written here without importing insightface.
+(partial_fc_v2.PartialFC_V2 + CombinedMarginLoss arcface path +
+DistCrossEntropyFunc), re-written here without importing insightface.
+--sample-rate r < 1 is Partial FC: partial_fc_v2.sample keeps every positive
+class and fills up to int(r * classes) with random others (torch.rand + topk),
+and the step trains weight[index] (a gather whose backward is a dense [C, D]
+gradient, as upstream's Parameter indexing does).
 
   /usr/bin/python3 bench/arcface_torch_head.py --classes 20000 --emb 128 \
       --batch 32 --steps 3 --warmup 2 --threads 2
@@ -27,6 +31,7 @@ def parse_args():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sample-rate", type=float, default=1.0)
     return ap.parse_args()
 
 
@@ -47,8 +52,25 @@ warnings.showwarning = lambda msg, cat, fn, ln, file=None, line=None: \
     sys.stderr.write(warnings.formatwarning(msg, cat, fn, ln, line))
 
 
-def step(x, weight, labels, optimizer):
+def sample(weight, labels, num_sample):
+    """partial_fc_v2.PartialFC_V2.sample at world size 1 (every label is positive)."""
+    with torch.no_grad():
+        positive = torch.unique(labels, sorted=True)
+        if num_sample - positive.size(0) >= 0:
+            perm = torch.rand(size=[weight.size(0)])
+            perm[positive] = 2.0
+            index = torch.topk(perm, k=num_sample)[1]
+            index = index.sort()[0]
+        else:
+            index = positive
+        labels = torch.searchsorted(index, labels)
+    return weight[index], labels
+
+
+def step(x, weight, labels, optimizer, num_sample):
     labels = labels.view(-1, 1)  # partial_fc_v2: labels.view(-1, 1); all positive at world 1
+    if num_sample < weight.size(0):
+        weight, labels = sample(weight, labels, num_sample)
     norm_embeddings = F.normalize(x)
     norm_weight_activated = F.normalize(weight)
     logits = F.linear(norm_embeddings, norm_weight_activated)
@@ -79,7 +101,7 @@ def main():
         x = torch.randn(a.batch, a.emb, requires_grad=True)
         labels = torch.randint(0, a.classes, (a.batch,))
         t0 = time.perf_counter()
-        loss = step(x, weight, labels, optimizer)
+        loss = step(x, weight, labels, optimizer, int(a.sample_rate * a.classes))
         t1 = time.perf_counter()
         if i >= a.warmup:
             times.append((t1 - t0) * 1e3)
@@ -92,6 +114,7 @@ def main():
         "emb": a.emb,
         "batch": a.batch,
         "threads": a.threads,
+        "sample_rate": a.sample_rate,
         "steps": a.steps,
         "step_ms_median": statistics.median(times) if times else None,
         "step_ms_min": min(times) if times else None,

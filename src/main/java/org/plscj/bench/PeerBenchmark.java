@@ -63,10 +63,12 @@ public final class PeerBenchmark {
         return new PeerBenchmark(script);
     }
 
-    /** Runs the head peer (bench/arcface_torch_head.py) on the same problem. */
-    public Result run(long classes, int emb, int batch, int steps, int warmup, int threads) throws IOException, InterruptedException {
+    /** Runs the head peer (bench/arcface_torch_head.py) on the same problem; {@code sampleRatio} &lt; 1 is its Partial FC. */
+    public Result run(long classes, int emb, int batch, int steps, int warmup, int threads, double sampleRatio)
+            throws IOException, InterruptedException {
         return runScript(List.of("--classes", Long.toString(classes), "--emb", Integer.toString(emb), "--batch", Integer.toString(batch),
-                "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup), "--threads", Integer.toString(threads)));
+                "--steps", Integer.toString(steps), "--warmup", Integer.toString(warmup), "--threads", Integer.toString(threads),
+                "--sample-rate", Double.toString(sampleRatio)));
     }
 
     /** Runs the training-step peer (bench/torch_train_step.py): the same backbone, head and update through PyTorch. */
@@ -86,6 +88,9 @@ public final class PeerBenchmark {
         List<String> command = new ArrayList<>(List.of(PYTHON, script.toString()));
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // why: a bench killed by its timeout must not leave the peer (18.5 GB at 1M classes) running on without it
+        Thread reaper = new Thread(p::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(reaper);
         String json = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -95,6 +100,7 @@ public final class PeerBenchmark {
             }
         }
         int status = p.waitFor();
+        Runtime.getRuntime().removeShutdownHook(reaper);
         if (status != 0 || json == null) {
             throw new IllegalStateException("the PyTorch peer (" + String.join(" ", command) + ") "
                     + (status != 0 ? "exited with status " + status : "printed no JSON line") + "; its stderr is above");

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -48,11 +50,13 @@ import picocli.CommandLine.Option;
             "dX; dW) through libtorch's BLAS, plus the SGD update's 16*n*D bytes at the",
             "measured memory bandwidth. ratio_to_floor = step median / floor.",
             "--peer first runs the PyTorch arcface_torch head (bench/arcface_torch_head.py;",
-            "single process, arcface only) at the same sizes and threads.",
+            "single process, arcface only, its Partial FC with --sample-ratio) at the same",
+            "sizes and threads; --repeat N alternates peer and ours N times.",
             "C is the total over workers (each owns about C/N); B is per worker.",
             "",
             "  plsc bench head --classes 100000 --emb 512 --batch 128 --steps 10",
             "  plsc bench head --classes 20000 --emb 128 --batch 32 --steps 3 --peer",
+            "  plsc bench head --classes 1000000 --steps 3 --warmup 1 --peer --repeat 3",
             "  plsc launch --nproc 2 -- bench head --classes 1000000 --sample-ratio 0.1"
         })
 final class BenchHeadCommand implements Callable<Integer> {
@@ -95,8 +99,18 @@ final class BenchHeadCommand implements Callable<Integer> {
             description = "Classes per block of the blocked step; 0 = automatic (default ${DEFAULT-VALUE}).")
     int blockRows;
 
+    @Option(names = "--block-threads", defaultValue = "0", paramLabel = "K",
+            description = "Threads walking the step's blocks side by side, each with one intra-op and one BLAS thread; 0 = automatic"
+                    + " (default ${DEFAULT-VALUE}).")
+    int blockThreads;
+
     @Option(names = "--peer", description = "Also run the PyTorch peer (single process, arcface only) and report the speed-up.")
     boolean peer;
+
+    @Option(names = "--repeat", defaultValue = "1", paramLabel = "N",
+            description = "Rounds (single process only): with N > 1 each round runs the peer (with --peer), then the head in a fresh"
+                    + " JVM, and the report gives medians over the rounds (speedup_vs_peer_median). Default ${DEFAULT-VALUE}.")
+    int repeat;
 
     @Option(names = "--peer-script", defaultValue = "bench/arcface_torch_head.py", paramLabel = "PATH",
             description = "The peer script (default ${DEFAULT-VALUE}, relative to the working directory).")
@@ -125,11 +139,14 @@ final class BenchHeadCommand implements Callable<Integer> {
         if (threads != null) {
             Native.useIntraOpThreads(threads);
         }
+        if (repeat > 1) {
+            return rounds(peerBench);
+        }
         PeerBenchmark.Result peerRun = peerBench == null ? null
-                : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads());
+                : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads(), sampleRatio);
         try (Communicator comm = worker.connect()) {
             HeadConfig config = HeadConfig.of(classes, emb, type).withSampleRatio(sampleRatio).withRecomputedLogits(recomputeLogits)
-                    .withBlockRows(blockRows).withHeadDtype(HeadDtype.of(headDtype));
+                    .withBlockRows(blockRows).withHeadDtype(HeadDtype.of(headDtype)).withBlockThreads(blockThreads);
             long rows = (long) batch * comm.worldSize();
             HeadBenchmark.Result run = HeadBenchmark.run(new HeadBenchmark.Settings(config, batch, warmup, steps, LR), comm);
             double worstMedian = maxOverRanks(comm, run.medianMs());
@@ -152,6 +169,27 @@ final class BenchHeadCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --repeat N: N rounds of the peer (with --peer) and ours in a fresh JVM, then one report of their medians. */
+    private int rounds(PeerBenchmark peerBench) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("bench", "head", "--classes", Long.toString(classes), "--emb", Integer.toString(emb),
+                "--batch", Integer.toString(batch), "--sample-ratio", Double.toString(sampleRatio), "--steps", Integer.toString(steps),
+                "--warmup", Integer.toString(warmup), "--loss", loss, "--head-dtype", headDtype, "--block-rows", Integer.toString(blockRows),
+                "--block-threads", Integer.toString(blockThreads),
+                "--threads", Integer.toString(Native.intraOpThreads()), "--timeout", Integer.toString(worker.timeoutSeconds)));
+        if (recomputeLogits) {
+            args.add("--recompute-logits");
+        }
+        List<HeadRounds.Round> rounds = new ArrayList<>();
+        for (int r = 1; r <= repeat; r++) {
+            PeerBenchmark.Result peerRun = peerBench == null ? null
+                    : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads(), sampleRatio);
+            rounds.add(new HeadRounds.Round(HeadRounds.runOurs(args, r), peerRun));
+        }
+        publish(HeadRounds.summarise(rounds, String.format("plsc bench head: %s C=%,d D=%d B=%d sample_ratio=%s threads=%d, %d steps after"
+                + " %d warm-up, %d rounds", loss, classes, emb, batch, sampleRatio, Native.intraOpThreads(), steps, warmup, repeat)));
+        return 0;
+    }
+
     private LossType validate(DistEnv env) {
         require(classes >= 1, "--classes must be >= 1, got " + classes);
         require(emb >= 1, "--emb must be >= 1, got " + emb);
@@ -159,6 +197,8 @@ final class BenchHeadCommand implements Callable<Integer> {
         require(sampleRatio > 0 && sampleRatio <= 1, "--sample-ratio must be in (0, 1], got " + sampleRatio);
         require(steps >= 1, "--steps must be >= 1, got " + steps);
         require(warmup >= 0, "--warmup must be >= 0, got " + warmup);
+        require(repeat >= 1, "--repeat must be >= 1, got " + repeat);
+        require(repeat == 1 || env.worldSize() == 1, "--repeat runs each round in one fresh process; got WORLD_SIZE=" + env.worldSize());
         require(worker.device.equals("cpu"), "--device " + worker.device + ": bench head times host calls and measures "
                 + "a CPU floor, so it runs on cpu only");
         try {
@@ -205,7 +245,7 @@ final class BenchHeadCommand implements Callable<Integer> {
         int threads = Native.intraOpThreads();
         BenchReport report = new BenchReport()
                 .fact("impl", "plsc-j").fact("classes", classes).fact("emb", emb).fact("batch", batch).fact("world_size", world)
-                .fact("sample_ratio", sampleRatio).fact("recompute_logits", recomputeLogits).fact("head_dtype", headDtype).fact("loss", type.plscName()).fact("steps", steps).fact("warmup", warmup)
+                .fact("sample_ratio", sampleRatio).fact("recompute_logits", recomputeLogits).fact("head_dtype", headDtype).fact("block_threads", blockThreads).fact("block_rows", blockRows).fact("loss", type.plscName()).fact("steps", steps).fact("warmup", warmup)
                 .fact("threads", threads).fact("classes_per_worker", run.shardSize()).fact("classes_per_step", classesPerStep(run.shardSize()))
                 .fact("date", OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString())
                 .fact("cpu_model", host.cpuModel()).fact("cores", host.cores()).fact("mem_total_mb", Math.round(host.memTotalMb()))

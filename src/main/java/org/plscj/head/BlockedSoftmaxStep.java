@@ -10,7 +10,13 @@ import static org.plscj.tensor.Tensors.row;
 import static org.plscj.tensor.Tensors.rows;
 import static org.plscj.tensor.Tensors.scalar;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -18,6 +24,7 @@ import org.plscj.comm.Communicator;
 import org.plscj.comm.Communicator.Reduction;
 import org.plscj.head.StepProfile.Phase;
 import org.plscj.optim.AdamWUpdate;
+import org.plscj.tensor.Native;
 import org.plscj.tensor.Placement;
 import org.plscj.tensor.Scoped;
 import org.plscj.tensor.Tensors;
@@ -56,6 +63,13 @@ import org.plscj.tensor.Tensors;
  * float32, and the stochastic draw cost ~5–10 % of the training throughput (its training loss after the lr drop was
  * lower, which a longer run should check). No [n, D] float32 copy of the shard is ever made:
  * only one block's [block, D] rows are wide at a time.
+ *
+ * <p>Block threads (HeadConfig.blockThreads k &gt; 1): k threads walk every k-th block side by side, each running its ops
+ * and its GEMMs on itself alone (one intra-op thread, OpenBLAS at one thread while they run), with its own running
+ * (max, Σexp) per row, merged after pass 1 like the ranks' are, and its own dX, summed after pass 2. Why: the blocks are
+ * independent, and one thread per core needs no fork and join per op, nor OpenMP threads spinning while OpenBLAS's want
+ * the cores. The sums then add in another order (the rounding of a float32 sum, nothing else), and the block's W rows
+ * each thread updates are its own.
  */
 final class BlockedSoftmaxStep implements AutoCloseable {
     /** What one step produced: the global mean loss, correct predictions, and ∂loss/∂input. */
@@ -69,6 +83,8 @@ final class BlockedSoftmaxStep implements AutoCloseable {
     private final double filterLogit;
     private final AdamWUpdate adamW;
     private Tensor logits = null;
+    /** The block threads beyond the first (k &gt; 1), started with the first step that uses them. */
+    private ExecutorService lanePool = null;
 
     BlockedSoftmaxStep(HeadConfig config, Communicator comm) {
         this.config = config;
@@ -107,7 +123,11 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             StepProfile profile) {
         long n = shard.weight().size(0);
         long rows = input.size(0);
-        logits = ensure(logits, rows * (config.recomputeLogits() ? Math.min(n, config.effectiveBlockRows()) : n), config.placement());
+        int lanes = laneCount(n);
+        logits = ensure(logits, rows * (config.recomputeLogits() ? Math.min(n, config.effectiveBlockRows()) * lanes : n), config.placement());
+        if (lanes > 1 && lanePool == null) {
+            lanePool = Native.singleThreadedPool(config.effectiveBlockThreads(), "plsc-head-block");
+        }
         Pass pass = new Pass(input, shard, ownedRows, ownedCols, lr, update, sum, profile);
         pass.forward();
         Outcome outcome = pass.globalSoftmax();
@@ -117,6 +137,38 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         }
         pass.backward(outcome.inputGrad());
         return outcome;
+    }
+
+    /** Block threads for a shard of n classes: the configured count, at most one per block. */
+    private int laneCount(long n) {
+        long blocks = (n + config.effectiveBlockRows() - 1) / config.effectiveBlockRows();
+        return (int) Math.max(1, Math.min(config.effectiveBlockThreads(), blocks));
+    }
+
+    /**
+     * What one block thread owns during a step: every k-th block from its index, the running max, raw max and Σexp of
+     * its blocks per row, its dX, and its profile laps.
+     */
+    private static final class Lane {
+        final int index;
+        final Tensor runMax;
+        final Tensor rawMax;
+        final Tensor runSum;
+        final StepProfile profile;
+        Tensor inputGrad;
+        long t = System.nanoTime();
+
+        Lane(int index, Placement at, long batch, StepProfile profile) {
+            this.index = index;
+            this.runMax = Tensors.empty(at, batch).fill_(scalar(Double.NEGATIVE_INFINITY));
+            this.rawMax = runMax.clone();
+            this.runSum = Tensors.zeros(at, batch);
+            this.profile = profile;
+        }
+
+        void lap(Phase phase) {
+            t = profile.lap(phase, t);
+        }
     }
 
     /** One step's state, shared by its forward pass, the global softmax and its backward pass. */
@@ -139,12 +191,15 @@ final class BlockedSoftmaxStep implements AutoCloseable {
         private final Tensor targetLogit;
         private final Tensor targetRaw;
         private final Tensor targetSlope;
+        /** The lanes' statistics merged: over all this shard's blocks. */
         private final Tensor runMax;
         private final Tensor rawMax;
         private final Tensor runSum;
+        private final Lane[] lanes;
+        /** The calling thread's laps outside the blocks (the lane itself when there is one lane). */
+        private final Lane self;
         private Tensor gradShift;
         private Tensor targetGrad;
-        private long t = System.nanoTime();
 
         Pass(Tensor input, ShardTensors shard, long[] ownedRows, long[] ownedCols, double lr, long update, Accumulator sum,
                 StepProfile profile) {
@@ -171,34 +226,113 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             this.targetLogit = Tensors.zeros(at, ownedRows.length);
             this.targetRaw = Tensors.zeros(at, ownedRows.length);
             this.targetSlope = Tensors.zeros(at, ownedRows.length);
-            this.runMax = Tensors.empty(at, batch).fill_(scalar(Double.NEGATIVE_INFINITY));
-            this.rawMax = runMax.clone();
-            this.runSum = Tensors.zeros(at, batch);
+            this.lanes = new Lane[laneCount(n)];
+            for (int k = 0; k < lanes.length; k++) {
+                lanes[k] = new Lane(k, at, batch, lanes.length == 1 ? profile : new StepProfile());
+            }
+            this.self = lanes.length == 1 ? lanes[0] : new Lane(-1, at, batch, profile);
+            this.runMax = self.runMax;
+            this.rawMax = self.rawMax;
+            this.runSum = self.runSum;
+        }
+
+        /** Runs {@code work} for every lane: on this thread when there is one, else each on its own block thread. */
+        private void eachLane(Consumer<Lane> work) {
+            if (lanes.length == 1) {
+                work.accept(lanes[0]);
+                return;
+            }
+            self.lap(Phase.OTHER);
+            int blasThreads = Native.blasThreads();
+            Native.useBlasThreads(1);
+            RuntimeException failure = null;
+            try {
+                List<Future<?>> running = new ArrayList<>();
+                for (Lane lane : lanes) {
+                    running.add(lanePool.submit(() -> {
+                        lane.t = System.nanoTime();
+                        work.accept(lane);
+                    }));
+                }
+                // why every one: a failed lane's siblings still write the shared buffers until they finish
+                for (Future<?> f : running) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        if (failure == null) {
+                            failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = new IllegalStateException("interrupted while the head's block threads ran", e);
+            } finally {
+                Native.useBlasThreads(blasThreads);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            for (Lane lane : lanes) {
+                profile.add(lane.profile, 1.0 / lanes.length);
+                lane.profile.reset();
+            }
+            self.t = System.nanoTime();
+        }
+
+        /** This lane's blocks: every k-th from its index. */
+        private void eachBlock(Lane lane, Consumer<Block> work) {
+            for (int b = lane.index; b < blocks.length; b += lanes.length) {
+                Block bl = blocks[b];
+                // why a scope per block: a step's blocks would otherwise keep every temporary until the
+                // step ends (measured: +1.5 GB per step at 1M classes, the difference between 5M classes fitting or not)
+                Scoped.run(() -> work.accept(bl));
+            }
         }
 
         /** Pass 1, per block: z = s·cos (or x·wᵀ + b), the margin on targets, online max and Σexp. */
         void forward() {
-            for (int b = 0; b < blocks.length; b++) {
-                Block bl = blocks[b];
-                // why a scope per block: a step's blocks would otherwise keep every temporary until the
-                // step ends (measured: +1.5 GB per step at 1M classes, the difference between 5M classes fitting or not)
-                Scoped.run(() -> {
-                    Tensor z = logitsBuffer(bl);
-                    t = profile.lap(Phase.SOFTMAX, t);
-                    rawLogits(z, bl, working(shard.weight(), bl.lo(), bl.len()));
-                    t = profile.lap(Phase.LOGITS_GEMM, t);
-                    if (bl.hasTargets()) {
-                        recordTargets(z, bl);
-                    }
-                    rawMax.copy_(torch.maximum(rawMax, rowMax(z)));
-                    putTargets(z, bl, targetLogit);
-                    Tensor kept = filtered(z, bl);
-                    // m' = max(m, max_j z_ij); S ← S·e^(m − m') + Σ_j e^(z_ij − m')   (z itself stays for pass 2)
-                    Tensor newMax = torch.maximum(runMax, rowMax(kept));
-                    runSum.mul_(runMax.sub(newMax).exp_()).add_(rowSum(kept.sub(col(newMax)).exp_()));
+            eachLane(lane -> eachBlock(lane, bl -> {
+                Tensor z = logitsBuffer(bl, lane);
+                lane.lap(Phase.SOFTMAX);
+                rawLogits(z, bl, working(shard.weight(), bl.lo(), bl.len()));
+                lane.lap(Phase.LOGITS_GEMM);
+                if (bl.hasTargets()) {
+                    recordTargets(z, bl);
+                }
+                Tensor blockRaw = rowMax(z);
+                lane.rawMax.copy_(torch.maximum(lane.rawMax, blockRaw));
+                putTargets(z, bl, targetLogit);
+                Tensor kept = filtered(z, bl);
+                // m' = max(m, b) with b ≥ max_j z_ij; S ← S·e^(m − m') + Σ_j e^(z_ij − m')   (z itself stays for pass 2)
+                Tensor newMax = torch.maximum(lane.runMax, config.filtersInterclass() ? rowMax(kept) : shiftBound(blockRaw, bl));
+                lane.runSum.mul_(lane.runMax.sub(newMax).exp_()).add_(rowSum(kept.sub(col(newMax)).exp_()));
+                lane.runMax.copy_(newMax);
+            }));
+            if (lanes.length > 1) {
+                for (Lane lane : lanes) {
+                    // the lanes merge as the blocks do: M' = max(M, m), S ← S·e^(M − M') + s·e^(m − M')
+                    Tensor newMax = torch.maximum(runMax, lane.runMax);
+                    runSum.mul_(runMax.sub(newMax).exp_()).add_(lane.runSum.mul(lane.runMax.sub(newMax).exp_()));
                     runMax.copy_(newMax);
-                });
+                    rawMax.copy_(torch.maximum(rawMax, lane.rawMax));
+                }
             }
+            self.lap(Phase.SOFTMAX);
+        }
+
+        /**
+         * max(raw row max, margin logit) per row of a block: at least the largest logit the softmax sees there, as the
+         * margin logit only replaces the raw one at the target. Why not the exact max: it would be a second pass over the
+         * block, and the softmax is the same for any shift at least the max (the sums differ by rounding only).
+         */
+        private Tensor shiftBound(Tensor blockRaw, Block bl) {
+            if (!bl.hasTargets()) {
+                return blockRaw;
+            }
+            Tensor rowsOfTargets = ownedRows.narrow(0, bl.from(), bl.to() - bl.from());
+            return blockRaw.index_copy(0, rowsOfTargets, torch.maximum(blockRaw.index_select(0, rowsOfTargets),
+                    targetLogit.narrow(0, bl.from(), bl.to() - bl.from())));
         }
 
         /** The targets' plain logits (for accuracy), margin logits and margin slopes ψ' (used by the exact gradient). */
@@ -222,18 +356,18 @@ final class BlockedSoftmaxStep implements AutoCloseable {
          */
         Outcome globalSoftmax() {
             Tensor maxes = torch.stack(new TensorVector(runMax, rawMax), 0);
-            t = profile.lap(Phase.SOFTMAX, t);
+            self.lap(Phase.SOFTMAX);
             comm.allReduce(maxes, Reduction.MAX);
-            t = profile.lap(Phase.COMMUNICATION, t);
+            self.lap(Phase.COMMUNICATION);
             Tensor globalMax = maxes.select(0, 0);
             Tensor sums = Tensors.zeros(at, 3, batch);
             sums.select(0, 0).copy_(runSum.mul(runMax.sub(globalMax).exp_()));
             Tensor ownedMax = globalMax.index_select(0, ownedRows);
             sums.select(0, 1).index_copy_(0, ownedRows, targetLogit.sub(ownedMax));
             sums.select(0, 2).index_copy_(0, ownedRows, targetRaw.ge(maxes.select(0, 1).index_select(0, ownedRows)).to(at.dtype()));
-            t = profile.lap(Phase.SOFTMAX, t);
+            self.lap(Phase.SOFTMAX);
             comm.allReduce(sums, Reduction.SUM);
-            t = profile.lap(Phase.COMMUNICATION, t);
+            self.lap(Phase.COMMUNICATION);
             Tensor denom = sums.select(0, 0);
             // loss = mean_i (log denom_i − (z_it − M_i))
             double loss = denom.log().sub(sums.select(0, 1)).mean().item_double();
@@ -252,27 +386,34 @@ final class BlockedSoftmaxStep implements AutoCloseable {
 
         /** Pass 2, per block: G = ∂loss/∂cos (∂loss/∂z for softmax), then the GEMMs and the update. */
         void backward(Tensor inputGrad) {
-            for (Block bl : blocks) {
-                Scoped.run(() -> {
-                    Tensor z = logitsBuffer(bl);
-                    Tensor wb = working(shard.weight(), bl.lo(), bl.len());
-                    if (recompute) {
-                        t = profile.lap(Phase.SOFTMAX, t);
-                        rawLogits(z, bl, wb);
-                        t = profile.lap(Phase.LOGITS_GEMM, t);
-                        putTargets(z, bl, targetLogit);
-                    }
-                    Tensor g = z.sub(gradShift).exp_();
-                    if (config.filtersInterclass()) {
-                        // the filtered logits are constants: zero gradient (the targets' entries are overwritten next)
-                        g.masked_fill_(z.gt(scalar(filterLogit)), scalar(0));
-                    }
-                    if (bl.hasTargets()) {
-                        g.put_(bl.targets(), targetGrad.narrow(0, bl.from(), bl.to() - bl.from()));
-                    }
-                    t = profile.lap(Phase.SOFTMAX, t);
-                    backwardAndUpdate(g, z, wb, inputGrad, bl);
-                });
+            for (Lane lane : lanes) {
+                lane.inputGrad = lanes.length == 1 ? inputGrad : Tensors.zeros(at, batch, config.embDim());
+            }
+            eachLane(lane -> eachBlock(lane, bl -> {
+                Tensor z = logitsBuffer(bl, lane);
+                Tensor wb = working(shard.weight(), bl.lo(), bl.len());
+                if (recompute) {
+                    lane.lap(Phase.SOFTMAX);
+                    rawLogits(z, bl, wb);
+                    lane.lap(Phase.LOGITS_GEMM);
+                    putTargets(z, bl, targetLogit);
+                }
+                Tensor g = z.sub(gradShift).exp_();
+                if (config.filtersInterclass()) {
+                    // the filtered logits are constants: zero gradient (the targets' entries are overwritten next)
+                    g.masked_fill_(z.gt(scalar(filterLogit)), scalar(0));
+                }
+                if (bl.hasTargets()) {
+                    g.put_(bl.targets(), targetGrad.narrow(0, bl.from(), bl.to() - bl.from()));
+                }
+                lane.lap(Phase.SOFTMAX);
+                backwardAndUpdate(g, z, wb, lane, bl);
+            }));
+            if (lanes.length > 1) {
+                for (Lane lane : lanes) {
+                    inputGrad.add_(lane.inputGrad);
+                }
+                self.lap(Phase.BACKWARD_GEMMS);
             }
         }
 
@@ -282,7 +423,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
          * removes the radial part of ∂/∂w_j (x·w_j/‖w_j‖). Since gw_j·w_j = Σ_i G_ij·cos_ij, r comes
          * from the [N, len] block in cache instead of a pass over the [len, D] weights.
          */
-        private void backwardAndUpdate(Tensor g, Tensor z, Tensor wb, Tensor inputGrad, Block bl) {
+        private void backwardAndUpdate(Tensor g, Tensor z, Tensor wb, Lane lane, Block bl) {
             double mu = config.momentum();
             double decay = config.weightDecay();
             Tensor radial = null;
@@ -293,24 +434,24 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 radial = colSum(g.mul(z)).mul_(inv).mul_(inv).div_(scalar(scale));
                 g.mul_(row(inv));
             }
-            t = profile.lap(Phase.SOFTMAX, t);
+            lane.lap(Phase.SOFTMAX);
             // why transposed: dxᵀ += w_bᵀ·Gᵀ runs ~30% faster through OpenBLAS here than dx += G·w_b
-            inputGrad.t().addmm_(wb.t(), g.t());
+            lane.inputGrad.t().addmm_(wb.t(), g.t());
             if (sum != null) {
                 rows(sum.weightGrad(), bl.lo(), bl.len()).add_(blockGradient(g, radial, wb));
                 if (!normalised) {
                     sum.biasGrad().narrow(0, bl.lo(), bl.len()).add_(colSum(g));
                 }
-                t = profile.lap(Phase.BACKWARD_GEMMS, t);
+                lane.lap(Phase.BACKWARD_GEMMS);
                 return;
             }
             Tensor vb = working(shard.momentum(), bl.lo(), bl.len());
             if (adamW != null) {
-                adamWUpdate(g, radial, wb, vb, bl);
+                adamWUpdate(g, radial, wb, vb, lane, bl);
                 return;
             }
             vb.addmm_(g.t(), input, scalar(mu), scalar(1));
-            t = profile.lap(Phase.BACKWARD_GEMMS, t);
+            lane.lap(Phase.BACKWARD_GEMMS);
             if (normalised) {
                 vb.addcmul_(wb, col(radial.neg_().add_(scalar(decay))));
                 wb.add_(vb, scalar(-lr));
@@ -324,17 +465,17 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 vbb.mul_(scalar(mu)).add_(colSum(g)).add_(bb, scalar(decay));
                 bb.add_(vbb, scalar(-lr));
             }
-            t = profile.lap(Phase.UPDATE, t);
+            lane.lap(Phase.UPDATE);
         }
 
         /**
          * torch.optim.AdamW on the block: ∂L/∂w_j = (G'ᵀx)_j − r_j·w_j (margin losses; the radial part as in the SGD
          * update) or Gᵀx with the bias gradient Σ_i G_ij (softmax), one [len, D] gradient per block.
          */
-        private void adamWUpdate(Tensor g, Tensor radial, Tensor wb, Tensor mb, Block bl) {
+        private void adamWUpdate(Tensor g, Tensor radial, Tensor wb, Tensor mb, Lane lane, Block bl) {
             double decay = config.weightDecay();
             Tensor grad = blockGradient(g, radial, wb);
-            t = profile.lap(Phase.BACKWARD_GEMMS, t);
+            lane.lap(Phase.BACKWARD_GEMMS);
             Tensor sb = working(shard.secondMoment(), bl.lo(), bl.len());
             adamW.apply(wb, grad, mb, sb, lr, decay, update);
             store(shard, bl.lo(), bl.len(), wb, mb, sb);
@@ -342,7 +483,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 adamW.apply(shard.bias().narrow(0, bl.lo(), bl.len()), colSum(g), shard.biasMomentum().narrow(0, bl.lo(), bl.len()),
                         shard.biasSecondMoment().narrow(0, bl.lo(), bl.len()), lr, decay, update);
             }
-            t = profile.lap(Phase.UPDATE, t);
+            lane.lap(Phase.UPDATE);
         }
 
         /** ∂L/∂w of a block: G'ᵀx − r·w (margin losses, G' = G/‖w‖) or Gᵀx (softmax), [len, D]. */
@@ -367,9 +508,9 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             return kept;
         }
 
-        /** The [N, len] logits of a block: its slice of the stored buffer, or the one recompute buffer. */
-        private Tensor logitsBuffer(Block bl) {
-            long offset = recompute ? 0 : batch * bl.lo();
+        /** The [N, len] logits of a block: its slice of the stored buffer, or its lane's recompute buffer. */
+        private Tensor logitsBuffer(Block bl, Lane lane) {
+            long offset = recompute ? lane.index * batch * config.effectiveBlockRows() : batch * bl.lo();
             return logits.narrow(0, offset, batch * bl.len()).view(batch, bl.len());
         }
 
@@ -487,5 +628,9 @@ final class BlockedSoftmaxStep implements AutoCloseable {
     public void close() {
         Scoped.release(logits);
         logits = null;
+        if (lanePool != null) {
+            lanePool.shutdownNow();
+            lanePool = null;
+        }
     }
 }

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Wall time of a head step split by phase, accumulated over steps (for {@code plsc bench head}).
- * CPU timings: on a GPU the kernels run asynchronously and these laps would not mean much.
+ * CPU timings: on a GPU the kernels run asynchronously and these laps would not mean much. When several threads walk
+ * the step's blocks side by side, each phase is the mean over those threads.
  */
 public final class StepProfile {
     /** The phases of one step, in the order they first occur. */
@@ -18,6 +19,16 @@ public final class StepProfile {
         long now = System.nanoTime();
         nanos[phase.ordinal()] += now - since;
         return now;
+    }
+
+    /**
+     * Adds {@code fraction} of each of {@code other}'s phases: the mean over k threads that ran side by side is each one's
+     * times 1/k, so the phases of a step still add up to its wall time.
+     */
+    void add(StepProfile other, double fraction) {
+        for (int i = 0; i < nanos.length; i++) {
+            nanos[i] += Math.round(other.nanos[i] * fraction);
+        }
     }
 
     public void reset() {

@@ -13,7 +13,7 @@ class HeadConfigTest {
     void aWitherChangesOnlyWhatItNames() {
         HeadConfig changed = BASE.withOptimizer(0.5, 0.01);
         assertEquals(new HeadConfig(1000, 64, LossType.COSFACE, BASE.margin(), 0.5, 0.5, 0.01, 7, 0, false, BASE.placement(), false,
-                MarginGradient.EXACT, 0, HeadDtype.FLOAT32), changed);
+                MarginGradient.EXACT, 0, HeadDtype.FLOAT32, 0), changed);
     }
 
     @Test
@@ -23,5 +23,6 @@ class HeadConfigTest {
         assertEquals("sample_ratio", assertThrows(HeadConfigException.class, () -> BASE.withSampleRatio(0)).key());
         assertEquals("num_classes", assertThrows(HeadConfigException.class, () -> HeadConfig.of(0, 64, LossType.ARCFACE)).key());
         assertEquals("emb_dim", assertThrows(HeadConfigException.class, () -> HeadConfig.of(10, 0, LossType.ARCFACE)).key());
+        assertEquals("block_threads", assertThrows(HeadConfigException.class, () -> BASE.withBlockThreads(-1)).key());
     }
 }
