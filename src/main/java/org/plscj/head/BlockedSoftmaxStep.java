@@ -454,16 +454,13 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             lane.lap(Phase.BACKWARD_GEMMS);
             if (normalised) {
                 vb.addcmul_(wb, col(radial.neg_().add_(scalar(decay))));
-                wb.add_(vb, scalar(-lr));
-                store(shard, bl.lo(), bl.len(), wb, vb, null);
             } else {
                 vb.add_(wb, scalar(decay));
-                wb.add_(vb, scalar(-lr));
-                store(shard, bl.lo(), bl.len(), wb, vb, null);
-                Tensor bb = shard.bias().narrow(0, bl.lo(), bl.len());
-                Tensor vbb = shard.biasMomentum().narrow(0, bl.lo(), bl.len());
-                vbb.mul_(scalar(mu)).add_(colSum(g)).add_(bb, scalar(decay));
-                bb.add_(vbb, scalar(-lr));
+            }
+            wb.add_(vb, scalar(-lr));
+            store(shard, bl.lo(), bl.len(), wb, vb, null);
+            if (!normalised) {
+                updateBias(shard, colSum(g), bl.lo(), bl.len(), lr, update);
             }
             lane.lap(Phase.UPDATE);
         }
@@ -480,8 +477,7 @@ final class BlockedSoftmaxStep implements AutoCloseable {
             adamW.apply(wb, grad, mb, sb, lr, decay, update);
             store(shard, bl.lo(), bl.len(), wb, mb, sb);
             if (!normalised) {
-                adamW.apply(shard.bias().narrow(0, bl.lo(), bl.len()), colSum(g), shard.biasMomentum().narrow(0, bl.lo(), bl.len()),
-                        shard.biasSecondMoment().narrow(0, bl.lo(), bl.len()), lr, decay, update);
+                updateBias(shard, colSum(g), bl.lo(), bl.len(), lr, update);
             }
             lane.lap(Phase.UPDATE);
         }
@@ -551,17 +547,19 @@ final class BlockedSoftmaxStep implements AutoCloseable {
                 }
                 store(shard, from, len, wb, mb, sb);
                 if (!normalised) {
-                    updateBias(shard, sum, from, len, lr, update);
+                    updateBias(shard, sum.biasGrad().narrow(0, from, len), from, len, lr, update);
                 }
             });
         }
     }
 
-    /** The softmax bias's update from the summed gradient (the bias stays in the placement's dtype). */
-    private void updateBias(ShardTensors shard, Accumulator sum, long from, long len, double lr, long update) {
+    /**
+     * The softmax bias's update of classes [from, from + len) from their gradient {@code gbb} (this step's, or the
+     * accumulated sum); the bias stays in the placement's dtype.
+     */
+    private void updateBias(ShardTensors shard, Tensor gbb, long from, long len, double lr, long update) {
         Tensor bb = shard.bias().narrow(0, from, len);
         Tensor vbb = shard.biasMomentum().narrow(0, from, len);
-        Tensor gbb = sum.biasGrad().narrow(0, from, len);
         if (adamW != null) {
             adamW.apply(bb, gbb, vbb, shard.biasSecondMoment().narrow(0, from, len), lr, config.weightDecay(), update);
         } else {
