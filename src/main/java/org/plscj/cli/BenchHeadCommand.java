@@ -179,13 +179,13 @@ final class BenchHeadCommand implements Callable<Integer> {
         if (recomputeLogits) {
             args.add("--recompute-logits");
         }
-        List<HeadRounds.Round> rounds = new ArrayList<>();
+        List<BenchRounds.Round> rounds = new ArrayList<>();
         for (int r = 1; r <= repeat; r++) {
             PeerBenchmark.Result peerRun = peerBench == null ? null
                     : peerBench.run(classes, emb, batch, steps, warmup, Native.intraOpThreads(), sampleRatio);
-            rounds.add(new HeadRounds.Round(HeadRounds.runOurs(args, r), peerRun));
+            rounds.add(new BenchRounds.Round(BenchRounds.runOurs(args, r), peerRun));
         }
-        publish(HeadRounds.summarise(rounds, String.format("plsc bench head: %s C=%,d D=%d B=%d sample_ratio=%s threads=%d, %d steps after"
+        publish(BenchRounds.summarise(rounds, String.format("plsc bench head: %s C=%,d D=%d B=%d sample_ratio=%s threads=%d, %d steps after"
                 + " %d warm-up, %d rounds", loss, classes, emb, batch, sampleRatio, Native.intraOpThreads(), steps, warmup, repeat)));
         return 0;
     }

@@ -1,6 +1,7 @@
 package org.plscj.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
@@ -40,7 +41,7 @@ import picocli.CommandLine.Option;
             "Random images [B,3,112,112] through the backbone, the dist_arcface head, backward, the gradient",
             "all-reduce and SGD, as 'plsc train' runs them (the loader's speed is 'plsc bench data').",
             "--peer first runs the same step through PyTorch (bench/torch_train_step.py, single process,",
-            "same threads) and reports the ratio measured in this run; --repeat N alternates peer and ours N times",
+            "same threads), then ours in a fresh JVM, and reports the ratio; --repeat N alternates peer and ours N times",
             "and reports the median ratio. The compute floor is the model's training FLOPs (6 x forward MACs counted",
             "from its layer shapes) at the rate of one oneDNN convolution timed in this process; ratio_to_floor =",
             "step / floor. --bucket-cap-mb 0,25 runs the steps once per gradient bucket cap (0 = one all-reduce after",
@@ -104,6 +105,9 @@ final class BenchTrainCommand implements Callable<Integer> {
             description = "The peer script (default ${DEFAULT-VALUE}, relative to the working directory).")
     Path peerScript;
 
+    @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the JSON object to FILE (rank 0).")
+    Path jsonOut;
+
     @Mixin
     WorkerOptions worker;
 
@@ -129,7 +133,12 @@ final class BenchTrainCommand implements Callable<Integer> {
         if (mixedPrecision && env.rank() == 0) {
             System.err.println("plsc bench train: " + MixedPrecision.decide("true", cpu).message());
         }
-        PeerBenchmark peerScriptRun = peer ? PeerBenchmark.locate(peerScript) : null;
+        if (peer) {
+            if (threads != null) {
+                Native.useIntraOpThreads(threads);
+            }
+            return peerRounds(PeerBenchmark.locate(peerScript));
+        }
         TrainBenchmark.Settings settings = new TrainBenchmark.Settings(model, emb, classes, batch, warmup, steps, mixedPrecision,
                 bucketCapsMb[0]);
         List<Round> rounds = new ArrayList<>();
@@ -138,36 +147,68 @@ final class BenchTrainCommand implements Callable<Integer> {
                 Native.useIntraOpThreads(threads);
             }
             for (int r = 0; r < repeat; r++) {
-                // why alternate: this VM drifts by ±30 % over minutes; a ratio is only fair between neighbouring runs
-                PeerBenchmark.Result peerRun = peer ? peerScriptRun.runTrain(model, emb, classes, batch, steps, warmup,
-                        Native.intraOpThreads(), mixedPrecision) : null;
                 List<TrainBenchmark.Result> ours = new ArrayList<>();
                 for (double cap : bucketCapsMb) {
                     ours.add(TrainBenchmark.run(settings.withBucketCapMb(cap), comm));
                 }
-                // why in the same round: bf16's gain over fp32 is only measurable between neighbouring runs (drift above)
+                // why in the same round: bf16's gain over fp32 is only measurable between neighbouring runs (this VM
+                // drifts by ±30 % over minutes)
                 TrainBenchmark.Result fp32 = vsFp32 ? TrainBenchmark.run(settings.withMixedPrecision(false), comm) : null;
-                rounds.add(new Round(ours, peerRun, fp32));
+                rounds.add(new Round(ours, fp32));
             }
             if (comm.rank() == 0) {
                 ComputeFloor floor = comm.worldSize() == 1 ? measureFloor() : null;
                 BenchReport report = describe(rounds, floor, cpu, comm.worldSize());
                 System.out.println(report.table());
                 System.out.println("BENCH_JSON " + report.json());
+                if (jsonOut != null) {
+                    Files.writeString(jsonOut, report.json() + System.lineSeparator());
+                }
             }
         }
         return 0;
     }
 
-    /** One interleaved round: the peer's run (null without --peer), then ours once per bucket cap, then ours in fp32 (null without --vs-fp32). */
-    private record Round(List<TrainBenchmark.Result> byCap, PeerBenchmark.Result peer, TrainBenchmark.Result fp32) {
+    /**
+     * --peer: {@code repeat} rounds of the PyTorch peer, then ours in a fresh JVM (this benchmark without --peer, one
+     * round), and one report of the medians; see {@link BenchRounds} for why fresh.
+     */
+    private int peerRounds(PeerBenchmark peerBench) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("bench", "train", "--model", model, "--emb", Integer.toString(emb), "--classes",
+                Long.toString(classes), "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--warmup",
+                Integer.toString(warmup), "--threads", Integer.toString(Native.intraOpThreads()), "--timeout",
+                Integer.toString(worker.timeoutSeconds), "--bucket-cap-mb", capList()));
+        if (mixedPrecision) {
+            args.add("--mixed-precision");
+        }
+        if (vsFp32) {
+            args.add("--vs-fp32");
+        }
+        List<BenchRounds.Round> rounds = new ArrayList<>();
+        for (int r = 1; r <= repeat; r++) {
+            PeerBenchmark.Result peerRun = peerBench.runTrain(model, emb, classes, batch, steps, warmup, Native.intraOpThreads(), mixedPrecision);
+            rounds.add(new BenchRounds.Round(BenchRounds.runOurs(args, r), peerRun));
+        }
+        BenchReport report = BenchRounds.summarise(rounds, String.format("plsc bench train: %s D=%d C=%,d B=%d%s threads=%d, %d steps after"
+                + " %d warm-up, %d rounds (peer, then ours in a fresh JVM)", model, emb, classes, batch, mixedPrecision ? " bf16" : "",
+                Native.intraOpThreads(), steps, warmup, repeat));
+        System.out.println(report.table());
+        System.out.println("BENCH_JSON " + report.json());
+        if (jsonOut != null) {
+            Files.writeString(jsonOut, report.json() + System.lineSeparator());
+        }
+        return 0;
+    }
+
+    private String capList() {
+        return Arrays.stream(bucketCapsMb).mapToObj(Double::toString).collect(Collectors.joining(","));
+    }
+
+    /** One round: ours once per bucket cap, then ours in fp32 (null without --vs-fp32). */
+    private record Round(List<TrainBenchmark.Result> byCap, TrainBenchmark.Result fp32) {
         /** Our run with the first bucket cap. */
         TrainBenchmark.Result ours() {
             return byCap.get(0);
-        }
-
-        double speedup() {
-            return peer.stepMsMedian() / ours().medianMs();
         }
 
         double bf16Speedup() {
@@ -191,7 +232,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("bench", "train", "--model", model, "--emb", Integer.toString(emb), "--classes",
                 Long.toString(classes), "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--warmup",
                 Integer.toString(warmup), "--repeat", Integer.toString(repeat), "--timeout", Integer.toString(worker.timeoutSeconds),
-                "--bucket-cap-mb", Arrays.stream(bucketCapsMb).mapToObj(Double::toString).collect(Collectors.joining(","))));
+                "--bucket-cap-mb", capList()));
         if (mixedPrecision) {
             args.add("--mixed-precision");
         }
@@ -253,18 +294,6 @@ final class BenchTrainCommand implements Callable<Integer> {
         report.section("memory (rank 0, last round)")
                 .figure("rss_first_mb", "RSS after warm-up", last.rssFirstMb(), "MiB")
                 .figure("rss_last_mb", "RSS after the last step", last.rssLastMb(), "MiB");
-        if (rounds.get(0).peer() != null) {
-            PeerBenchmark.Result p = rounds.get(0).peer();
-            double peerMedian = median(rounds.stream().mapToDouble(r -> r.peer().stepMsMedian()));
-            report.section("PyTorch peer (torch " + p.torchVersion() + ", " + p.blas() + "), run before ours in each round")
-                    .figure("peer_step_ms_median", "peer step time, median of the rounds' medians", peerMedian, "ms")
-                    .figure("peer_images_per_s", "peer images/s", batch / (peerMedian / 1000), "img/s");
-            for (int i = 0; i < rounds.size(); i++) {
-                report.figure("speedup_round_" + (i + 1), "speed-up in round " + (i + 1) + " (peer / ours)", rounds.get(i).speedup(), "×");
-            }
-            report.figure("speedup_vs_peer_median", "speed-up, median of the rounds (peer / ours)",
-                    median(rounds.stream().mapToDouble(Round::speedup)), "×");
-        }
         return report;
     }
 

@@ -17,12 +17,14 @@ import org.plscj.bench.PeerBenchmark;
 import org.plscj.bench.Timing;
 
 /**
- * {@code bench head --repeat N}: N rounds, each the PyTorch peer (with --peer) and then our head in a fresh JVM, and a
- * report of the medians over the rounds. Why interleaved: this VM drifts by ±30 % over minutes, so a ratio is only fair
- * between neighbouring runs. Why a fresh JVM per round: the allocator keeps a finished head's pages resident (4.7 GB at
- * 1M classes), and the peer, which needs 18.5 GB there, would not fit beside them.
+ * {@code bench head --repeat N} and {@code bench train --peer}: N rounds, each the PyTorch peer (with --peer) and then our
+ * run in a fresh JVM, and a report of the medians over the rounds. Why interleaved: this VM drifts by ±30 % over minutes,
+ * so a ratio is only fair between neighbouring runs. Why a fresh JVM per round: the allocator keeps a finished run's pages
+ * resident (4.7 GB for a 1M-class head, 10.7 GB for r100 at batch 64), so a peer started after it in the same round would
+ * run beside them — at 1M classes the peer's 18.5 GB would not fit, and r100's 11 GB peer beside our 10.7 GB ran 1.2-1.6x
+ * slower than in the round before it — while our later rounds would start with warm allocator caches the peer never has.
  */
-final class HeadRounds {
+final class BenchRounds {
     /** One round: our run's BENCH_JSON and the peer's result (null without --peer). */
     record Round(JsonNode ours, PeerBenchmark.Result peer) {
         double speedup() {
@@ -30,19 +32,19 @@ final class HeadRounds {
         }
     }
 
-    private HeadRounds() {}
+    private BenchRounds() {}
 
     /**
      * Runs {@code plsc <args> --json-out FILE} in a new JVM like this one and returns the JSON it wrote; its table goes to
      * stderr, prefixed with the round, so this process's stdout keeps one BENCH_JSON line.
      */
     static JsonNode runOurs(List<String> args, int round) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("plsc-bench-head-round", ".json");
+        Path out = Files.createTempFile("plsc-bench-round", ".json");
         try {
             List<String> withOut = new ArrayList<>(args);
             withOut.addAll(List.of("--json-out", out.toString()));
             Process p = new ProcessBuilder(SelfCommand.of(withOut)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            // why: a bench killed by its timeout must not leave a 5 GB head running on without it
+            // why: a bench killed by its timeout must not leave a 5-10 GB run going on without it
             Thread reaper = new Thread(p::destroyForcibly);
             Runtime.getRuntime().addShutdownHook(reaper);
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -53,7 +55,7 @@ final class HeadRounds {
             int status = p.waitFor();
             Runtime.getRuntime().removeShutdownHook(reaper);
             if (status != 0) {
-                throw new IllegalStateException("round " + round + " of bench head (" + String.join(" ", args) + ") exited with status "
+                throw new IllegalStateException("round " + round + " of " + String.join(" ", args) + " exited with status "
                         + status + "; its output is above");
             }
             return new ObjectMapper().readTree(Files.readString(out));
@@ -77,6 +79,8 @@ final class HeadRounds {
                 report.fact(key, value.asText());
             } else if (value.isBoolean()) {
                 report.fact(key, value.asBoolean());
+            } else if (value.isIntegralNumber()) {
+                report.fact(key, value.asLong());
             }
         }
         report.fact("repeat", rounds.size());
@@ -87,6 +91,10 @@ final class HeadRounds {
                     round.ours().path("step_ms_median").asDouble(Double.NaN), "ms");
             report.figure("round" + (r + 1) + "_ratio_to_floor", "round " + (r + 1) + ": ratio to floor",
                     round.ours().path("ratio_to_floor").asDouble(Double.NaN), "×");
+            if (round.ours().has("bf16_speedup_vs_fp32_median")) {
+                report.figure("round" + (r + 1) + "_bf16_speedup_vs_fp32", "round " + (r + 1) + ": bf16 speed-up vs our fp32",
+                        round.ours().path("bf16_speedup_vs_fp32_median").asDouble(), "×");
+            }
             if (round.peer() != null) {
                 report.figure("round" + (r + 1) + "_peer_step_ms_median", "round " + (r + 1) + ": peer step, median",
                         round.peer().stepMsMedian(), "ms");
@@ -111,15 +119,18 @@ final class HeadRounds {
         return report;
     }
 
-    /** The unit of a round's figure by its key's suffix; null for counts and settings, which are not medians' business. */
+    /** The unit of a round's figure by its key; null for counts and settings, which are not medians' business. */
     private static String unit(String key) {
+        if (key.contains("_round_")) {
+            return null; // a run's own rounds: each of ours is one round, listed above
+        }
         if (key.endsWith("_ms")) {
             return "ms";
         }
         if (key.endsWith("_mb")) {
             return "MiB";
         }
-        if (key.startsWith("ratio_")) {
+        if (key.startsWith("ratio_") || key.contains("speedup")) {
             return "×";
         }
         if (key.endsWith("_gbps")) {
