@@ -48,6 +48,18 @@ public abstract class Backbone extends Module {
     public abstract Tensor forward(Tensor images);
 
     /**
+     * {@link #forward(Tensor)}, showing {@code observer} each layer's output in the order the layers run: the trainer
+     * uses it to name the first layer whose output is not finite. Built-in backbones implement it (their plain forward
+     * is this one with {@link LayerObserver#NONE}); a custom backbone that wants its layers named overrides it.
+     *
+     * @throws UnsupportedOperationException for a backbone that does not expose its layers
+     */
+    public Tensor forward(Tensor images, LayerObserver observer) {
+        throw new UnsupportedOperationException("the layers of " + modelName + " are not exposed: its class "
+                + getClass().getName() + " does not override Backbone.forward(Tensor, LayerObserver)");
+    }
+
+    /**
      * Records the eval-mode forward pass in {@code g}, from the value named {@code images}; returns
      * the embeddings' name. Built-in backbones implement it (for the ONNX export); a custom backbone
      * that wants to be exported overrides it.

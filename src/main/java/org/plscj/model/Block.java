@@ -14,6 +14,13 @@ abstract class Block extends Module {
 
     abstract Tensor forward(Tensor x);
 
+    /** {@link #forward(Tensor)}, its output shown to {@code observer} as the layer {@code name}. */
+    final Tensor forward(Tensor x, String name, LayerObserver observer) {
+        Tensor y = forward(x);
+        observer.output(name, getClass().getSimpleName(), x, y);
+        return y;
+    }
+
     /** Records this block's eval-mode computation of value {@code x} in {@code g}; returns its output's name. */
     abstract String exportTo(LayerGraph g, String x);
 

@@ -2,8 +2,6 @@ package org.plscj.model;
 
 import static org.plscj.model.ConvSpec.conv;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -19,7 +17,7 @@ public final class FaceResNet extends Backbone {
     private static final long FINAL_PIXELS = 7 * 7;
 
     private final ConvBn stem;
-    private final List<ResidualBlock> blocks = new ArrayList<>();
+    private final LayerSequence<ResidualBlock> blocks = new LayerSequence<>(this, "");
     private final FlatEmbedding embedding;
 
     FaceResNet(String modelName, int embDim, ResNetRecipe recipe) {
@@ -30,7 +28,7 @@ public final class FaceResNet extends Backbone {
             long out = STAGE_WIDTHS[stage];
             for (int i = 0; i < recipe.depths()[stage]; i++) {
                 ResidualBlock block = recipe.block(in, out, i == 0 ? 2 : 1);
-                blocks.add(register_module("layer" + (stage + 1) + "_" + i, block));
+                blocks.add("layer" + (stage + 1) + "_" + i, block);
                 in = out;
             }
         }
@@ -41,11 +39,17 @@ public final class FaceResNet extends Backbone {
 
     @Override
     public Tensor forward(Tensor images) {
-        return embedding.forward(Block.chain(blocks, stem.forward(images)));
+        return forward(images, LayerObserver.NONE);
+    }
+
+    @Override
+    public Tensor forward(Tensor images, LayerObserver observer) {
+        Tensor features = blocks.forward(stem.forward(images, "stem", observer), observer);
+        return embedding.forward(features, "embedding", observer);
     }
 
     @Override
     public String exportTo(LayerGraph g, String images) {
-        return embedding.exportTo(g, Block.chainExport(blocks, g, stem.exportTo(g, images)));
+        return embedding.exportTo(g, blocks.exportTo(g, stem.exportTo(g, images)));
     }
 }

@@ -3,8 +3,6 @@ package org.plscj.model;
 import static org.plscj.model.ConvSpec.conv;
 import static org.plscj.model.NormStyle.ARCFACE;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -26,7 +24,7 @@ public final class MobileFaceNet extends Backbone {
     private static final long STEM_GROUPS = 64;
     private static final long FEATURE_CHANNELS = 512;
 
-    private final List<Block> layers = new ArrayList<>();
+    private final LayerSequence<Block> layers = new LayerSequence<>(this, "");
 
     MobileFaceNet(String modelName, int embDim, Shape shape) {
         super(modelName, embDim);
@@ -51,7 +49,7 @@ public final class MobileFaceNet extends Backbone {
     }
 
     private void add(Block layer) {
-        layers.add(register_module("layer" + layers.size(), layer));
+        layers.add("layer" + layers.size(), layer);
     }
 
     private void addResiduals(long channels, long hidden, int count) {
@@ -62,11 +60,16 @@ public final class MobileFaceNet extends Backbone {
 
     @Override
     public Tensor forward(Tensor images) {
-        return Block.chain(layers, images);
+        return forward(images, LayerObserver.NONE);
+    }
+
+    @Override
+    public Tensor forward(Tensor images, LayerObserver observer) {
+        return layers.forward(images, observer);
     }
 
     @Override
     public String exportTo(LayerGraph g, String images) {
-        return Block.chainExport(layers, g, images);
+        return layers.exportTo(g, images);
     }
 }

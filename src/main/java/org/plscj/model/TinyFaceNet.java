@@ -3,8 +3,6 @@ package org.plscj.model;
 import static org.plscj.model.ConvSpec.conv;
 import static org.plscj.model.NormStyle.ARCFACE;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -15,7 +13,7 @@ import org.bytedeco.pytorch.Tensor;
 public final class TinyFaceNet extends Backbone {
     private static final long[] WIDTHS = {32, 64, 128, 128};
 
-    private final List<Block> layers = new ArrayList<>();
+    private final LayerSequence<Block> layers = new LayerSequence<>(this, "");
 
     TinyFaceNet(int embDim) {
         super("TinyFaceNet", embDim);
@@ -29,16 +27,21 @@ public final class TinyFaceNet extends Backbone {
     }
 
     private void add(Block layer) {
-        layers.add(register_module("layer" + layers.size(), layer));
+        layers.add("layer" + layers.size(), layer);
     }
 
     @Override
     public Tensor forward(Tensor images) {
-        return Block.chain(layers, images);
+        return forward(images, LayerObserver.NONE);
+    }
+
+    @Override
+    public Tensor forward(Tensor images, LayerObserver observer) {
+        return layers.forward(images, observer);
     }
 
     @Override
     public String exportTo(LayerGraph g, String images) {
-        return Block.chainExport(layers, g, images);
+        return layers.exportTo(g, images);
     }
 }

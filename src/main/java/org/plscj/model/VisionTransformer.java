@@ -1,7 +1,5 @@
 package org.plscj.model;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.pytorch.LayerNormImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -37,7 +35,7 @@ public final class VisionTransformer extends Backbone implements TokenMasking {
     private double maskRatio;
     /** Held for the module's life: libtorch calls back into it (train(), eval()), and a collected Java peer is an NPE. */
     private final Module blockList;
-    private final List<TransformerBlock> blocks = new ArrayList<>();
+    private final LayerSequence<TransformerBlock> blocks;
     private final LayerNormImpl norm;
     private final ViTFeatureHead feature;
 
@@ -54,9 +52,9 @@ public final class VisionTransformer extends Backbone implements TokenMasking {
         patchEmbed = register_module("patch_embed", new PatchEmbedding(recipe.patch(), recipe.dim()));
         // why a plain Module: it names the blocks 0, 1, … under "blocks", as arcface_torch's ModuleList
         blockList = register_module("blocks", new Module("ModuleList"));
+        blocks = new LayerSequence<>(blockList, "blocks.");
         for (int i = 0; i < recipe.depth(); i++) {
-            TransformerBlock block = new TransformerBlock(recipe.dim(), recipe.heads(), recipe.hidden(), recipe.dropPath(i));
-            blocks.add(blockList.register_module(String.valueOf(i), block));
+            blocks.add(String.valueOf(i), new TransformerBlock(recipe.dim(), recipe.heads(), recipe.hidden(), recipe.dropPath(i)));
         }
         norm = register_module("norm", Layers.layerNorm(recipe.dim()));
         feature = register_module("feature", new ViTFeatureHead(tokens * recipe.dim(), recipe.dim(), embDim));
@@ -79,23 +77,46 @@ public final class VisionTransformer extends Backbone implements TokenMasking {
 
     @Override
     public Tensor forward(Tensor images) {
-        return feature.forward(tokens(images).flatten(1, -1));
+        return forward(images, LayerObserver.NONE);
+    }
+
+    @Override
+    public Tensor forward(Tensor images, LayerObserver observer) {
+        return feature.forward(tokens(images, observer).flatten(1, -1), "feature", observer);
     }
 
     /** The L tokens the feature head flattens, [B, L, D]: encoded, or in training with masking, encoded and filled. */
     Tensor tokens(Tensor images) {
-        Tensor x = embed(images);
-        return is_training() && maskRatio > 0 ? encodeMasked(x) : encode(x);
+        return tokens(images, LayerObserver.NONE);
+    }
+
+    private Tensor tokens(Tensor images, LayerObserver observer) {
+        Tensor x = embed(images, observer);
+        return is_training() && maskRatio > 0 ? encodeMasked(x, observer) : encode(x, observer);
     }
 
     /** The tokens before the blocks: patches + positions, [B, L, D]. */
     Tensor embed(Tensor images) {
-        return patchEmbed.forward(images).add(posEmbed);
+        return embed(images, LayerObserver.NONE);
+    }
+
+    private Tensor embed(Tensor images, LayerObserver observer) {
+        Tensor patches = patchEmbed.forward(images, "patch_embed", observer);
+        Tensor x = patches.add(posEmbed);
+        observer.output("pos_embed", "position embedding", patches, x);
+        return x;
     }
 
     /** The blocks and the final LayerNorm over whatever tokens {@code x} holds (attention does not care which). */
     Tensor encode(Tensor x) {
-        return norm.forward(Block.chain(blocks, x));
+        return encode(x, LayerObserver.NONE);
+    }
+
+    private Tensor encode(Tensor x, LayerObserver observer) {
+        Tensor y = blocks.forward(x, observer);
+        Tensor normed = norm.forward(y);
+        observer.output("norm", "LayerNorm", y, normed);
+        return normed;
     }
 
     /**
@@ -103,7 +124,7 @@ public final class VisionTransformer extends Backbone implements TokenMasking {
      * random permutation; its first ⌊L·(1 − r)⌋ places are kept (Python's {@code int(L * (1 - mask_ratio))}), and the
      * inverse permutation puts the encoded tokens and the mask tokens back in place.
      */
-    private Tensor encodeMasked(Tensor x) {
+    private Tensor encodeMasked(Tensor x, LayerObserver observer) {
         long b = x.size(0);
         long places = x.size(1);
         long width = x.size(2);
@@ -112,14 +133,14 @@ public final class VisionTransformer extends Backbone implements TokenMasking {
         Tensor shuffle = torch.rand_like(Autocast.float32(x.select(2, 0))).argsort(1, false);
         Tensor restore = shuffle.argsort(1, false);
         Tensor kept = x.gather(1, shuffle.narrow(1, 0, keep).unsqueeze(-1).expand(b, keep, width));
-        Tensor encoded = encode(kept);
+        Tensor encoded = encode(kept, observer);
         Tensor filled = torch.cat(new TensorVector(encoded, maskToken.expand(b, places - keep, width)), 1);
         return filled.gather(1, restore.unsqueeze(-1).expand(b, places, width));
     }
 
     @Override
     public String exportTo(LayerGraph g, String images) {
-        String x = Block.chainExport(blocks, g, g.addConstant(patchEmbed.exportTo(g, images), posEmbed));
+        String x = blocks.exportTo(g, g.addConstant(patchEmbed.exportTo(g, images), posEmbed));
         return feature.exportTo(g, g.flatten(Layers.export(g, x, norm)));
     }
 }

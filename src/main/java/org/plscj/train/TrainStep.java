@@ -1,6 +1,7 @@
 package org.plscj.train;
 
 import java.util.List;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
@@ -12,6 +13,7 @@ import org.plscj.head.NonFiniteException;
 import org.plscj.head.PartialFC;
 import org.plscj.model.Backbone;
 import org.plscj.tensor.Scoped;
+import org.plscj.tensor.Tensors;
 import org.plscj.train.StepPhases.Phase;
 
 /**
@@ -24,7 +26,9 @@ import org.plscj.train.StepPhases.Phase;
  *
  * <p>Non-finite values stop the step on every worker alike before they reach a weight: the head refuses
  * non-finite embeddings or loss before it updates its shard, and the backbone's update is not applied when its
- * gradient norm is not finite ({@link NonFiniteException} names the first parameter).
+ * gradient norm is not finite ({@link NonFiniteException} names the first parameter). A worker whose own embeddings are
+ * not finite runs the backbone again on the batch to name the first layer whose output is not finite
+ * ({@link NonFiniteLayer}); its message gains that clause, the outcome is every worker's alike as before.
  */
 public final class TrainStep {
     /** What a step produced: the global mean loss, the train accuracy, and ‖∇θ‖₂ of the backbone before clipping. */
@@ -39,6 +43,8 @@ public final class TrainStep {
     /** Null: one coalesced all-reduce after backward. */
     private final GradientBuckets buckets;
     private final StepPhases phases = new StepPhases();
+    /** Whether the last failed step's embeddings were this worker's to locate (its message names the layer). */
+    private boolean locatedHere;
 
     /**
      * @param bf16Autocast run the backbone's forward under CPU autocast to bfloat16 (fp32 master weights; the head
@@ -90,10 +96,16 @@ public final class TrainStep {
     private Result runBatch(Tensor images, Tensor labels, double lr, double backboneLr, long since) {
         backbone.train(true);
         backbone.zero_grad(true);
+        locatedHere = false;
         long t = since;
         Tensor x = forward(images);
         t = phases.lap(Phase.FORWARD, t);
-        HeadResult result = head.step(x, labels, lr);
+        HeadResult result;
+        try {
+            result = head.step(x, labels, lr);
+        } catch (NonFiniteException e) {
+            throw located(e, x, images);
+        }
         t = phases.lap(Phase.HEAD, t);
         // the head's ∂L/∂x enters the backbone's graph as the output gradient (same as (x·g).sum().backward())
         GradientBuckets.Round round = buckets == null ? null : buckets.start();
@@ -127,6 +139,7 @@ public final class TrainStep {
         }
         backbone.train(true);
         backbone.zero_grad(true);
+        locatedHere = false;
         GradientAccumulation update = head.accumulate(labels);
         long[] clock = {since};
         double[] lossAndAccuracy = new double[2];
@@ -136,7 +149,12 @@ public final class TrainStep {
             Scoped.run(() -> {
                 Tensor x = forward(images.get(micro));
                 clock[0] = phases.lap(Phase.FORWARD, clock[0]);
-                HeadResult result = update.micro(x, labels.get(micro));
+                HeadResult result;
+                try {
+                    result = update.micro(x, labels.get(micro));
+                } catch (NonFiniteException e) {
+                    throw located(e, x, images.get(micro));
+                }
                 clock[0] = phases.lap(Phase.HEAD, clock[0]);
                 lossAndAccuracy[0] += result.loss() / images.size();
                 lossAndAccuracy[1] += result.accuracy() / images.size();
@@ -180,9 +198,34 @@ public final class TrainStep {
         return new Result(loss, accuracy, norm);
     }
 
+    /**
+     * {@code e} with the first non-finite layer named, when this worker's {@code embeddings} are not finite: another
+     * worker's are that worker's to locate, and finite embeddings with a non-finite loss have no layer to name.
+     */
+    private NonFiniteException located(NonFiniteException e, Tensor embeddings, Tensor images) {
+        locatedHere = !Tensors.allFinite(embeddings);
+        if (!locatedHere) {
+            return e;
+        }
+        return new NonFiniteException(e.quantity(), e.getMessage() + "; " + NonFiniteLayer.locate(backbone, images, bf16Autocast));
+    }
+
+    /**
+     * Whether this worker's embeddings were non-finite in the last step that threw {@link NonFiniteException} (its
+     * message then says which layer): the trainer prints a skipped step's line from rank 0 and from this worker.
+     */
+    public boolean locatedHere() {
+        return locatedHere;
+    }
+
     private Tensor forward(Tensor images) {
+        return inPrecision(bf16Autocast, () -> backbone.forward(images));
+    }
+
+    /** Runs {@code forward} under CPU autocast to bfloat16 when {@code bf16Autocast}, its result in float32. */
+    static Tensor inPrecision(boolean bf16Autocast, Supplier<Tensor> forward) {
         if (!bf16Autocast) {
-            return backbone.forward(images);
+            return forward.get();
         }
         // why no cast cache: each weight is cast once per forward anyway, and a cache kept across steps
         // would hold bf16 copies of stale weights (the presets do not expose clear_cache)
@@ -193,7 +236,7 @@ public final class TrainStep {
             // why NCHW, not channels-last: oneDNN's bf16 convolutions are faster in NHWC, but PyTorch's PReLU and BatchNorm
             // backward in NHWC bf16 are scalar loops here; IResNet50 at batch 64 took 5.5–6.2 s per step on NCHW images
             // and 6.9–8.1 s on channels-last ones (2-vCPU EPYC with AVX512-BF16, alternating runs)
-            return backbone.forward(images).to(ScalarType.Float);
+            return forward.get().to(ScalarType.Float);
         } finally {
             torch.set_autocast_enabled(DeviceType.CPU, false);
         }

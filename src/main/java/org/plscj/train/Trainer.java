@@ -353,7 +353,7 @@ public final class Trainer implements AutoCloseable {
                 }
                 buffersBeforeStep.restore();
                 skipped++;
-                if (comm.rank() == 0) {
+                if (comm.rank() == 0 || step.locatedHere()) {
                     out.println("plsc train: step " + done + " skipped (nan_policy: skip): " + e.getMessage() + "; " + skippedInARow
                             + " in a row, at most " + config.maxSkippedSteps());
                 }

@@ -14,7 +14,7 @@ import org.plscj.tensor.Tensors;
  * parameter {@code poison} (finite embeddings). Tests in one JVM choose the forwards through the static sets
  * (1-based counts of train-mode forwards since {@link #reset}).
  */
-public final class PoisonedBackbone extends TinyBackbone {
+public class PoisonedBackbone extends TinyBackbone {
     /** Train-mode forwards whose embeddings (and BatchNorm running statistics) become NaN. */
     public static volatile Set<Integer> nanEmbeddingsAt = Set.of();
     /** Train-mode forwards whose backward gives {@code poison} an infinite/NaN gradient. */
@@ -25,7 +25,11 @@ public final class PoisonedBackbone extends TinyBackbone {
     private final Tensor poison;
 
     public PoisonedBackbone(int embDim) {
-        super(PoisonedBackbone.class.getName(), embDim, 0);
+        this(PoisonedBackbone.class.getName(), embDim);
+    }
+
+    protected PoisonedBackbone(String modelName, int embDim) {
+        super(modelName, embDim, 0);
         bn = register_module("bn", new BatchNorm1dImpl(new BatchNormOptions(embDim)));
         poison = register_parameter("poison", torch.zeros(1));
     }
