@@ -24,11 +24,13 @@ public final class GradientAccumulation {
     private final ShardTensors target;
     private final Tensor index;
     private final long[] sampled;
+    /** The head's sample generation the target rows belong to (Partial FC; 0 otherwise). */
+    private final long sampleGeneration;
     private final int microBatches;
     private final Accumulator sum;
     private int done;
 
-    GradientAccumulation(PartialFC head, ShardTensors target, Tensor index, long[] sampled, int microBatches) {
+    GradientAccumulation(PartialFC head, ShardTensors target, Tensor index, long[] sampled, long sampleGeneration, int microBatches) {
         if (microBatches < 1) {
             throw new IllegalArgumentException("an update needs at least one micro-batch, got " + microBatches);
         }
@@ -36,6 +38,7 @@ public final class GradientAccumulation {
         this.target = target;
         this.index = index;
         this.sampled = sampled;
+        this.sampleGeneration = sampleGeneration;
         this.microBatches = microBatches;
         Tensor w = target.weight();
         this.sum = new Accumulator(Tensors.zeros(head.config().placement(), w.size(0), w.size(1)),
@@ -50,6 +53,7 @@ public final class GradientAccumulation {
         if (done == microBatches) {
             throw new IllegalStateException("all " + microBatches + " micro-batches of this update were given already");
         }
+        head.checkSample(sampleGeneration);
         done++;
         return head.micro(embeddings, labels, target, sampled, sum);
     }
@@ -59,6 +63,7 @@ public final class GradientAccumulation {
         if (done != microBatches) {
             throw new IllegalStateException("update after " + done + " of " + microBatches + " micro-batches");
         }
+        head.checkSample(sampleGeneration);
         head.applySum(target, index, sum, lr);
     }
 }

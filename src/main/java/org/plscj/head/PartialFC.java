@@ -51,6 +51,7 @@ public final class PartialFC implements AutoCloseable {
     private final ClassShard shard;
     private final ShardWeights weights;
     private final PartialFcSampler sampler;
+    private final SampleBuffers sampleRows;
     private final BlockedSoftmaxStep kernel;
     private long steps;
     private long[] lastSampled;
@@ -92,6 +93,7 @@ public final class PartialFC implements AutoCloseable {
             return ShardWeights.of(weight, momentum, bias, biasMomentum, secondMoment, biasSecondMoment, config);
         });
         this.sampler = config.sampleRatio() < 1 ? new PartialFcSampler(config.sampleRatio(), config.seed(), comm.rank()) : null;
+        this.sampleRows = sampler == null ? null : new SampleBuffers();
         this.kernel = new BlockedSoftmaxStep(config, comm);
     }
 
@@ -118,14 +120,16 @@ public final class PartialFC implements AutoCloseable {
      * of its K micro-batches: Partial FC draws the update's one sample from the positives of all of them, as one step
      * with the K-times larger batch would. Then {@link GradientAccumulation#micro} per micro-batch, in order, and
      * {@link GradientAccumulation#update} once: the shard then moves as one step on all K·B·W rows would move it.
-     * Counts one step. Holds a gradient the size of the (sampled) shard until the update.
+     * Counts one step. Holds a gradient the size of the (sampled) shard until the update. Under Partial FC the sampled
+     * rows sit in buffers the head reuses: a {@link #step} or another {@code accumulate} before {@link GradientAccumulation#update}
+     * replaces them, and this accumulation then refuses to go on.
      */
     public GradientAccumulation accumulate(List<Tensor> microLabels) {
         steps++;
         ShardTensors whole = weights.tensors();
         if (sampler == null) {
             lastSampled = null;
-            return new GradientAccumulation(this, whole, null, null, microLabels.size());
+            return new GradientAccumulation(this, whole, null, null, 0, microLabels.size());
         }
         List<Long> owned = new ArrayList<>();
         for (Tensor labels : microLabels) {
@@ -140,7 +144,16 @@ public final class PartialFC implements AutoCloseable {
         long[] sampled = sampler.sample(owned.stream().mapToLong(Long::longValue).toArray(), shard.size(), steps - 1);
         lastSampled = Arrays.stream(sampled).map(c -> c + shard.start()).toArray();
         Tensor index = longs(config.placement(), sampled);
-        return new GradientAccumulation(this, whole.select(index), index, sampled, microLabels.size());
+        ShardTensors rows = sampleRows.gather(whole, index);
+        return new GradientAccumulation(this, rows, index, sampled, sampleRows.generation(), microLabels.size());
+    }
+
+    /** Refuses an accumulation whose sampled rows (taken at {@code generation}) a later step or accumulation replaced. */
+    void checkSample(long generation) {
+        if (sampleRows != null && sampleRows.generation() != generation) {
+            throw new IllegalStateException("a step or another accumulate ran between this accumulate and its update: Partial FC's"
+                    + " sampled rows it works on were replaced; begin the update again with accumulate");
+        }
     }
 
     /** One micro-batch of an update: forward, global softmax and backward on {@code target}, its gradient added to {@code sum}. */
@@ -214,15 +227,19 @@ public final class PartialFC implements AutoCloseable {
             lastSampled = null;
             return runSorted(input, ownedRows, cols, whole, lr, null);
         }
+        long t = System.nanoTime();
         long[] sampled = sampler.sample(cols, shard.size(), steps - 1);
         lastSampled = Arrays.stream(sampled).map(c -> c + shard.start()).toArray();
         for (int k = 0; k < cols.length; k++) {
             cols[k] = Arrays.binarySearch(sampled, cols[k]);
         }
         Tensor index = longs(config.placement(), sampled);
-        ShardTensors subset = whole.select(index);
+        ShardTensors subset = sampleRows.gather(whole, index);
+        profile.lap(Phase.SAMPLED_ROWS, t);
         BlockedSoftmaxStep.Outcome outcome = runSorted(input, ownedRows, cols, subset, lr, null);
+        t = System.nanoTime();
         whole.put(index, subset);
+        profile.lap(Phase.SAMPLED_ROWS, t);
         return outcome;
     }
 
@@ -320,6 +337,9 @@ public final class PartialFC implements AutoCloseable {
     @Override
     public void close() {
         kernel.close();
+        if (sampleRows != null) {
+            sampleRows.close();
+        }
         weights.close();
     }
 }

@@ -1,5 +1,6 @@
 package org.plscj.head;
 
+import java.util.BitSet;
 import java.util.SplittableRandom;
 
 /**
@@ -25,11 +26,12 @@ final class PartialFcSampler {
      */
     long[] sample(long[] positives, long shardSize, long step) {
         int n = Math.toIntExact(shardSize);
-        boolean[] keep = new boolean[n];
+        // why bits: the step's one scan for the kept classes then visits n/64 words, not n flags
+        BitSet keep = new BitSet(n);
         int kept = 0;
         for (long p : positives) {
-            if (!keep[(int) p]) {
-                keep[(int) p] = true;
+            if (!keep.get((int) p)) {
+                keep.set((int) p);
                 kept++;
             }
         }
@@ -37,16 +39,14 @@ final class PartialFcSampler {
         SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + rank * 0xC2B2AE3D27D4EB4FL + step);
         while (kept < target) {
             int r = rng.nextInt(n);
-            if (!keep[r]) {
-                keep[r] = true;
+            if (!keep.get(r)) {
+                keep.set(r);
                 kept++;
             }
         }
         long[] index = new long[kept];
-        for (int i = 0, k = 0; i < n; i++) {
-            if (keep[i]) {
-                index[k++] = i;
-            }
+        for (int i = keep.nextSetBit(0), k = 0; i >= 0; i = keep.nextSetBit(i + 1)) {
+            index[k++] = i;
         }
         return index;
     }

@@ -10,7 +10,12 @@ import java.util.Map;
  */
 public final class StepProfile {
     /** The phases of one step, in the order they first occur. */
-    public enum Phase { GATHER, LOGITS_GEMM, SOFTMAX, COMMUNICATION, BACKWARD_GEMMS, UPDATE, OTHER }
+    public enum Phase {
+        GATHER,
+        /** Partial FC: drawing the sample, gathering its rows into the step's buffers and writing them back. */
+        SAMPLED_ROWS,
+        LOGITS_GEMM, SOFTMAX, COMMUNICATION, BACKWARD_GEMMS, UPDATE, OTHER
+    }
 
     private final long[] nanos = new long[Phase.values().length];
 
