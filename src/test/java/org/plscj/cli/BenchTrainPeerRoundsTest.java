@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -33,19 +30,9 @@ class BenchTrainPeerRoundsTest {
                 "print(json.dumps({'step_ms_median': 1000.0, 'step_ms_min': 900.0, 'peak_rss_mb': 10.0,"
                         + " 'torch_version': 'stand-in', 'blas': 'none'}))", ""));
         Path json = dir.resolve("report.json");
-        PrintStream before = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = Plsc.commandLine().execute("bench", "train", "--model", "TinyFaceNet", "--emb", "16", "--classes", "50",
-                    "--batch", "2", "--steps", "1", "--warmup", "0", "--repeat", "3", "--threads", "1", "--peer",
-                    "--peer-script", peer.toString(), "--json-out", json.toString());
-        } finally {
-            System.setOut(before);
-        }
-        String out = bytes.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, out);
+        String out = PlscOutput.ofSuccess("bench", "train", "--model", "TinyFaceNet", "--emb", "16", "--classes", "50",
+                "--batch", "2", "--steps", "1", "--warmup", "0", "--repeat", "3", "--threads", "1", "--peer",
+                "--peer-script", peer.toString(), "--json-out", json.toString());
         assertEquals(3, Files.readAllLines(pids).size(), "the peer runs once per round");
         JsonNode report = new ObjectMapper().readTree(Files.readString(json));
         double[] ratios = new double[3];

@@ -3,11 +3,8 @@ package org.plscj.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,19 +15,8 @@ import picocli.CommandLine;
 class BenchTrainVsFp32Test {
     @Test
     void eachRoundRunsFp32AfterBf16AndTheReportedSpeedUpIsTheMedianOfTheRounds() {
-        PrintStream before = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = Plsc.commandLine().execute("bench", "train", "--model", "TinyFaceNet", "--emb", "16", "--classes", "50",
-                    "--batch", "2", "--steps", "1", "--warmup", "0", "--repeat", "3", "--threads", "1", "--mixed-precision",
-                    "--vs-fp32");
-        } finally {
-            System.setOut(before);
-        }
-        String out = bytes.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, out);
+        String out = PlscOutput.ofSuccess("bench", "train", "--model", "TinyFaceNet", "--emb", "16", "--classes", "50",
+                "--batch", "2", "--steps", "1", "--warmup", "0", "--repeat", "3", "--threads", "1", "--mixed-precision", "--vs-fp32");
         double[] rounds = new double[3];
         for (int i = 0; i < 3; i++) {
             rounds[i] = figure(out, "bf16 speed-up in round " + (i + 1) + " (fp32 / bf16)");

@@ -3,11 +3,8 @@ package org.plscj.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.PointerScope;
@@ -21,15 +18,7 @@ import org.plscj.train.TimePlan;
 /** {@code plsc plan --time}: the cluster and rates given on the command line reach the model, and bad shapes are refused. */
 class PlanTimeCommandTest {
     private static String run(String... args) {
-        PrintStream before = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, Plsc.commandLine().execute(args), out.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(before);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return PlscOutput.ofSuccess(args);
     }
 
     private static double figure(String output, String label) {
