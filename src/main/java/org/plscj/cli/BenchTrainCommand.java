@@ -158,12 +158,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             }
             if (comm.rank() == 0) {
                 ComputeFloor floor = comm.worldSize() == 1 ? measureFloor() : null;
-                BenchReport report = describe(rounds, floor, cpu, comm.worldSize());
-                System.out.println(report.table());
-                System.out.println("BENCH_JSON " + report.json());
-                if (jsonOut != null) {
-                    Files.writeString(jsonOut, report.json() + System.lineSeparator());
-                }
+                publish(describe(rounds, floor, cpu, comm.worldSize()));
             }
         }
         return 0;
@@ -192,12 +187,16 @@ final class BenchTrainCommand implements Callable<Integer> {
         BenchReport report = BenchRounds.summarise(rounds, String.format("plsc bench train: %s D=%d C=%,d B=%d%s threads=%d, %d steps after"
                 + " %d warm-up, %d rounds (peer, then ours in a fresh JVM)", model, emb, classes, batch, mixedPrecision ? " bf16" : "",
                 Native.intraOpThreads(), steps, warmup, repeat));
+        publish(report);
+        return 0;
+    }
+
+    private void publish(BenchReport report) throws IOException {
         System.out.println(report.table());
         System.out.println("BENCH_JSON " + report.json());
         if (jsonOut != null) {
             Files.writeString(jsonOut, report.json() + System.lineSeparator());
         }
-        return 0;
     }
 
     private String capList() {
